@@ -1,0 +1,34 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { TestProject } from "vitest/node";
+import { startEmbeddedPostgres, type EmbeddedDatabase } from "../db/embedded-postgres";
+import { applyMigrations } from "../db/migrate";
+import { findFreePort } from "../net/free-port";
+
+/**
+ * Starts one throw-away embedded PostgreSQL on a free port for the whole test run, applies the
+ * real migrations, and hands the URL to every test worker. Set TEST_DATABASE_URL to use another.
+ */
+export default async function setup(project: TestProject) {
+  let database: EmbeddedDatabase | undefined;
+  let dataDir: string | undefined;
+  let url = process.env.TEST_DATABASE_URL;
+  if (!url) {
+    dataDir = mkdtempSync(path.join(tmpdir(), "switchyard-test-db-"));
+    database = await startEmbeddedPostgres({ dataDir, port: await findFreePort(), throwAway: true });
+    url = database.url;
+  }
+  await applyMigrations(url);
+  project.provide("databaseUrl", url);
+  return async () => {
+    await database?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    databaseUrl: string;
+  }
+}
