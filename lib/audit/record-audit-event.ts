@@ -1,0 +1,31 @@
+import type { Prisma } from "@/generated/prisma/client";
+import type { Actor } from "@/lib/auth/actor";
+
+export interface AuditEventInput {
+  action: string;
+  subjectType: "node" | "pool" | "user" | "api_key" | "settings" | "import";
+  subjectId: string;
+  nodeId?: string;
+  reason?: string | null;
+  before?: Prisma.InputJsonValue;
+  after?: Prisma.InputJsonValue;
+}
+
+type AuditWriter = Pick<Prisma.TransactionClient, "auditEvent">;
+
+/** Writes audit events inside the caller's transaction, so the change and its record commit together. */
+export async function recordAuditEvents(db: AuditWriter, actor: Actor, events: AuditEventInput[]): Promise<void> {
+  if (events.length === 0) return;
+  await db.auditEvent.createMany({
+    data: events.map((event) => ({
+      actor: actor.label,
+      action: event.action,
+      subjectType: event.subjectType,
+      subjectId: event.subjectId,
+      nodeId: event.nodeId ?? null,
+      reason: event.reason ?? null,
+      before: event.before,
+      after: event.after,
+    })),
+  });
+}
