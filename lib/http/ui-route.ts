@@ -1,0 +1,32 @@
+import "server-only";
+import { NextResponse } from "next/server";
+import { AuthorizationError, requireActor, type Actor, type Role } from "@/lib/auth/actor";
+
+/**
+ * Wraps the browser's read endpoints (/api/ui/*, fetched by React Query): checks the role first,
+ * turns auth failures into 401/403 JSON, and never leaks stack traces or SQL.
+ */
+export function uiRoute<P>(minimum: Role, handler: (request: Request, context: { actor: Actor; params: P }) => Promise<unknown>) {
+  return async (request: Request, context: { params: Promise<P> }) => {
+    try {
+      const actor = await requireActor(minimum);
+      const body = await handler(request, { actor, params: await context.params });
+      if (body instanceof Response) return body;
+      return NextResponse.json(body, { headers: { "cache-control": "no-store" } });
+    } catch (error) {
+      if (error instanceof AuthorizationError) {
+        return NextResponse.json({ error: { code: error.status === 401 ? "unauthorized" : "forbidden", message: error.message } }, { status: error.status });
+      }
+      console.error("ui route failed:", error instanceof Error ? error.message : "unknown error");
+      return NextResponse.json({ error: { code: "internal_server_error", message: "Internal server error." } }, { status: 500 });
+    }
+  };
+}
+
+export function notFound(message: string): Response {
+  return NextResponse.json({ error: { code: "not_found", message } }, { status: 404 });
+}
+
+export function searchParamsObject(request: Request): Record<string, string> {
+  return Object.fromEntries(new URL(request.url).searchParams);
+}

@@ -1,0 +1,152 @@
+"use server";
+
+import { AuthorizationError, requireActor } from "@/lib/auth/actor";
+import { nodeIdsMatching } from "./data";
+import {
+  changeNodeState,
+  createNode,
+  createPool,
+  deleteNodes,
+  deletePool,
+  importNodes,
+  setPoolMembership,
+  updateNode,
+  updatePool,
+  type ImportReport,
+  type MutationResult,
+} from "./mutations";
+import {
+  changeStateSchema,
+  createNodeSchema,
+  deleteNodesSchema,
+  fieldErrors,
+  importNodesSchema,
+  nodeListQuerySchema,
+  poolSchema,
+  updateNodeSchema,
+} from "./schema";
+import { z } from "zod";
+
+// Thin server actions: check who is asking, validate with the shared schema, call one mutation.
+// Every failure comes back as { ok: false, fieldErrors } so forms can show it next to the field.
+
+type ActionResult<T = object> = MutationResult<T>;
+
+async function guarded<T>(run: () => Promise<ActionResult<T>>): Promise<ActionResult<T>> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof AuthorizationError) return { ok: false, fieldErrors: { form: error.message } };
+    console.error("nodes action failed:", error instanceof Error ? error.message : "unknown error");
+    return { ok: false, fieldErrors: { form: "Something went wrong on the server; nothing was changed. Try again." } };
+  }
+}
+
+function invalid(error: z.ZodError): { ok: false; fieldErrors: Record<string, string> } {
+  return { ok: false, fieldErrors: fieldErrors(error) };
+}
+
+export async function createNodeAction(input: unknown): Promise<ActionResult<{ id: string }>> {
+  return guarded(async () => {
+    const actor = await requireActor("operator");
+    const parsed = createNodeSchema.safeParse(input);
+    if (!parsed.success) return invalid(parsed.error);
+    return createNode(actor, parsed.data);
+  });
+}
+
+export async function updateNodeAction(input: unknown): Promise<ActionResult> {
+  return guarded(async () => {
+    const actor = await requireActor("operator");
+    const parsed = updateNodeSchema.safeParse(input);
+    if (!parsed.success) return invalid(parsed.error);
+    return updateNode(actor, parsed.data);
+  });
+}
+
+export async function importNodesAction(input: unknown): Promise<ActionResult<{ report: ImportReport }>> {
+  return guarded(async () => {
+    const actor = await requireActor("operator");
+    const parsed = importNodesSchema.safeParse(input);
+    if (!parsed.success) return invalid(parsed.error);
+    return importNodes(actor, parsed.data);
+  });
+}
+
+const bulkTargetSchema = z.union([
+  z.object({ nodeIds: z.array(z.uuid()).min(1).max(10_000) }),
+  z.object({ filter: nodeListQuerySchema.pick({ search: true, poolId: true, state: true, tag: true, scheme: true }) }),
+]);
+
+/** A bulk action targets either explicit ids or "every node matching this filter". */
+async function resolveTargets(input: unknown): Promise<string[] | z.ZodError> {
+  const parsed = bulkTargetSchema.safeParse(input);
+  if (!parsed.success) return parsed.error;
+  return "nodeIds" in parsed.data ? parsed.data.nodeIds : nodeIdsMatching(parsed.data.filter);
+}
+
+export async function changeNodeStateAction(input: {
+  target: unknown;
+  state: unknown;
+  reason?: unknown;
+}): Promise<ActionResult<{ changed: number; unchanged: number }>> {
+  return guarded(async () => {
+    const actor = await requireActor("operator");
+    const nodeIds = await resolveTargets(input.target);
+    if (nodeIds instanceof z.ZodError) return invalid(nodeIds);
+    const parsed = changeStateSchema.safeParse({ nodeIds, state: input.state, reason: input.reason });
+    if (!parsed.success) return invalid(parsed.error);
+    return { ok: true, ...(await changeNodeState(actor, parsed.data)) };
+  });
+}
+
+export async function deleteNodesAction(input: { target: unknown }): Promise<ActionResult<{ deleted: number }>> {
+  return guarded(async () => {
+    const actor = await requireActor("operator");
+    const nodeIds = await resolveTargets(input.target);
+    if (nodeIds instanceof z.ZodError) return invalid(nodeIds);
+    const parsed = deleteNodesSchema.safeParse({ nodeIds });
+    if (!parsed.success) return invalid(parsed.error);
+    return { ok: true, ...(await deleteNodes(actor, parsed.data.nodeIds)) };
+  });
+}
+
+export async function createPoolAction(input: unknown): Promise<ActionResult<{ id: string }>> {
+  return guarded(async () => {
+    const actor = await requireActor("operator");
+    const parsed = poolSchema.safeParse(input);
+    if (!parsed.success) return invalid(parsed.error);
+    return createPool(actor, parsed.data);
+  });
+}
+
+export async function updatePoolAction(input: { id: unknown; pool: unknown }): Promise<ActionResult> {
+  return guarded(async () => {
+    const actor = await requireActor("operator");
+    const id = z.uuid().safeParse(input.id);
+    if (!id.success) return invalid(id.error);
+    const parsed = poolSchema.safeParse(input.pool);
+    if (!parsed.success) return invalid(parsed.error);
+    return updatePool(actor, id.data, parsed.data);
+  });
+}
+
+export async function deletePoolAction(input: { id: unknown }): Promise<ActionResult<{ deleted: boolean }>> {
+  return guarded(async () => {
+    const actor = await requireActor("operator");
+    const id = z.uuid().safeParse(input.id);
+    if (!id.success) return invalid(id.error);
+    return { ok: true, ...(await deletePool(actor, id.data)) };
+  });
+}
+
+export async function setPoolMembershipAction(input: { poolId: unknown; target: unknown; member: unknown }): Promise<ActionResult<{ changed: number }>> {
+  return guarded(async () => {
+    const actor = await requireActor("operator");
+    const poolId = z.uuid().safeParse(input.poolId);
+    if (!poolId.success) return invalid(poolId.error);
+    const nodeIds = await resolveTargets(input.target);
+    if (nodeIds instanceof z.ZodError) return invalid(nodeIds);
+    return { ok: true, ...(await setPoolMembership(actor, { poolId: poolId.data, nodeIds, member: input.member === true })) };
+  });
+}
