@@ -9,6 +9,7 @@
 import { spawnSync } from "node:child_process";
 import { isBuildFresh } from "@/lib/server/build-freshness";
 import { openDatabase } from "@/lib/db/database";
+import { prisma } from "@/lib/db/prisma";
 
 const projectRoot = process.cwd();
 const log = (line: string) => console.log(`[switchyard] ${line}`);
@@ -66,7 +67,6 @@ async function shutdown(signal: string) {
     process.exit(1);
   }, 20_000);
   for (const step of shutdownSteps) await step.run().catch((error) => console.error(`[switchyard] stopping ${step.name}:`, error));
-  const { prisma } = await import("@/lib/db/prisma");
   await prisma.$disconnect().catch(() => undefined);
   await database.stop();
   if (database.embedded) log("database: embedded PostgreSQL stopped cleanly");

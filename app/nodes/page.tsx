@@ -1,3 +1,13 @@
+import type { Metadata } from "next";
+import { Suspense } from "react";
+import { NodesView } from "./nodes-view";
+
+export const metadata: Metadata = { title: "Nodes" };
+
 export default function NodesPage() {
-  return <h1 className="text-xl font-semibold">Nodes</h1>;
+  return (
+    <Suspense>
+      <NodesView />
+    </Suspense>
+  );
 }

@@ -2,5 +2,6 @@ import path from "node:path";
 
 /** Project-local folder for everything the embedded default keeps (cluster, key file). Git-ignored. */
 export function dataDir(): string {
-  return path.resolve(process.env.SWITCHYARD_DATA_DIR ?? path.join(process.cwd(), ".data"));
+  // turbopackIgnore: a runtime location, not a file to bundle.
+  return path.resolve(/*turbopackIgnore: true*/ process.env.SWITCHYARD_DATA_DIR ?? path.join(/*turbopackIgnore: true*/ process.cwd(), ".data"));
 }

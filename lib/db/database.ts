@@ -2,6 +2,7 @@ import path from "node:path";
 import { dataDir } from "@/lib/config/data-dir";
 import { startEmbeddedPostgres } from "./embedded-postgres";
 import { applyMigrations } from "./migrate";
+import { findFreePort } from "@/lib/net/free-port";
 
 export interface Database {
   url: string;
@@ -20,7 +21,8 @@ export async function openDatabase(options: { migrate: boolean; log: (line: stri
     options.log(`database: external (${redactUrl(process.env.DATABASE_URL)})`);
   } else {
     const folder = dataDir();
-    const port = Number(process.env.SWITCHYARD_PG_PORT ?? 54329);
+    // "auto" picks a free port: test and CI runs that must not collide with a running instance.
+    const port = process.env.SWITCHYARD_PG_PORT === "auto" ? await findFreePort() : Number(process.env.SWITCHYARD_PG_PORT ?? 54329);
     const started = Date.now();
     const embedded = await startEmbeddedPostgres({ dataDir: folder, port });
     database = { url: embedded.url, embedded: true, stop: embedded.stop };

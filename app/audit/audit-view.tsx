@@ -1,0 +1,49 @@
+"use client";
+
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { useMemo } from "react";
+import { AuditEventList } from "@/components/audit-event-list";
+import { Button } from "@/components/ui/button";
+import { Input, Select } from "@/components/ui/field";
+import { useAuditQuery } from "@/lib/nodes/use-node-queries";
+
+export function AuditView() {
+  const router = useRouter();
+  const pathname = usePathname();
+  const searchParams = useSearchParams();
+  const params = useMemo(() => Object.fromEntries(searchParams), [searchParams]);
+  const audit = useAuditQuery(params);
+
+  function setParam(key: string, value: string | undefined) {
+    const next = new URLSearchParams(searchParams);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    if (key !== "before") next.delete("before");
+    router.replace(`${pathname}?${next}`);
+  }
+
+  return (
+    <div className="space-y-4">
+      <h1 className="text-xl font-semibold">Audit log</h1>
+      <div className="flex flex-wrap gap-2">
+        <Select aria-label="Subject type" className="w-40" value={params.subjectType ?? ""} onChange={(event) => setParam("subjectType", event.target.value || undefined)}>
+          <option value="">All subjects</option>
+          <option value="node">Nodes</option>
+          <option value="pool">Pools</option>
+          <option value="import">Imports</option>
+          <option value="user">Users</option>
+          <option value="api_key">API keys</option>
+        </Select>
+        <Input aria-label="Action starts with" className="w-56" placeholder="Action, e.g. node.disabled" defaultValue={params.action} onBlur={(event) => setParam("action", event.target.value.trim() || undefined)} />
+        <Input aria-label="Actor contains" className="w-56" placeholder="Actor" defaultValue={params.actor} onBlur={(event) => setParam("actor", event.target.value.trim() || undefined)} />
+      </div>
+      <div className="rounded-lg border border-zinc-200 bg-white px-4 dark:border-zinc-800 dark:bg-zinc-900">
+        {audit.data ? <AuditEventList events={audit.data.events} /> : <p className="py-3 text-sm text-zinc-500">Loading…</p>}
+      </div>
+      <div className="flex gap-2">
+        {params.before && <Button onClick={() => setParam("before", undefined)}>Newest</Button>}
+        {audit.data?.nextBefore && <Button onClick={() => setParam("before", audit.data.nextBefore ?? undefined)}>Older</Button>}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,124 @@
+"use client";
+
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { AuditEventList } from "@/components/audit-event-list";
+import { NodeStateBadge } from "@/components/node-state-badge";
+import { Button } from "@/components/ui/button";
+import { Dialog } from "@/components/ui/dialog";
+import { changeNodeStateAction, deleteNodesAction } from "@/lib/nodes/actions";
+import { maskedProxyUrl } from "@/lib/nodes/credential-mask";
+import { nodeQueryKeys, useAuditQuery, useNodeQuery } from "@/lib/nodes/use-node-queries";
+import { NodeForm } from "../node-form";
+import { StateChangeDialog } from "../nodes-view";
+
+export function NodeDetailView({ id }: { id: string }) {
+  const node = useNodeQuery(id);
+  const audit = useAuditQuery({ nodeId: id, limit: "100" });
+  const queryClient = useQueryClient();
+  const router = useRouter();
+  const [editing, setEditing] = useState(false);
+  const [stateTarget, setStateTarget] = useState<"ENABLED" | "DRAINING" | "DISABLED" | null>(null);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+
+  const refresh = async () => {
+    await queryClient.invalidateQueries({ queryKey: nodeQueryKeys.all });
+    await queryClient.invalidateQueries({ queryKey: ["audit"] });
+  };
+  const applyState = useMutation({
+    mutationFn: changeNodeStateAction,
+    onSuccess: async (result) => {
+      if (!result.ok) return;
+      setStateTarget(null);
+      await refresh();
+    },
+  });
+  const remove = useMutation({
+    mutationFn: deleteNodesAction,
+    onSuccess: async (result) => {
+      if (!result.ok) return;
+      await refresh();
+      router.push("/nodes");
+    },
+  });
+
+  if (node.isError) return <p role="alert">Could not load this node: {node.error.message}</p>;
+  if (!node.data) return <p className="text-zinc-500">Loading…</p>;
+  const n = node.data;
+
+  return (
+    <div className="space-y-6">
+      <div>
+        <Link href="/nodes" className="text-sm text-blue-700 hover:underline dark:text-blue-400">
+          ← Nodes
+        </Link>
+        <div className="mt-2 flex flex-wrap items-center gap-3">
+          <h1 className="font-mono text-xl font-semibold">{maskedProxyUrl({ ...n, username: n.username })}</h1>
+          <NodeStateBadge state={n.state} />
+          <div className="ml-auto flex gap-2">
+            {n.state !== "ENABLED" && <Button onClick={() => setStateTarget("ENABLED")}>Enable</Button>}
+            {n.state !== "DRAINING" && <Button onClick={() => setStateTarget("DRAINING")}>Drain</Button>}
+            {n.state !== "DISABLED" && <Button onClick={() => setStateTarget("DISABLED")}>Disable</Button>}
+            <Button onClick={() => setEditing(true)}>Edit</Button>
+            <Button variant="danger" onClick={() => setConfirmDelete(true)}>
+              Delete
+            </Button>
+          </div>
+        </div>
+        {n.stateReason && (
+          <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400" data-testid="state-reason">
+            {n.state.toLowerCase()} by {n.stateChangedBy} {n.stateChangedAt && `on ${new Date(n.stateChangedAt).toLocaleString()}`}: “{n.stateReason}”
+          </p>
+        )}
+      </div>
+
+      <dl className="grid grid-cols-2 gap-x-6 gap-y-2 rounded-lg border border-zinc-200 bg-white p-4 text-sm md:grid-cols-4 dark:border-zinc-800 dark:bg-zinc-900">
+        <Item label="Label">{n.label || "—"}</Item>
+        <Item label="Credentials">{n.usernameMasked ? `${n.usernameMasked}${n.hasPassword ? " / password stored (encrypted)" : ""}` : "none"}</Item>
+        <Item label="Pools">{n.pools.map((pool) => pool.name).join(", ") || "—"}</Item>
+        <Item label="Tags">{n.tags.join(", ") || "—"}</Item>
+        <Item label="Added">{new Date(n.createdAt).toLocaleString()}</Item>
+        <Item label="Last change">{new Date(n.updatedAt).toLocaleString()}</Item>
+      </dl>
+
+      <section>
+        <h2 className="mb-2 font-semibold">Audit timeline</h2>
+        <div className="rounded-lg border border-zinc-200 bg-white px-4 dark:border-zinc-800 dark:bg-zinc-900">
+          {audit.data ? <AuditEventList events={audit.data.events} showSubject={false} /> : <p className="py-3 text-sm text-zinc-500">Loading…</p>}
+        </div>
+      </section>
+
+      <Dialog open={editing} onOpenChange={setEditing} title="Edit node">
+        <NodeForm node={n} onDone={() => setEditing(false)} />
+      </Dialog>
+      {stateTarget && (
+        <StateChangeDialog
+          change={{ state: stateTarget, target: { nodeIds: [n.id] }, count: 1 }}
+          pending={applyState.isPending}
+          error={applyState.data && !applyState.data.ok ? applyState.data.fieldErrors : undefined}
+          onCancel={() => setStateTarget(null)}
+          onConfirm={(reason) => applyState.mutate({ target: { nodeIds: [n.id] }, state: stateTarget, reason })}
+        />
+      )}
+      <Dialog open={confirmDelete} onOpenChange={setConfirmDelete} title="Delete this node?" description="Its history stays in the audit log. This cannot be undone.">
+        <div className="flex justify-end gap-2">
+          <Button onClick={() => setConfirmDelete(false)}>Cancel</Button>
+          <Button variant="danger" disabled={remove.isPending} onClick={() => remove.mutate({ target: { nodeIds: [n.id] } })}>
+            Delete
+          </Button>
+        </div>
+      </Dialog>
+    </div>
+  );
+}
+
+function Item({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <div>
+      <dt className="text-xs text-zinc-500">{label}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}

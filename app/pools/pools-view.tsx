@@ -1,0 +1,126 @@
+"use client";
+
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useState, type FormEvent } from "react";
+import { Button } from "@/components/ui/button";
+import { Dialog } from "@/components/ui/dialog";
+import { Field, FormError, Input } from "@/components/ui/field";
+import { createPoolAction, deletePoolAction } from "@/lib/nodes/actions";
+import { fieldErrors, poolSchema } from "@/lib/nodes/schema";
+import type { PoolSummary } from "@/lib/nodes/data";
+import { nodeQueryKeys, usePoolsQuery } from "@/lib/nodes/use-node-queries";
+
+export function PoolsView() {
+  const pools = usePoolsQuery();
+  const queryClient = useQueryClient();
+  const [creating, setCreating] = useState(false);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [deleting, setDeleting] = useState<PoolSummary | null>(null);
+
+  const create = useMutation({
+    mutationFn: createPoolAction,
+    onSuccess: async (result) => {
+      if (!result.ok) return setErrors(result.fieldErrors);
+      setCreating(false);
+      await queryClient.invalidateQueries({ queryKey: nodeQueryKeys.pools });
+    },
+  });
+  const remove = useMutation({
+    mutationFn: deletePoolAction,
+    onSuccess: async () => {
+      setDeleting(null);
+      await queryClient.invalidateQueries({ queryKey: nodeQueryKeys.pools });
+      await queryClient.invalidateQueries({ queryKey: nodeQueryKeys.all });
+    },
+  });
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const input = { name: String(form.get("name")), description: String(form.get("description") ?? "") };
+    const check = poolSchema.safeParse(input);
+    if (!check.success) return setErrors(fieldErrors(check.error));
+    setErrors({});
+    create.mutate(input);
+  }
+
+  return (
+    <div className="space-y-4">
+      <div className="flex items-center justify-between">
+        <h1 className="text-xl font-semibold">Pools</h1>
+        <Button variant="primary" onClick={() => setCreating(true)}>
+          New pool
+        </Button>
+      </div>
+      <div className="overflow-hidden rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+        <table className="w-full text-sm" aria-label="Pools">
+          <thead className="border-b border-zinc-200 text-left text-xs text-zinc-500 uppercase dark:border-zinc-800">
+            <tr>
+              <th className="px-3 py-2">Name</th>
+              <th className="px-3 py-2">Description</th>
+              <th className="px-3 py-2 text-right">Nodes</th>
+              <th className="px-3 py-2 text-right">Enabled</th>
+              <th className="px-3 py-2 text-right">Draining</th>
+              <th className="px-3 py-2 text-right">Disabled</th>
+              <th className="px-3 py-2" />
+            </tr>
+          </thead>
+          <tbody>
+            {pools.data?.map((pool) => (
+              <tr key={pool.id} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
+                <td className="px-3 py-2">
+                  <Link href={`/nodes?poolId=${pool.id}`} className="font-medium text-blue-700 hover:underline dark:text-blue-400">
+                    {pool.name}
+                  </Link>
+                </td>
+                <td className="px-3 py-2 text-zinc-600 dark:text-zinc-400">{pool.description}</td>
+                <td className="px-3 py-2 text-right tabular-nums">{pool.nodes.total}</td>
+                <td className="px-3 py-2 text-right tabular-nums">{pool.nodes.ENABLED}</td>
+                <td className="px-3 py-2 text-right tabular-nums">{pool.nodes.DRAINING}</td>
+                <td className="px-3 py-2 text-right tabular-nums">{pool.nodes.DISABLED}</td>
+                <td className="px-3 py-2 text-right">
+                  <Button size="sm" variant="ghost" onClick={() => setDeleting(pool)}>
+                    Delete
+                  </Button>
+                </td>
+              </tr>
+            ))}
+            {pools.data?.length === 0 && (
+              <tr>
+                <td colSpan={7} className="px-3 py-8 text-center text-zinc-500">
+                  No pools yet. A pool groups nodes that programs check out together.
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+      <Dialog open={creating} onOpenChange={setCreating} title="New pool">
+        <form onSubmit={submit} className="space-y-3" noValidate>
+          <FormError message={errors.form} />
+          <Field id="pool-name" label="Name" error={errors.name}>
+            <Input id="pool-name" name="name" aria-invalid={errors.name ? true : undefined} />
+          </Field>
+          <Field id="pool-description" label="Description" error={errors.description}>
+            <Input id="pool-description" name="description" />
+          </Field>
+          <div className="flex justify-end gap-2">
+            <Button onClick={() => setCreating(false)}>Cancel</Button>
+            <Button type="submit" variant="primary" disabled={create.isPending}>
+              Create pool
+            </Button>
+          </div>
+        </form>
+      </Dialog>
+      <Dialog open={deleting !== null} onOpenChange={(open) => !open && setDeleting(null)} title={`Delete pool ${deleting?.name ?? ""}?`} description="Its nodes stay in the registry; only the grouping is removed.">
+        <div className="flex justify-end gap-2">
+          <Button onClick={() => setDeleting(null)}>Cancel</Button>
+          <Button variant="danger" disabled={remove.isPending} onClick={() => deleting && remove.mutate({ id: deleting.id })}>
+            Delete pool
+          </Button>
+        </div>
+      </Dialog>
+    </div>
+  );
+}

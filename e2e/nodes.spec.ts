@@ -1,0 +1,102 @@
+import { expect, test, type Page } from "@playwright/test";
+
+// One story an operator lives through, in order: add, import, filter, disable, reload.
+test.describe.configure({ mode: "serial" });
+
+const RUN = Date.now() % 100_000;
+const net = `10.${(RUN % 250) + 1}.${Math.floor(RUN / 250) % 250}`;
+
+async function openNodes(page: Page, query = "") {
+  await page.goto(`/nodes${query}`);
+  await expect(page.getByRole("heading", { name: "Nodes" })).toBeVisible();
+}
+
+test("add a node with credentials; the password is never shown", async ({ page }) => {
+  await openNodes(page);
+  await page.getByRole("button", { name: "Add node" }).click();
+  const form = page.getByRole("form", { name: "Add node" });
+  await form.getByLabel("Scheme").selectOption("socks5");
+  await form.getByLabel("Host").fill(`${net}.1`);
+  await form.getByLabel("Port").fill("70000");
+  await form.getByRole("button", { name: "Add node" }).click();
+  await expect(form.getByText("Port 70000 is out of range (1–65535).")).toBeVisible();
+  await form.getByLabel("Port").fill("1080");
+  await form.getByLabel("User name (optional)").fill("operator7");
+  await form.getByLabel("Password (optional)").fill("s3cret-pass");
+  await form.getByLabel("Label").fill("e2e-first");
+  await form.getByRole("button", { name: "Add node" }).click();
+  await expect(form).toBeHidden();
+  const row = page.getByRole("row").filter({ hasText: "e2e-first" });
+  await expect(row).toContainText(`socks5://ope***:****@${net}.1:1080`);
+  await expect(page.locator("body")).not.toContainText("s3cret-pass");
+  await expect(page.locator("body")).not.toContainText("operator7");
+});
+
+test("bulk-import a mixed list and read the per-line report", async ({ page }) => {
+  await openNodes(page);
+  await page.getByRole("button", { name: "Import…" }).click();
+  const lines = [
+    `${net}.10:8080`,
+    `${net}.11:3128:alice:pw1`,
+    `bob:pw2@${net}.12:8000`,
+    `socks5://carol:pw3@${net}.13:1080`,
+    `${net}.14:0`,
+    `gopher://${net}.15:70`,
+    `${net}.10:8080`,
+    `not a proxy`,
+  ];
+  await page.getByRole("textbox", { name: "Proxy list" }).fill(lines.join("\n"));
+  await page.getByLabel("Tags for new nodes").fill("e2e-batch");
+  await page.getByRole("button", { name: "Import", exact: true }).click();
+  const report = page.getByTestId("import-report");
+  await expect(report).toBeVisible();
+  await expect(page.getByTestId("import-added")).toHaveText("4");
+  await expect(page.getByTestId("import-duplicate")).toHaveText("1");
+  await expect(page.getByTestId("import-invalid")).toHaveText("3");
+  await expect(report.locator('[data-line="5"]')).toContainText("port: Port 0 is out of range");
+  await expect(report.locator('[data-line="6"]')).toContainText('Unknown scheme "gopher"');
+  await expect(report.locator('[data-line="7"]')).toContainText("Same node as line 1.");
+  await expect(report.locator('[data-line="8"]')).toHaveAttribute("data-status", "invalid");
+  await expect(report).not.toContainText("pw1");
+  await page.getByRole("button", { name: "Done" }).click();
+});
+
+test("filter by tag, state and search", async ({ page }) => {
+  await openNodes(page, "?tag=e2e-batch");
+  await expect(page.getByTestId("node-total")).toHaveText("4 nodes");
+  await page.getByLabel("Search nodes").fill(`${net}.12`);
+  await expect(page.getByTestId("node-total")).toHaveText("1 node");
+  await expect(page.getByRole("row").filter({ hasText: `${net}.12:8000` })).toBeVisible();
+  await page.getByLabel("Search nodes").fill("");
+  await page.getByLabel("Scheme").selectOption("socks5");
+  await expect(page.getByTestId("node-total")).toHaveText("1 node");
+  await expect(page.getByRole("row").filter({ hasText: `${net}.13:1080` })).toBeVisible();
+});
+
+test("disable a node with a reason, see its state and audit entry, and everything survives a reload", async ({ page }) => {
+  await openNodes(page, `?search=${net}.11`);
+  await expect(page.getByTestId("node-total")).toHaveText("1 node");
+  await page.getByRole("checkbox", { name: `Select ${net}.11:3128` }).check();
+  await page.getByRole("button", { name: "Disable" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByRole("button", { name: "Disable 1 node" }).click();
+  await expect(dialog.getByText("Say why the node is disabled.")).toBeVisible();
+  await dialog.getByLabel("Reason (required)").fill("502 storm from this exit");
+  await dialog.getByRole("button", { name: "Disable 1 node" }).click();
+  await expect(page.getByRole("status")).toContainText("1 node changed");
+  const row = page.getByRole("row").filter({ hasText: `${net}.11:3128` });
+  await expect(row.locator("[data-state]")).toHaveAttribute("data-state", "DISABLED");
+
+  await row.getByRole("link").click();
+  await expect(page.getByTestId("state-reason")).toContainText("502 storm from this exit");
+  const audit = page.getByRole("list", { name: "Audit events" });
+  await expect(audit.locator('[data-action="node.disabled"]')).toContainText("enabled → disabled");
+  await expect(audit.locator('[data-action="node.disabled"]')).toContainText("502 storm from this exit");
+
+  await page.reload();
+  await expect(page.getByTestId("state-reason")).toContainText("502 storm from this exit");
+  await openNodes(page, "?tag=e2e-batch&state=DISABLED");
+  await expect(page.getByTestId("node-total")).toHaveText("1 node");
+  await openNodes(page, `?search=e2e-first`);
+  await expect(page.getByRole("row").filter({ hasText: "e2e-first" })).toBeVisible();
+});

@@ -1,0 +1,44 @@
+"use client";
+
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { fetchJson } from "@/lib/http/fetch-json";
+import type { AuditEventRow } from "@/lib/audit/data";
+import type { NodeDetail, NodePage, PoolSummary } from "./data";
+
+// Stable query keys: every view that shows nodes is invalidated by the "nodes" prefix after a write.
+export const nodeQueryKeys = {
+  all: ["nodes"] as const,
+  list: (params: Record<string, string>) => ["nodes", "list", params] as const,
+  detail: (id: string) => ["nodes", "detail", id] as const,
+  pools: ["pools"] as const,
+  tags: ["tags"] as const,
+  audit: (params: Record<string, string>) => ["audit", params] as const,
+};
+
+export function useNodesQuery(params: Record<string, string>) {
+  return useQuery({
+    queryKey: nodeQueryKeys.list(params),
+    queryFn: () => fetchJson<NodePage>(`/api/ui/nodes?${new URLSearchParams(params)}`),
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useNodeQuery(id: string) {
+  return useQuery({ queryKey: nodeQueryKeys.detail(id), queryFn: () => fetchJson<NodeDetail>(`/api/ui/nodes/${id}`) });
+}
+
+export function usePoolsQuery() {
+  return useQuery({ queryKey: nodeQueryKeys.pools, queryFn: () => fetchJson<PoolSummary[]>("/api/ui/pools") });
+}
+
+export function useTagsQuery() {
+  return useQuery({ queryKey: nodeQueryKeys.tags, queryFn: () => fetchJson<string[]>("/api/ui/tags") });
+}
+
+export function useAuditQuery(params: Record<string, string>) {
+  return useQuery({
+    queryKey: nodeQueryKeys.audit(params),
+    queryFn: () => fetchJson<{ events: AuditEventRow[]; nextBefore: string | null }>(`/api/ui/audit?${new URLSearchParams(params)}`),
+    placeholderData: keepPreviousData,
+  });
+}
