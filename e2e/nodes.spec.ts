@@ -100,3 +100,35 @@ test("disable a node with a reason, see its state and audit entry, and everythin
   await openNodes(page, `?search=e2e-first`);
   await expect(page.getByRole("row").filter({ hasText: "e2e-first" })).toBeVisible();
 });
+
+test("upload a 10,000-line list; the table still pages, sorts and filters", async ({ page }) => {
+  const lines = Array.from({ length: 10_000 }, (_, i) => `172.${16 + ((i >> 16) & 15)}.${(i >> 8) & 255}.${i & 255}:${3000 + (i % 1000)}`);
+  await openNodes(page);
+  await page.getByRole("button", { name: "Import…" }).click();
+  await page.getByLabel("Upload a list file").setInputFiles({ name: "fleet.txt", mimeType: "text/plain", buffer: Buffer.from(lines.join("\n")) });
+  await expect(page.getByText("10000 lines")).toBeVisible();
+  await page.getByLabel("Tags for new nodes").fill("fleet");
+  await page.getByRole("button", { name: "Import", exact: true }).click();
+  await expect(page.getByTestId("import-added")).toHaveText("10000", { timeout: 30_000 });
+  await page.getByRole("button", { name: "Done" }).click();
+
+  await openNodes(page, "?tag=fleet&pageSize=250&sort=host&direction=asc");
+  await expect(page.getByTestId("node-total")).toHaveText("10000 nodes");
+  await expect(page.getByText("Page 1 of 40")).toBeVisible();
+  await expect(page.locator("tbody tr")).toHaveCount(250);
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(page.getByText("Page 2 of 40")).toBeVisible();
+  await page.getByLabel("Search nodes").fill("172.16.39.15");
+  await expect(page.getByTestId("node-total")).toHaveText("1 node");
+
+  // A selection across pages: "select all matching" acts on every filtered node at once.
+  await openNodes(page, "?tag=fleet&search=172.16.1.");
+  await page.getByRole("checkbox", { name: "Select all on this page" }).check();
+  await page.getByRole("button", { name: /Select all \d+ matching/ }).click();
+  await expect(page.getByTestId("selection-count")).toContainText("All");
+  await page.getByRole("button", { name: "Drain" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: /Drain \d+ nodes/ }).click();
+  await expect(page.getByRole("status")).toContainText("nodes changed");
+  await openNodes(page, "?tag=fleet&state=DRAINING");
+  await expect(page.getByTestId("node-total")).not.toHaveText("0 nodes");
+});
