@@ -39,7 +39,7 @@ export function classifyConnectAnswer(status: number, headers: IncomingHttpHeade
 
 /** RFC 1928 reply names as the socks package reports them ("Socks5 proxy rejected connection - NotAllowed"). */
 export function classifySocksError(message: string): Verdict | undefined {
-  if (/Authentication failed|NoAcceptedAuthType/i.test(message)) return { faultClass: "proxy_auth", reason: `SOCKS5 auth refused: ${message}` };
+  if (/Authentication failed|no accepted authentication type/i.test(message)) return { faultClass: "proxy_auth", reason: `SOCKS5 auth refused: ${message}` };
   const rejected = /rejected connection - (\w+)/.exec(message)?.[1];
   if (!rejected) return undefined;
   const by = `SOCKS5 proxy replied ${rejected}`;
