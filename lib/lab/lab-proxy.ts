@@ -57,7 +57,10 @@ export abstract class LabProxy {
   }
 
   get behaviourText(): string {
-    return describeBehaviour(this.behaviour);
+    const text =
+      this.kind === "socks5" && this.behaviour.kind === "tunnel_refused" ? "tunnel refused (SOCKS 0x02 not allowed)" : describeBehaviour(this.behaviour);
+    const exits = this.options.exitAddresses.length;
+    return exits > 1 ? `${text}, rotating over ${exits} exit IPs` : text;
   }
 
   get isUp(): boolean {
