@@ -1,4 +1,4 @@
-import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
+import { Agent, createServer as createHttpServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { connect, type Server, type Socket } from "node:net";
 import { LabProxy, type LabProxyKind, type LabProxyOptions } from "./lab-proxy";
@@ -6,6 +6,9 @@ import { labCertificate } from "./self-signed-cert";
 
 /** RFC 9209 error types this proxy reports in Proxy-Status on its own error answers. */
 type ProxyErrorType = "destination_unavailable" | "dns_error" | "connection_timeout" | "http_response_incomplete" | "proxy_internal_error";
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) a proxy must not forward. */
+const HOP_BY_HOP = ["connection", "keep-alive", "proxy-authorization", "proxy-connection", "proxy-authenticate", "te", "trailer", "upgrade"];
 
 const REASONS: Record<number, string> = { 403: "Forbidden", 405: "Method Not Allowed", 407: "Proxy Authentication Required", 502: "Bad Gateway", 504: "Gateway Timeout" };
 
@@ -21,6 +24,24 @@ export class LabHttpProxy extends LabProxy {
   constructor(options: LabProxyOptions & { tls?: boolean }) {
     super(options);
     this.kind = options.tls ? "https" : "http";
+  }
+
+  // Upstream keep-alive per exit address, as real proxies pool upstream connections;
+  // a new agent after rotate() so the next request really leaves from the new address.
+  private upstreamAgent: { exitIp: string; agent: Agent } | undefined;
+
+  private agentForExit(): Agent {
+    if (this.upstreamAgent?.exitIp !== this.exitIp) {
+      this.upstreamAgent?.agent.destroy();
+      this.upstreamAgent = { exitIp: this.exitIp, agent: new Agent({ keepAlive: true, maxFreeSockets: 256, localAddress: this.exitIp }) };
+    }
+    return this.upstreamAgent.agent;
+  }
+
+  override async stop(): Promise<void> {
+    this.upstreamAgent?.agent.destroy();
+    this.upstreamAgent = undefined;
+    await super.stop();
   }
 
   protected createServer(): Server {
@@ -88,16 +109,14 @@ export class LabHttpProxy extends LabProxy {
     }
 
     const headers = { ...request.headers };
-    delete headers["proxy-authorization"];
-    delete headers["proxy-connection"];
+    for (const name of HOP_BY_HOP) delete headers[name];
     const upstream = httpRequest({
       host: address,
       port: Number(target.port || 80),
       method: request.method,
       path: target.pathname + target.search,
       headers,
-      localAddress: this.exitIp,
-      agent: false,
+      agent: this.agentForExit(),
     });
     const timer = setTimeout(() => {
       upstream.destroy();
@@ -109,10 +128,10 @@ export class LabHttpProxy extends LabProxy {
     });
     upstream.on("response", (upstreamResponse) => {
       clearTimeout(timer);
-      response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.statusMessage, {
-        ...upstreamResponse.headers,
-        via: upstreamResponse.headers.via ? `${upstreamResponse.headers.via}, ${this.via}` : this.via,
-      });
+      const relayed = { ...upstreamResponse.headers };
+      for (const name of HOP_BY_HOP) delete relayed[name];
+      relayed.via = upstreamResponse.headers.via ? `${upstreamResponse.headers.via}, ${this.via}` : this.via;
+      response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.statusMessage, relayed);
       upstreamResponse.pipe(response);
       // A target that dies mid-body must look like a reset to the client too, not a clean end.
       upstreamResponse.on("aborted", () => response.socket?.destroy());

@@ -7,6 +7,7 @@ import { SocksClient } from "socks";
 import { classifyConnectAnswer, classifyResponse, classifySocksError, exitIpFromBody, type Verdict } from "./classify-response";
 import { bucketOf, originOf, type FaultBucket, type FaultClass, type FaultOrigin } from "./fault-taxonomy";
 import { resolveHost, type HostLookup } from "./host-lookup";
+import { sharedTlsClientCache, type TlsClientCache } from "./tls-client-cache";
 
 export interface ProbeNode {
   id: string;
@@ -44,6 +45,10 @@ export interface ProbeCheckOptions {
   ca?: string | string[];
   /** Only for lab/debug: accept any certificate. */
   insecureTls?: boolean;
+  /** Reused TLS contexts and sessions; default the process-wide one. */
+  tlsCache?: TlsClientCache;
+  /** Force a full handshake on every check (no session resumption). */
+  noTlsResumption?: boolean;
   /** Body bytes kept for captcha/IP-echo detection; the rest is counted and dropped. */
   sampleBytes?: number;
   userAgent?: string;
@@ -170,7 +175,7 @@ class ProbeCheck {
     if (node.scheme === "https") {
       this.stage("proxy_tls", this.timeouts.firstByteMs);
       const tlsStart = performance.now();
-      socket = await this.tlsOver(raw, node.host);
+      socket = await this.tlsOver(raw, node.host, node.port);
       this.tlsMs = Math.round((performance.now() - tlsStart) * 10) / 10;
     }
 
@@ -220,7 +225,7 @@ class ProbeCheck {
     if (httpsTarget) {
       this.stage("tls", this.timeouts.firstByteMs);
       const tlsStart = performance.now();
-      socket = await this.tlsOver(socket, targetHost);
+      socket = await this.tlsOver(socket, targetHost, targetPort);
       this.tlsMs = Math.round(((this.tlsMs ?? 0) + performance.now() - tlsStart) * 10) / 10;
     }
 
@@ -270,16 +275,22 @@ class ProbeCheck {
     this.finish(classifyResponse({ mode, status: response.statusCode ?? 0, headers: response.headers, bodySample: body, expectedStatus: target.expectedStatus }));
   }
 
-  private async tlsOver(socket: Duplex, servername: string): Promise<TLSSocket> {
+  private async tlsOver(socket: Duplex, servername: string, port: number): Promise<TLSSocket> {
+    const { ca, insecureTls = false } = this.options;
+    const cache = this.options.tlsCache ?? sharedTlsClientCache;
+    const trust = cache.trustFor(ca, insecureTls);
+    const sessionKey = this.options.noTlsResumption ? undefined : cache.sessionKey(trust, `${servername}:${port}`);
     const tls = this.track(
       tlsConnect({
         socket,
         servername: isIP(servername) ? undefined : servername,
-        ca: this.options.ca,
-        rejectUnauthorized: !this.options.insecureTls,
+        secureContext: trust.context,
+        rejectUnauthorized: !insecureTls,
         ALPNProtocols: ["http/1.1"],
+        session: sessionKey ? cache.session(sessionKey) : undefined,
       }),
     );
+    if (sessionKey) tls.once("session", (session: Buffer) => cache.remember(sessionKey, session));
     try {
       await once(tls, "secureConnect");
     } catch (error) {
