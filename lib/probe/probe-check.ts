@@ -89,6 +89,8 @@ const PHASE_TEXT: Record<Phase, string> = {
 
 class CheckAborted extends Error {}
 
+function ignoreError(): void {}
+
 /**
  * One check: a request through one node to one target, raced against its own deadline, every
  * socket released on every path. Resolves with the classified attempt; rejects only when the
@@ -146,6 +148,9 @@ class ProbeCheck {
 
   private track<T extends Duplex>(stream: T): T {
     this.streams.push(stream);
+    // Errors are read through the request/handshake listeners; this one only stops a late error
+    // (after the check moved on or finished) from becoming an uncaught exception.
+    stream.on("error", ignoreError);
     return stream;
   }
 
