@@ -40,6 +40,8 @@ try {
 
   const manifest = await waitForManifest();
   const ports = BENCH_PROXIES.map((name) => manifest.proxies.find((p) => p.name === name)!.port);
+  console.log(`lab: separate process (scripts/lab.ts); ${NODES} ProxyNode rows spread over ${BENCH_PROXIES.join(", ")} (ports ${ports.join(", ")})`);
+  console.log("each check: new TCP connection to the proxy; HTTPS: CONNECT + TLS (context reused, sessions resumed after the first)");
 
   const ids: string[] = [];
   const portsOfNodes: number[] = [];

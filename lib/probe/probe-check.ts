@@ -163,15 +163,17 @@ class ProbeCheck {
     const targetPort = Number(url.port || (httpsTarget ? 443 : 80));
 
     this.stage("resolve", this.timeouts.connectMs);
-    let proxyIp: string;
-    try {
-      proxyIp = await resolveHost(node.host, options.lookup);
-    } catch (error) {
-      return this.finish({ faultClass: "proxy_unreachable", reason: `proxy host ${node.host} did not resolve` }, error);
+    let proxyIp = isIP(node.host) ? node.host : undefined; // the common case skips a promise round
+    if (!proxyIp) {
+      try {
+        proxyIp = await resolveHost(node.host, options.lookup);
+      } catch (error) {
+        return this.finish({ faultClass: "proxy_unreachable", reason: `proxy host ${node.host} did not resolve` }, error);
+      }
+      if (this.done) return;
     }
-    if (this.done) return;
 
-    this.stage("connect", this.timeouts.connectMs);
+    this.phase = "connect"; // same connectMs budget as the lookup: one timer for both
     const raw = this.track(netConnect({ host: proxyIp, port: node.port, noDelay: true }));
     await once(raw, "connect");
     this.connectMs = this.elapsed();
