@@ -91,6 +91,9 @@ class CheckAborted extends Error {}
 
 function ignoreError(): void {}
 
+/** ALPN offer, built once: we speak HTTP/1.1 only. */
+const ALPN_HTTP1 = Buffer.from([8, ...Buffer.from("http/1.1")]);
+
 /**
  * One check: a request through one node to one target, raced against its own deadline, every
  * socket released on every path. Resolves with the classified attempt; rejects only when the
@@ -287,19 +290,23 @@ class ProbeCheck {
     const cache = this.options.tlsCache ?? sharedTlsClientCache;
     const trust = cache.trustFor(ca, insecureTls);
     const sessionKey = this.options.noTlsResumption ? undefined : cache.sessionKey(trust, `${servername}:${port}`);
+    const cached = sessionKey ? cache.session(sessionKey) : undefined;
     const tls = this.track(
       tlsConnect({
         socket,
         servername: isIP(servername) ? undefined : servername,
         secureContext: trust.context,
         rejectUnauthorized: !insecureTls,
-        ALPNProtocols: ["http/1.1"],
-        session: sessionKey ? cache.session(sessionKey) : undefined,
+        ALPNProtocols: ALPN_HTTP1,
+        session: cached,
       }),
     );
-    if (sessionKey) tls.once("session", (session: Buffer) => cache.remember(sessionKey, session));
+    // Only on a miss: listening makes node serialise every ticket the server sends, on every check.
+    if (sessionKey && !cached) tls.once("session", (session: Buffer) => cache.remember(sessionKey, session));
     try {
       await once(tls, "secureConnect");
+      // The peer refused our session (restarted, rotated ticket keys): take the fresh one it sends.
+      if (sessionKey && cached && !tls.isSessionReused()) tls.once("session", (session: Buffer) => cache.remember(sessionKey, session));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? "";
       // A peer that hangs up during the handshake is a reset, not a certificate problem.
