@@ -233,6 +233,8 @@ describe("timings, exit IP, rotation, names", () => {
   });
 
   it("reports an untrusted target or proxy certificate as tls_error", async () => {
+    // A session resumed under the lab CA must not let a check without that CA skip verification.
+    expect((await runProbeCheck(node("http-healthy"), { url: url("https", P.ok) }, options)).faultClass).toBe("ok");
     const target = await runProbeCheck(node("http-healthy"), { url: url("https", P.ok) }, { timeouts: TIMEOUTS });
     expect(target.faultClass).toBe("tls_error");
     expect(target.reason).toMatch(/with the target/);
