@@ -36,7 +36,7 @@ try {
   // Imported only now: the Prisma singleton reads DATABASE_URL when first loaded.
   const { prisma } = await import("@/lib/db/prisma");
   const { runProbeJobs } = await import("@/lib/probe/probe-runner");
-  const { ProbeResultWriter } = await import("@/lib/probe/result-writer");
+  const { ProbeResultWriter, closeResultWriterPool } = await import("@/lib/probe/result-writer");
 
   const manifest = await waitForManifest();
   const ports = BENCH_PROXIES.map((name) => manifest.proxies.find((p) => p.name === name)!.port);
@@ -103,6 +103,7 @@ try {
   await phase("a: plain HTTP via HTTP proxy, absolute-form", { id: httpTarget.id, url: httpTarget.url }, NODES);
   await phase("b: HTTPS via HTTP proxy, CONNECT + TLS", { id: httpsTarget.id, url: httpsTarget.url }, NODES);
   await prisma.$disconnect();
+  await closeResultWriterPool();
 } finally {
   lab.kill("SIGINT");
   await new Promise((resolve) => lab.once("exit", resolve));

@@ -19,7 +19,17 @@ function resultPool(): pg.Pool {
   const connectionString = process.env.DATABASE_URL;
   if (!connectionString) throw new Error("DATABASE_URL is not set");
   // allowExitOnIdle: a script that is done may exit without closing this pool.
-  return (globalForWriter.switchyardResultPool = new pg.Pool({ connectionString, max: 2, allowExitOnIdle: true }));
+  const pool = new pg.Pool({ connectionString, max: 2, allowExitOnIdle: true });
+  // An idle connection dropped by the server (restart, shutdown) is replaced on the next query.
+  pool.on("error", () => {});
+  return (globalForWriter.switchyardResultPool = pool);
+}
+
+/** Closes the writer's connections (scripts that stop their database first). */
+export async function closeResultWriterPool(): Promise<void> {
+  const pool = globalForWriter.switchyardResultPool;
+  globalForWriter.switchyardResultPool = undefined;
+  await pool?.end();
 }
 
 /** Inserts attempts in one statement (one array per column: ~10x createMany). Returns rows written. */
