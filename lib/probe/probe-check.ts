@@ -223,7 +223,8 @@ class ProbeCheck {
         connectRequest.once("error", reject);
       });
       this.request = undefined;
-      if (answer.statusCode !== 200) {
+      // RFC 9110 §9.3.6: any 2xx opens the tunnel.
+      if (!answer.statusCode || answer.statusCode < 200 || answer.statusCode > 299) {
         this.status = answer.statusCode ?? null;
         return this.finish(classifyConnectAnswer(answer.statusCode ?? 0, answer.headers));
       }
