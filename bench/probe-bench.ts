@@ -1,0 +1,126 @@
+// `npm run bench:probe`: probes 10,000 lab nodes once with plain HTTP, then once with HTTPS
+// through CONNECT, persisting every result to a throw-away embedded PostgreSQL.
+//
+// Set-up, stated plainly: the lab runs as a separate process (`scripts/lab.ts`, one core's worth),
+// and the 10,000 ProxyNode rows point at its three healthy, auth-less HTTP proxy listeners
+// (http-healthy, http-updown, http-rotating), made distinct by username (these proxies ignore
+// credentials). Every check opens a fresh TCP connection to the proxy, and the proxy a fresh one
+// to the target, so the per-check work is what a real probe does.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { startEmbeddedPostgres } from "@/lib/db/embedded-postgres";
+import { applyMigrations } from "@/lib/db/migrate";
+import type { LabManifest } from "@/lib/lab/fault-lab";
+import { findFreePort } from "@/lib/net/free-port";
+
+const NODES = Number(process.env.BENCH_NODES ?? 10_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+const BENCH_PROXIES = ["http-healthy", "http-updown", "http-rotating"];
+
+const workDir = mkdtempSync(path.join(tmpdir(), "switchyard-probe-bench-"));
+const manifestPath = path.join(workDir, "lab.json");
+
+console.log(`probe bench: ${NODES} nodes, concurrency ${CONCURRENCY}, node ${process.version}`);
+const database = await startEmbeddedPostgres({ dataDir: path.join(workDir, "db"), port: await findFreePort(), throwAway: true });
+const lab = spawn(path.resolve("node_modules/.bin/tsx"), ["scripts/lab.ts"], {
+  env: { ...process.env, SWITCHYARD_LAB_MANIFEST: manifestPath, SWITCHYARD_LAB_PORT_BASE: "" },
+  stdio: ["ignore", "ignore", "inherit"],
+});
+
+try {
+  await applyMigrations(database.url);
+  process.env.DATABASE_URL = database.url;
+  // Imported only now: the Prisma singleton reads DATABASE_URL when first loaded.
+  const { prisma } = await import("@/lib/db/prisma");
+  const { runProbeJobs } = await import("@/lib/probe/probe-runner");
+  const { ProbeResultWriter, closeResultWriterPool } = await import("@/lib/probe/result-writer");
+
+  const manifest = await waitForManifest();
+  const ports = BENCH_PROXIES.map((name) => manifest.proxies.find((p) => p.name === name)!.port);
+  console.log(`lab: separate process (scripts/lab.ts); ${NODES} ProxyNode rows spread over ${BENCH_PROXIES.join(", ")} (ports ${ports.join(", ")})`);
+  console.log("each check: new TCP connection to the proxy; HTTPS: CONNECT + TLS (context reused, sessions resumed after the first)");
+
+  const ids: string[] = [];
+  const portsOfNodes: number[] = [];
+  const users: string[] = [];
+  for (let i = 0; i < NODES; i++) {
+    ids.push(crypto.randomUUID());
+    portsOfNodes.push(ports[i % ports.length]);
+    users.push(`bench-${i}`);
+  }
+  await prisma.$executeRawUnsafe(
+    `INSERT INTO "ProxyNode" ("id", "scheme", "host", "port", "username", "label", "updatedAt")
+     SELECT id, 'http', '127.0.0.1', port, username, '[bench] ' || username, now() FROM unnest($1::uuid[], $2::int[], $3::text[]) AS t(id, port, username)`,
+    ids, portsOfNodes, users,
+  );
+  const httpTarget = await prisma.probeTarget.create({ data: { url: `${manifest.targets.http}/ok`, name: "bench http" } });
+  const httpsTarget = await prisma.probeTarget.create({ data: { url: `${manifest.targets.https}/ok`, name: "bench https" } });
+
+  async function phase(label: string, target: { id: string; url: string }, count: number, persist = true) {
+    const writer = new ProbeResultWriter({ batchSize: 2_000 });
+    const pulledAt = new Map<string, number>();
+    const latency: number[] = [];
+    const overhead: number[] = [];
+    const classes = new Map<string, number>();
+    function* jobs() {
+      for (let i = 0; i < count; i++) {
+        pulledAt.set(ids[i], performance.now());
+        yield { node: { id: ids[i], scheme: "http" as const, host: "127.0.0.1", port: portsOfNodes[i], username: users[i], password: "" }, target };
+      }
+    }
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    const summary = await runProbeJobs(jobs(), {
+      concurrency: CONCURRENCY,
+      perNodeConcurrency: 1,
+      check: { timeouts: { connectMs: 3_000, firstByteMs: 10_000, totalMs: 15_000 }, ca: manifest.certPem },
+      onResult: async (attempt) => {
+        classes.set(attempt.faultClass, (classes.get(attempt.faultClass) ?? 0) + 1);
+        latency.push(attempt.totalMs);
+        if (persist) await writer.add(attempt);
+        // Engine overhead: wall time from the worker pulling the job to the result being handed
+        // to the writer, minus the check's own measured time (connect → body end).
+        overhead.push(performance.now() - pulledAt.get(attempt.nodeId)! - attempt.totalMs);
+      },
+    });
+    await writer.flush();
+    const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    if (!persist) return;
+    const stored = await prisma.probeResult.count({ where: { targetId: target.id } });
+    console.log(`\n(${label}) ${summary.done} checks in ${seconds.toFixed(2)} s = ${Math.round(summary.done / seconds)} checks/s (persisted: ${stored})`);
+    console.log(`  classes: ${[...classes].map(([k, v]) => `${k}=${v}`).join(", ")}`);
+    console.log(`  check latency p50 ${pct(latency, 50).toFixed(1)} ms, p99 ${pct(latency, 99).toFixed(1)} ms`);
+    console.log(`  engine overhead p50 ${pct(overhead, 50).toFixed(2)} ms, p99 ${pct(overhead, 99).toFixed(2)} ms; prober CPU ${Math.round((cpu.user + cpu.system) / summary.done)} µs/check`);
+    console.log(`  peak RSS (prober process) ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
+  }
+
+  await phase("warm-up", { id: httpTarget.id, url: httpTarget.url }, 2_000, false);
+  await phase("warm-up", { id: httpsTarget.id, url: httpsTarget.url }, 500, false);
+  await phase("a: plain HTTP via HTTP proxy, absolute-form", { id: httpTarget.id, url: httpTarget.url }, NODES);
+  await phase("b: HTTPS via HTTP proxy, CONNECT + TLS", { id: httpsTarget.id, url: httpsTarget.url }, NODES);
+  await prisma.$disconnect();
+  await closeResultWriterPool();
+} finally {
+  lab.kill("SIGINT");
+  await new Promise((resolve) => lab.once("exit", resolve));
+  await database.stop();
+  rmSync(workDir, { recursive: true, force: true });
+}
+
+async function waitForManifest(): Promise<LabManifest> {
+  for (let i = 0; i < 300; i++) {
+    if (existsSync(manifestPath)) return JSON.parse(readFileSync(manifestPath, "utf8")) as LabManifest;
+    if (lab.exitCode !== null) throw new Error("lab process exited early");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("lab did not write its manifest within 30 s");
+}
+
+function pct(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}

@@ -1,0 +1,213 @@
+import { Agent, createServer as createHttpServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { connect, type Server, type Socket } from "node:net";
+import { LabProxy, type LabProxyKind, type LabProxyOptions } from "./lab-proxy";
+import { labCertificate } from "./self-signed-cert";
+
+/** RFC 9209 error types this proxy reports in Proxy-Status on its own error answers. */
+type ProxyErrorType = "destination_unavailable" | "dns_error" | "connection_timeout" | "http_response_incomplete" | "proxy_internal_error";
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) a proxy must not forward. */
+const HOP_BY_HOP = ["connection", "keep-alive", "proxy-authorization", "proxy-connection", "proxy-authenticate", "te", "trailer", "upgrade"];
+
+const REASONS: Record<number, string> = { 403: "Forbidden", 405: "Method Not Allowed", 407: "Proxy Authentication Required", 502: "Bad Gateway", 504: "Gateway Timeout" };
+
+/**
+ * A forward proxy on node:http: absolute-form requests and CONNECT tunnels, Basic proxy auth,
+ * fault behaviours, and a per-proxy source address upstream. Its own error answers carry
+ * Proxy-Status/X-Lab-Proxy headers (as Squid's carry X-Squid-Error); answers it merely relays
+ * get only a Via header, so the probe classifier can tell the two apart.
+ */
+export class LabHttpProxy extends LabProxy {
+  readonly kind: LabProxyKind;
+
+  constructor(options: LabProxyOptions & { tls?: boolean }) {
+    super(options);
+    this.kind = options.tls ? "https" : "http";
+  }
+
+  // Upstream keep-alive per exit address, as real proxies pool upstream connections;
+  // a new agent after rotate() so the next request really leaves from the new address.
+  private upstreamAgent: { exitIp: string; agent: Agent } | undefined;
+
+  private agentForExit(): Agent {
+    if (this.upstreamAgent?.exitIp !== this.exitIp) {
+      this.upstreamAgent?.agent.destroy();
+      this.upstreamAgent = { exitIp: this.exitIp, agent: new Agent({ keepAlive: true, maxFreeSockets: 256, localAddress: this.exitIp }) };
+    }
+    return this.upstreamAgent.agent;
+  }
+
+  override async stop(): Promise<void> {
+    this.upstreamAgent?.agent.destroy();
+    this.upstreamAgent = undefined;
+    await super.stop();
+  }
+
+  protected createServer(): Server {
+    const server =
+      this.kind === "https" ? createHttpsServer({ cert: labCertificate().certPem, key: labCertificate().keyPem }) : createHttpServer();
+    server.on("request", (request: IncomingMessage, response: ServerResponse) => void this.forward(request, response));
+    server.on("connect", (request: IncomingMessage, socket: Socket, head: Buffer) => void this.tunnel(request, socket, head));
+    server.on("clientError", (_error, socket: Socket) => socket.destroy());
+    return server;
+  }
+
+  private get via(): string {
+    return `1.1 ${this.name} (lab-proxy)`;
+  }
+
+  /** Headers + body of an answer the proxy makes itself. */
+  private ownAnswer(status: number, error: ProxyErrorType | undefined, detail: string) {
+    const body = `<html><body><h1>${status} ${REASONS[status] ?? ""}</h1><p>lab-proxy ${this.name}: ${detail}</p></body></html>`;
+    const headers: Record<string, string> = {
+      server: "lab-proxy",
+      via: this.via,
+      "x-lab-proxy": this.name,
+      "content-type": "text/html",
+      "content-length": String(Buffer.byteLength(body)),
+      connection: "close",
+    };
+    if (error) headers["proxy-status"] = `${this.name}; error=${error}; details="${detail.replace(/"/g, "'")}"`;
+    if (status === 407) headers["proxy-authenticate"] = 'Basic realm="switchyard-lab"';
+    return { headers, body };
+  }
+
+  private authorised(request: IncomingMessage): boolean {
+    if (!this.auth) return true;
+    const header = request.headers["proxy-authorization"] ?? "";
+    const match = /^Basic\s+(.+)$/i.exec(header);
+    if (!match) return false;
+    const decoded = Buffer.from(match[1], "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    return colon >= 0 && this.credentialsMatch(decoded.slice(0, colon), decoded.slice(colon + 1));
+  }
+
+  private async forward(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const answer = (status: number, error: ProxyErrorType | undefined, detail: string) => {
+      if (response.headersSent) return void response.socket?.destroy();
+      const { headers, body } = this.ownAnswer(status, error, detail);
+      response.writeHead(status, REASONS[status], headers).end(body);
+    };
+    if (!this.authorised(request)) return answer(407, undefined, "proxy authentication required");
+    const decision = await this.gate.decide(false);
+    if (decision === "hang") return;
+    if (decision === "fail") return answer(502, "proxy_internal_error", "flaky failure (injected)");
+
+    let target: URL;
+    try {
+      target = new URL(request.url ?? "");
+      if (target.protocol !== "http:") throw new Error("not http");
+    } catch {
+      return answer(502, "proxy_internal_error", "request target is not an absolute http:// URL");
+    }
+    let address: string;
+    try {
+      address = await this.resolve(target.hostname);
+    } catch (error) {
+      return answer(502, "dns_error", (error as Error).message);
+    }
+
+    const headers = { ...request.headers };
+    for (const name of HOP_BY_HOP) delete headers[name];
+    const upstream = httpRequest({
+      host: address,
+      port: Number(target.port || 80),
+      method: request.method,
+      path: target.pathname + target.search,
+      headers,
+      agent: this.agentForExit(),
+    });
+    const timer = setTimeout(() => {
+      upstream.destroy();
+      answer(504, "connection_timeout", `upstream ${target.host} did not answer within ${this.upstreamTimeoutMs} ms`);
+    }, this.upstreamTimeoutMs);
+    response.once("close", () => {
+      clearTimeout(timer);
+      upstream.destroy();
+    });
+    upstream.on("response", (upstreamResponse) => {
+      clearTimeout(timer);
+      const relayed = { ...upstreamResponse.headers };
+      for (const name of HOP_BY_HOP) delete relayed[name];
+      relayed.via = upstreamResponse.headers.via ? `${upstreamResponse.headers.via}, ${this.via}` : this.via;
+      response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.statusMessage, relayed);
+      upstreamResponse.pipe(response);
+      // A target that dies mid-body must look like a reset to the client too, not a clean end.
+      upstreamResponse.on("aborted", () => response.socket?.destroy());
+      upstreamResponse.on("error", () => response.socket?.destroy());
+    });
+    upstream.on("error", (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (error.code === "ECONNREFUSED") return answer(502, "destination_unavailable", `upstream ${target.host} refused the connection`);
+      if (error.code?.startsWith("HPE_")) return answer(502, "http_response_incomplete", `invalid response from upstream ${target.host}`);
+      answer(502, "destination_unavailable", `upstream ${target.host} failed: ${error.code ?? error.message}`);
+    });
+    request.pipe(upstream);
+  }
+
+  private async tunnel(request: IncomingMessage, client: Socket, head: Buffer): Promise<void> {
+    client.on("error", () => client.destroy());
+    const answer = (status: number, error: ProxyErrorType | undefined, detail: string) => {
+      const { headers, body } = this.ownAnswer(status, error, detail);
+      const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}`);
+      client.end(`HTTP/1.1 ${status} ${REASONS[status] ?? ""}\r\n${lines.join("\r\n")}\r\n\r\n${body}`);
+    };
+    if (!this.authorised(request)) return answer(407, undefined, "proxy authentication required");
+    const decision = await this.gate.decide(true);
+    if (decision === "hang") return;
+    if (decision === "fail") return answer(502, "proxy_internal_error", "flaky failure (injected)");
+    if (decision === "refuse_tunnel") {
+      const status = this.behaviour.kind === "tunnel_refused" ? (this.behaviour.status ?? 403) : 403;
+      return answer(status, undefined, "CONNECT not allowed by policy");
+    }
+
+    const authority = request.url ?? "";
+    const colon = authority.lastIndexOf(":");
+    const host = authority.slice(0, colon);
+    const port = Number(authority.slice(colon + 1));
+    if (colon <= 0 || !Number.isInteger(port)) return answer(502, "proxy_internal_error", `bad CONNECT authority ${authority}`);
+
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      upstream?.destroy();
+      answer(504, "connection_timeout", `upstream ${authority} not reached within ${this.upstreamTimeoutMs} ms`);
+    }, this.upstreamTimeoutMs);
+    client.once("close", () => {
+      clearTimeout(timer);
+      upstream?.destroy();
+    });
+    // eslint-disable-next-line prefer-const -- assigned below, after the handlers that must see it
+    let upstream: Socket | undefined;
+    let address: string;
+    try {
+      address = await this.resolve(host);
+    } catch (error) {
+      clearTimeout(timer);
+      if (!settled) answer(502, "dns_error", (error as Error).message);
+      return;
+    }
+    if (settled || client.destroyed) return;
+    upstream = connect({ host: address, port, localAddress: this.exitIp });
+    this.lifecycle.adopt(upstream);
+    upstream.once("connect", () => {
+      clearTimeout(timer);
+      if (settled) return;
+      settled = true;
+      client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+      if (head.length) upstream!.write(head);
+      upstream!.pipe(client);
+      client.pipe(upstream!);
+    });
+    upstream.on("error", (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (settled) return void client.destroy();
+      settled = true;
+      answer(502, "destination_unavailable", `upstream ${authority} failed: ${error.code ?? error.message}`);
+    });
+    upstream.on("close", (hadError) => {
+      if (hadError) client.destroy();
+    });
+  }
+}

@@ -1,0 +1,101 @@
+import type { Server } from "node:net";
+import { findFreePort } from "@/lib/net/free-port";
+import { resolveHost, type HostLookup } from "@/lib/probe/host-lookup";
+import { labLookup } from "./lab-lookup";
+import { BehaviourGate, describeBehaviour, type ProxyBehaviour } from "./proxy-behaviour";
+import { ServerLifecycle } from "./server-lifecycle";
+
+export type LabProxyKind = "http" | "https" | "socks5";
+
+export interface LabProxyOptions {
+  name: string;
+  behaviour?: ProxyBehaviour;
+  auth?: { username: string; password: string };
+  /** Loopback source addresses this proxy dials upstream from; rotate() moves to the next. */
+  exitAddresses: string[];
+  /** How long the proxy waits for its upstream before answering its own 504 / TTL-expired. */
+  upstreamTimeoutMs?: number;
+  lookup?: HostLookup;
+  port?: number;
+}
+
+/** What a proxy server kind provides; the shared part (listen, stop/start, rotate) lives in LabProxy. */
+export abstract class LabProxy {
+  readonly name: string;
+  readonly behaviour: ProxyBehaviour;
+  readonly auth: { username: string; password: string } | undefined;
+  readonly upstreamTimeoutMs: number;
+  readonly lookup: HostLookup;
+  protected readonly gate: BehaviourGate;
+  protected lifecycle!: ServerLifecycle;
+  private exitIndex = 0;
+  private boundPort = 0;
+
+  abstract readonly kind: LabProxyKind;
+  protected abstract createServer(): Server;
+
+  constructor(protected readonly options: LabProxyOptions) {
+    this.name = options.name;
+    this.behaviour = options.behaviour ?? { kind: "healthy" };
+    this.auth = options.auth;
+    this.upstreamTimeoutMs = options.upstreamTimeoutMs ?? 2_000;
+    this.lookup = options.lookup ?? labLookup;
+    this.gate = new BehaviourGate(this.behaviour);
+    if (options.exitAddresses.length === 0) throw new Error(`${options.name}: needs at least one exit address`);
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get exitIp(): string {
+    return this.options.exitAddresses[this.exitIndex];
+  }
+
+  get url(): string {
+    return `${this.kind}://127.0.0.1:${this.port}`;
+  }
+
+  get behaviourText(): string {
+    const text =
+      this.kind === "socks5" && this.behaviour.kind === "tunnel_refused" ? "tunnel refused (SOCKS 0x02 not allowed)" : describeBehaviour(this.behaviour);
+    const exits = this.options.exitAddresses.length;
+    return exits > 1 ? `${text}, rotating over ${exits} exit IPs` : text;
+  }
+
+  get isUp(): boolean {
+    return this.lifecycle?.listening ?? false;
+  }
+
+  /** Moves to the next exit address, as a rotating residential/mobile proxy would. */
+  rotate(): string {
+    this.exitIndex = (this.exitIndex + 1) % this.options.exitAddresses.length;
+    return this.exitIp;
+  }
+
+  /** First start picks the port; later starts reuse it, so "down then up" keeps the node's address. */
+  async start(): Promise<void> {
+    if (this.behaviour.kind === "refuse") {
+      // A port that was free a moment ago and that nobody listens on: connections get ECONNREFUSED.
+      this.boundPort ||= this.options.port || (await findFreePort());
+      return;
+    }
+    if (this.isUp) return;
+    this.lifecycle = new ServerLifecycle(this.createServer());
+    this.boundPort = await this.lifecycle.listen(this.boundPort || this.options.port || 0);
+  }
+
+  /** Stops listening and drops every open connection: the proxy looks down until start(). */
+  async stop(): Promise<void> {
+    await this.lifecycle?.close();
+  }
+
+  /** IP literals pass through; names go to the lab lookup (never the system resolver). */
+  protected resolve(host: string): Promise<string> {
+    return resolveHost(host, this.lookup);
+  }
+
+  protected credentialsMatch(username: string, password: string): boolean {
+    return !this.auth || (username === this.auth.username && password === this.auth.password);
+  }
+}

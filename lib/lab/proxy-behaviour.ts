@@ -1,0 +1,59 @@
+import { seededRandom } from "./seeded-random";
+
+/** How a lab proxy misbehaves. Upstream faults (own 502/504) come from the targets it is sent to. */
+export type ProxyBehaviour =
+  | { kind: "healthy" }
+  /** Port closed: nothing listens there. */
+  | { kind: "refuse" }
+  /** Accepts the connection, then never answers. */
+  | { kind: "hang" }
+  /** CONNECT answered 403/405; SOCKS replies "connection not allowed by ruleset". */
+  | { kind: "tunnel_refused"; status?: 403 | 405 }
+  /** Waits delayMs before handling each request or tunnel. */
+  | { kind: "slow"; delayMs: number }
+  /** Fails failRate of requests (own 502 / SOCKS general failure), drawn from a seeded PRNG. */
+  | { kind: "flaky"; failRate: number; seed: number };
+
+export type BehaviourKind = ProxyBehaviour["kind"];
+
+export type GateDecision = "proceed" | "hang" | "refuse_tunnel" | "fail";
+
+/** One per proxy: the per-request decision both the HTTP and the SOCKS5 lab proxy apply. */
+export class BehaviourGate {
+  private readonly random: (() => number) | undefined;
+
+  constructor(readonly behaviour: ProxyBehaviour) {
+    this.random = behaviour.kind === "flaky" ? seededRandom(behaviour.seed) : undefined;
+  }
+
+  async decide(isTunnel: boolean): Promise<GateDecision> {
+    const b = this.behaviour;
+    switch (b.kind) {
+      case "hang":
+        return "hang";
+      case "slow":
+        await new Promise((resolve) => setTimeout(resolve, b.delayMs));
+        return "proceed";
+      case "flaky":
+        return this.random!() < b.failRate ? "fail" : "proceed";
+      case "tunnel_refused":
+        // Plain forwarding still works: real proxies commonly deny CONNECT only.
+        return isTunnel ? "refuse_tunnel" : "proceed";
+      default:
+        return "proceed";
+    }
+  }
+}
+
+export function describeBehaviour(b: ProxyBehaviour): string {
+  switch (b.kind) {
+    case "slow":
+      return `slow (${b.delayMs} ms)`;
+    case "flaky":
+      return `flaky (${Math.round(b.failRate * 100)}% fail, seed ${b.seed})`;
+    case "tunnel_refused":
+      return `tunnel refused (${b.status ?? 403})`;
+    default:
+      return b.kind;
+  }
+}

@@ -1,0 +1,303 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LAB_BLACKHOLE_HOST, labLookup } from "@/lib/lab/lab-lookup";
+import { LAB_CREDENTIALS, startFaultLab, type FaultLab, type LabProxySpec } from "@/lib/lab/fault-lab";
+import { TARGET_PATHS } from "@/lib/lab/target-server";
+import { bucketOf, originOf, type FaultClass } from "./fault-taxonomy";
+import { runProbeCheck, type ProbeCheckOptions, type ProbeNode } from "./probe-check";
+import { classifyWithControl } from "./control-check";
+
+// Short timeouts keep the suite fast; the lab proxies give up on upstream at 600 ms (their own
+// 504), before our 1,200 ms first-byte timeout, so both kinds of timeout are observable.
+const TIMEOUTS = { connectMs: 500, firstByteMs: 1_200, totalMs: 2_500 };
+const SLOW_DELAY_MS = 400;
+
+const PROXIES: LabProxySpec[] = [
+  { name: "http-healthy", kind: "http" },
+  { name: "http-auth", kind: "http", auth: LAB_CREDENTIALS },
+  { name: "http-refuse", kind: "http", behaviour: { kind: "refuse" } },
+  { name: "http-hang", kind: "http", behaviour: { kind: "hang" } },
+  { name: "http-tunnel-403", kind: "http", behaviour: { kind: "tunnel_refused", status: 403 } },
+  { name: "http-tunnel-405", kind: "http", behaviour: { kind: "tunnel_refused", status: 405 } },
+  { name: "http-slow", kind: "http", behaviour: { kind: "slow", delayMs: SLOW_DELAY_MS } },
+  { name: "http-updown", kind: "http" },
+  { name: "http-rotating", kind: "http", exitAddresses: ["127.0.2.1", "127.0.2.2", "127.0.2.3"] },
+  { name: "https-healthy", kind: "https" },
+  { name: "https-auth", kind: "https", auth: LAB_CREDENTIALS },
+  { name: "socks5-healthy", kind: "socks5" },
+  { name: "socks5-auth", kind: "socks5", auth: LAB_CREDENTIALS },
+  { name: "socks5-refuse", kind: "socks5", behaviour: { kind: "refuse" } },
+  { name: "socks5-hang", kind: "socks5", behaviour: { kind: "hang" } },
+  { name: "socks5-not-allowed", kind: "socks5", behaviour: { kind: "tunnel_refused" } },
+  { name: "socks5-slow", kind: "socks5", behaviour: { kind: "slow", delayMs: SLOW_DELAY_MS } },
+];
+
+let lab: FaultLab;
+let options: ProbeCheckOptions;
+
+beforeAll(async () => {
+  lab = await startFaultLab({ proxies: PROXIES, upstreamTimeoutMs: 600 });
+  options = { timeouts: TIMEOUTS, ca: lab.manifest().certPem };
+});
+afterAll(() => lab?.close());
+
+type Credentials = "none" | "good" | "bad";
+
+function node(name: string, credentials: Credentials = "none"): ProbeNode {
+  const proxy = lab.proxy(name);
+  const base: ProbeNode = { id: name, scheme: proxy.kind, host: "127.0.0.1", port: proxy.port };
+  if (credentials === "good") return { ...base, ...LAB_CREDENTIALS };
+  if (credentials === "bad") return { ...base, username: LAB_CREDENTIALS.username, password: "wrong" };
+  return base;
+}
+
+type TargetKey = "http" | "https";
+function url(kind: TargetKey, path: string): string {
+  return `${kind === "https" ? lab.httpsTarget.baseUrl : lab.httpTarget.baseUrl}${path}`;
+}
+
+interface Row {
+  proxy: string;
+  target: TargetKey | "closed-http" | "closed-https" | "blackhole" | "nxdomain";
+  path?: string;
+  credentials?: Credentials;
+  expect: FaultClass;
+  timeouts?: Partial<typeof TIMEOUTS>;
+  /** Substring the reason must contain. */
+  reason?: RegExp;
+}
+
+function targetUrl(row: Row): string {
+  switch (row.target) {
+    case "closed-http":
+      return lab.closedTargetUrl + "/ok";
+    case "closed-https":
+      return lab.closedTargetUrl.replace("http:", "https:") + "/ok";
+    case "blackhole":
+      return `https://${LAB_BLACKHOLE_HOST}/ok`;
+    case "nxdomain":
+      return `${row.path === "https" ? "https" : "http"}://no-such-host.invalid/ok`;
+    default:
+      return url(row.target, row.path ?? TARGET_PATHS.ok);
+  }
+}
+
+const P = TARGET_PATHS;
+
+// Each behaviour through each path the engine has: absolute-form (HTTP proxy + http target),
+// CONNECT (HTTP proxy + https target), SOCKS5 (http and https targets), HTTPS proxy.
+const TABLE: Row[] = [
+  // --- HTTP proxy, absolute-form ---
+  { proxy: "http-healthy", target: "http", expect: "ok" },
+  { proxy: "http-auth", target: "http", credentials: "good", expect: "ok" },
+  { proxy: "http-auth", target: "http", credentials: "bad", expect: "proxy_auth" },
+  { proxy: "http-auth", target: "http", credentials: "none", expect: "proxy_auth" },
+  { proxy: "http-refuse", target: "http", expect: "proxy_unreachable", reason: /ECONNREFUSED/ },
+  { proxy: "http-hang", target: "http", expect: "upstream_timeout", reason: /response headers/ },
+  { proxy: "http-tunnel-403", target: "http", expect: "ok" }, // denies CONNECT only
+  { proxy: "http-slow", target: "http", expect: "ok" },
+  { proxy: "http-slow", target: "http", timeouts: { firstByteMs: 200 }, expect: "upstream_timeout" },
+  { proxy: "http-healthy", target: "closed-http", expect: "proxy_502", reason: /Proxy-Status: http-healthy; error=destination_unavailable/ },
+  { proxy: "http-healthy", target: "nxdomain", expect: "proxy_502", reason: /dns_error/ },
+  { proxy: "http-healthy", target: "http", path: P.invalid, expect: "proxy_502", reason: /http_response_incomplete/ },
+  { proxy: "http-healthy", target: "http", path: `${P.slowHeaders}?ms=2000`, expect: "proxy_504", reason: /connection_timeout/ },
+  { proxy: "http-healthy", target: "http", path: `${P.slowHeaders}?ms=2000`, timeouts: { firstByteMs: 300 }, expect: "upstream_timeout" },
+  { proxy: "http-healthy", target: "http", path: `${P.slowBody}?ms=3000`, timeouts: { totalMs: 700 }, expect: "upstream_timeout", reason: /body/ },
+  { proxy: "http-healthy", target: "http", path: `${P.status}500`, expect: "target_5xx" },
+  { proxy: "http-healthy", target: "http", path: `${P.status}502`, expect: "target_502", reason: /relayed by proxy \(Via: 1.1 http-healthy/ },
+  { proxy: "http-healthy", target: "http", path: `${P.status}503`, expect: "target_5xx" },
+  { proxy: "http-healthy", target: "http", path: `${P.status}504`, expect: "target_504" },
+  { proxy: "http-healthy", target: "http", path: P.forbidden, expect: "blocked" },
+  { proxy: "http-healthy", target: "http", path: P.tooMany, expect: "blocked" },
+  { proxy: "http-healthy", target: "http", path: P.captcha, expect: "blocked", reason: /captcha/ },
+  { proxy: "http-healthy", target: "http", path: P.captcha403, expect: "blocked" },
+  { proxy: "http-healthy", target: "http", path: `${P.status}404`, expect: "target_4xx" },
+  { proxy: "http-healthy", target: "http", path: P.reset, expect: "reset" },
+  // --- HTTP proxy, CONNECT to an https target ---
+  { proxy: "http-healthy", target: "https", expect: "ok" },
+  { proxy: "http-auth", target: "https", credentials: "good", expect: "ok" },
+  { proxy: "http-auth", target: "https", credentials: "bad", expect: "proxy_auth", reason: /CONNECT answered 407/ },
+  { proxy: "http-refuse", target: "https", expect: "proxy_unreachable" },
+  { proxy: "http-hang", target: "https", expect: "upstream_timeout", reason: /tunnel/ },
+  { proxy: "http-tunnel-403", target: "https", expect: "tunnel_failed", reason: /CONNECT answered 403/ },
+  { proxy: "http-tunnel-405", target: "https", expect: "tunnel_failed", reason: /CONNECT answered 405/ },
+  { proxy: "http-slow", target: "https", expect: "ok" },
+  { proxy: "http-healthy", target: "closed-https", expect: "proxy_502", reason: /CONNECT answered 502 by proxy \(Via: 1.1 http-healthy/ },
+  { proxy: "http-healthy", target: "blackhole", expect: "proxy_504", reason: /CONNECT answered 504/ },
+  { proxy: "http-healthy", target: "nxdomain", path: "https", expect: "proxy_502" },
+  { proxy: "http-healthy", target: "https", path: `${P.status}502`, expect: "target_502", reason: /through the tunnel/ },
+  { proxy: "http-healthy", target: "https", path: `${P.status}504`, expect: "target_504" },
+  { proxy: "http-healthy", target: "https", path: `${P.slowHeaders}?ms=2000`, timeouts: { firstByteMs: 300 }, expect: "upstream_timeout" },
+  { proxy: "http-healthy", target: "https", path: P.captcha, expect: "blocked" },
+  { proxy: "http-healthy", target: "https", path: P.tooMany, expect: "blocked" },
+  { proxy: "http-healthy", target: "https", path: P.reset, expect: "reset" },
+  { proxy: "http-healthy", target: "https", path: P.invalid, expect: "invalid_response" },
+  // --- SOCKS5 ---
+  { proxy: "socks5-healthy", target: "http", expect: "ok" },
+  { proxy: "socks5-healthy", target: "https", expect: "ok" },
+  { proxy: "socks5-auth", target: "http", credentials: "good", expect: "ok" },
+  { proxy: "socks5-auth", target: "https", credentials: "bad", expect: "proxy_auth" },
+  { proxy: "socks5-auth", target: "http", credentials: "none", expect: "proxy_auth" },
+  { proxy: "socks5-refuse", target: "http", expect: "proxy_unreachable" },
+  { proxy: "socks5-hang", target: "https", expect: "upstream_timeout", reason: /tunnel/ },
+  { proxy: "socks5-not-allowed", target: "http", expect: "tunnel_failed", reason: /NotAllowed/ },
+  { proxy: "socks5-slow", target: "https", expect: "ok" },
+  { proxy: "socks5-slow", target: "http", timeouts: { firstByteMs: 200 }, expect: "upstream_timeout" },
+  { proxy: "socks5-healthy", target: "closed-http", expect: "proxy_502", reason: /ConnectionRefused/ },
+  { proxy: "socks5-healthy", target: "nxdomain", expect: "proxy_502", reason: /HostUnreachable/ },
+  { proxy: "socks5-healthy", target: "blackhole", expect: "proxy_504", reason: /TTLExpired/ },
+  { proxy: "socks5-healthy", target: "http", path: `${P.status}502`, expect: "target_502" },
+  { proxy: "socks5-healthy", target: "https", path: `${P.status}500`, expect: "target_5xx" },
+  { proxy: "socks5-healthy", target: "http", path: P.invalid, expect: "invalid_response" },
+  { proxy: "socks5-healthy", target: "https", path: P.reset, expect: "reset" },
+  { proxy: "socks5-healthy", target: "http", path: P.captcha403, expect: "blocked" },
+  // --- HTTPS proxy (TLS to the proxy) ---
+  { proxy: "https-healthy", target: "http", expect: "ok" },
+  { proxy: "https-healthy", target: "https", expect: "ok" },
+  { proxy: "https-auth", target: "https", credentials: "bad", expect: "proxy_auth" },
+  { proxy: "https-healthy", target: "http", path: `${P.status}504`, expect: "target_504" },
+  { proxy: "https-healthy", target: "closed-http", expect: "proxy_502" },
+];
+
+describe("fault classification through real lab proxies", () => {
+  it.concurrent.each(TABLE.map((row) => [`${row.proxy} (${row.credentials ?? "none"}) → ${row.target}${row.path ?? ""} ⇒ ${row.expect}`, row] as const))(
+    "%s",
+    async (_title, row) => {
+      const attempt = await runProbeCheck(node(row.proxy, row.credentials), { url: targetUrl(row) }, {
+        ...options,
+        timeouts: { ...TIMEOUTS, ...row.timeouts },
+        lookup: labLookup,
+      });
+      expect({ faultClass: attempt.faultClass, reason: attempt.reason }).toMatchObject({ faultClass: row.expect });
+      expect(attempt.bucket).toBe(bucketOf(row.expect));
+      expect(attempt.origin).toBe(originOf(row.expect));
+      if (row.reason) expect(attempt.reason).toMatch(row.reason);
+      expect(attempt.totalMs).toBeLessThan((row.timeouts?.totalMs ?? TIMEOUTS.totalMs) + 200);
+    },
+  );
+
+  it("buckets and origins come from the one table", () => {
+    expect([bucketOf("proxy_502"), originOf("proxy_502")]).toEqual(["502", "proxy"]);
+    expect([bucketOf("upstream_timeout"), originOf("upstream_timeout")]).toEqual(["504", "network"]);
+    expect([bucketOf("target_502"), originOf("target_502")]).toEqual(["502", "target"]);
+    expect([bucketOf("ok"), originOf("ok")]).toEqual(["ok", "none"]);
+  });
+});
+
+describe("timings, exit IP, rotation, names", () => {
+  it("records phase timings and the exit IP from the IP-echo target", async () => {
+    const viaConnect = await runProbeCheck(node("http-healthy"), { url: url("https", P.ipEcho) }, options);
+    expect(viaConnect.faultClass).toBe("ok");
+    expect(viaConnect.exitIp).toBe(lab.proxy("http-healthy").exitIp);
+    expect(viaConnect.connectMs).toBeGreaterThan(0);
+    expect(viaConnect.tlsMs).toBeGreaterThan(0);
+    expect(viaConnect.firstByteMs).toBeGreaterThanOrEqual(viaConnect.connectMs!);
+    expect(viaConnect.totalMs).toBeGreaterThanOrEqual(viaConnect.firstByteMs!);
+    expect(viaConnect.bytes).toBeGreaterThan(5);
+
+    const viaSocks = await runProbeCheck(node("socks5-healthy"), { url: url("http", P.ipEcho) }, options);
+    expect(viaSocks.exitIp).toBe(lab.proxy("socks5-healthy").exitIp);
+    expect(viaSocks.exitIp).not.toBe(viaConnect.exitIp);
+    expect(viaSocks.tlsMs).toBeNull();
+  });
+
+  it("sees a new exit IP after rotation through the control port", async () => {
+    const before = await runProbeCheck(node("http-rotating"), { url: url("http", P.ipEcho) }, options);
+    expect(before.exitIp).toBe("127.0.2.1");
+    const rotated = (await (await fetch(`${lab.controlUrl}/rotate?proxy=http-rotating`)).json()) as { exitIp: string };
+    expect(rotated.exitIp).toBe("127.0.2.2");
+    const after = await runProbeCheck(node("http-rotating"), { url: url("https", P.ipEcho) }, options);
+    expect(after.exitIp).toBe("127.0.2.2");
+  });
+
+  it("goes down and comes back on the same port", async () => {
+    const proxy = lab.proxy("http-updown");
+    const port = proxy.port;
+    expect((await runProbeCheck(node("http-updown"), { url: url("http", P.ok) }, options)).faultClass).toBe("ok");
+    await proxy.stop();
+    const down = await runProbeCheck(node("http-updown"), { url: url("http", P.ok) }, options);
+    expect(down.faultClass).toBe("proxy_unreachable");
+    await proxy.start();
+    expect(proxy.port).toBe(port);
+    expect((await runProbeCheck(node("http-updown"), { url: url("https", P.ok) }, options)).faultClass).toBe("ok");
+  });
+
+  it("resolves proxy names only through the given lookup; a failed lookup is proxy_unreachable", async () => {
+    const named = { ...node("http-healthy"), host: "proxy-a.lab.test" };
+    const noLookup = await runProbeCheck(named, { url: url("http", P.ok) }, options);
+    expect(noLookup.faultClass).toBe("proxy_unreachable");
+    expect(noLookup.errorDetail).toMatch(/only IP literals/);
+    expect((await runProbeCheck(named, { url: url("http", P.ok) }, { ...options, lookup: labLookup })).faultClass).toBe("ok");
+    const nx = await runProbeCheck({ ...named, host: "proxy.nowhere.example" }, { url: url("http", P.ok) }, { ...options, lookup: labLookup });
+    expect(nx.faultClass).toBe("proxy_unreachable");
+    expect(nx.errorDetail).toMatch(/ENOTFOUND/);
+  });
+
+  it("reports an untrusted target or proxy certificate as tls_error", async () => {
+    // A session resumed under the lab CA must not let a check without that CA skip verification.
+    expect((await runProbeCheck(node("http-healthy"), { url: url("https", P.ok) }, options)).faultClass).toBe("ok");
+    const target = await runProbeCheck(node("http-healthy"), { url: url("https", P.ok) }, { timeouts: TIMEOUTS });
+    expect(target.faultClass).toBe("tls_error");
+    expect(target.reason).toMatch(/with the target/);
+    const proxy = await runProbeCheck(node("https-healthy"), { url: url("http", P.ok) }, { timeouts: TIMEOUTS });
+    expect(proxy.faultClass).toBe("tls_error");
+    expect(proxy.reason).toMatch(/with the proxy/);
+  });
+
+  it("rejects when the caller aborts, and releases the check", async () => {
+    const controller = new AbortController();
+    const pending = runProbeCheck(node("http-hang"), { url: url("http", P.ok) }, { ...options, signal: controller.signal });
+    setTimeout(() => controller.abort(new Error("stop")), 50);
+    await expect(pending).rejects.toThrow("stop");
+  });
+});
+
+describe("flaky proxies are deterministic for a seed", () => {
+  async function run(seed: number): Promise<FaultClass[]> {
+    const flakyLab = await startFaultLab({
+      proxies: [
+        { name: "flaky-http", kind: "http", behaviour: { kind: "flaky", failRate: 0.5, seed } },
+        { name: "flaky-socks", kind: "socks5", behaviour: { kind: "flaky", failRate: 0.5, seed } },
+      ],
+    });
+    try {
+      const classes: FaultClass[] = [];
+      for (const name of ["flaky-http", "flaky-socks"]) {
+        const proxy = flakyLab.proxy(name);
+        for (let i = 0; i < 12; i++) {
+          const attempt = await runProbeCheck({ id: name, scheme: proxy.kind, host: "127.0.0.1", port: proxy.port }, { url: `${flakyLab.httpTarget.baseUrl}/ok` }, options);
+          classes.push(attempt.faultClass);
+        }
+      }
+      return classes;
+    } finally {
+      await flakyLab.close();
+    }
+  }
+
+  it("fails the same checks on every run, and some but not all", async () => {
+    const first = await run(42);
+    expect(await run(42)).toEqual(first);
+    expect(new Set(first)).toEqual(new Set(["ok", "proxy_502"]));
+    expect(await run(7)).not.toEqual(first);
+  });
+});
+
+describe("control request", () => {
+  it("turns a relayed 502 into proxy_502 when a known-good node gets the target fine", async () => {
+    // A 502 with no proxy marker from the "target" as seen through one node, but fine through control:
+    const attempt = await runProbeCheck(node("http-healthy"), { url: url("http", `${P.status}502`) }, options);
+    expect(attempt.faultClass).toBe("target_502");
+    const okTarget = { url: url("http", P.ok) };
+    const refuted = await classifyWithControl(attempt, okTarget, node("socks5-healthy"), options);
+    expect(refuted.control?.faultClass).toBe("ok");
+    expect(refuted.attempt.faultClass).toBe("proxy_502");
+    expect(refuted.attempt.origin).toBe("proxy");
+
+    const confirmed = await classifyWithControl(attempt, { url: url("http", `${P.status}502`) }, node("socks5-healthy"), options);
+    expect(confirmed.attempt.faultClass).toBe("target_502");
+    expect(confirmed.attempt.reason).toMatch(/confirmed/);
+
+    const okAttempt = await runProbeCheck(node("http-healthy"), okTarget, options);
+    expect((await classifyWithControl(okAttempt, okTarget, node("socks5-healthy"), options)).control).toBeNull();
+  });
+});

@@ -1,0 +1,209 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { prisma } from "@/lib/db/prisma";
+import { startFaultLab, type FaultLab } from "@/lib/lab/fault-lab";
+import { TARGET_PATHS } from "@/lib/lab/target-server";
+import { bucketOf, FAULT_CLASS_NAMES, originOf, type FaultClass } from "./fault-taxonomy";
+import type { ProbeAttempt } from "./probe-check";
+import { probeNodesOnDemand } from "./probe-on-demand";
+import { claimDueNodes, releaseLeases, runProbeScheduler } from "./probe-scheduler";
+import { pruneRawResults, rollUpResults } from "./result-rollups";
+import { insertProbeResults, ProbeResultWriter } from "./result-writer";
+
+// Test files share one database and run in parallel: every row here is tied to nodes, targets
+// and pools this file made, and the rollup test uses timestamps in 2020 that nothing else writes.
+
+let lab: FaultLab;
+beforeAll(async () => {
+  lab = await startFaultLab({ proxies: [{ name: "http-healthy", kind: "http" }] });
+});
+afterAll(() => lab?.close());
+
+async function makeNodes(count: number, port: number, state: "ENABLED" | "DRAINING" | "DISABLED" = "ENABLED"): Promise<string[]> {
+  const ids: string[] = [];
+  const run = randomUUID().slice(0, 8);
+  // Distinct usernames make distinct node rows that all point at one lab proxy (it ignores auth).
+  for (let i = 0; i < count; i++) {
+    const node = await prisma.proxyNode.create({ data: { scheme: "http", host: "127.0.0.1", port, username: `u-${run}-${i}`, state } });
+    ids.push(node.id);
+  }
+  return ids;
+}
+
+async function makeTarget(url: string): Promise<string> {
+  return (await prisma.probeTarget.create({ data: { url: `${url}${url.includes("?") ? "&" : "?"}t=${randomUUID()}` } })).id;
+}
+
+function attempt(nodeId: string, targetId: string, startedAt: Date, faultClass: FaultClass, totalMs = 10): ProbeAttempt {
+  return {
+    nodeId, targetId, targetUrl: "http://x/", startedAt, connectMs: 1, tlsMs: null, firstByteMs: 5, totalMs,
+    status: faultClass === "ok" ? 200 : null, bytes: 12, exitIp: faultClass === "ok" ? "127.0.1.10" : null,
+    faultClass, bucket: bucketOf(faultClass), origin: originOf(faultClass), reason: `because ${faultClass}`, errorDetail: null,
+  };
+}
+
+describe("batch writer", () => {
+  it("round-trips every field through the unnest insert", async () => {
+    const [nodeId] = await makeNodes(1, 1);
+    const targetId = await makeTarget("http://127.0.0.1:1/ok");
+    const writer = new ProbeResultWriter({ batchSize: 2 });
+    const startedAt = new Date("2026-11-25T10:00:00.123Z");
+    await writer.add({ ...attempt(nodeId, targetId, startedAt, "ok", 12.5), tlsMs: 3.5, exitIp: "127.0.1.10" });
+    await writer.add(attempt(nodeId, targetId, startedAt, "proxy_502"));
+    await writer.add({ ...attempt(nodeId, targetId, startedAt, "upstream_timeout"), errorDetail: "ETIMEDOUT: x" });
+    await writer.flush();
+    expect(writer.written).toBe(3);
+    const rows = await prisma.probeResult.findMany({ where: { nodeId }, orderBy: { id: "asc" } });
+    expect(rows.map((r) => r.faultClass)).toEqual(["ok", "proxy_502", "upstream_timeout"]);
+    expect(rows[0]).toMatchObject({ targetId, status: 200, bytes: 12, exitIp: "127.0.1.10", bucket: "ok", origin: "none", tlsMs: 3.5, totalMs: 12.5, source: "probe" });
+    expect(rows[0].startedAt.toISOString()).toBe("2026-11-25T10:00:00.123Z");
+    expect(rows[1]).toMatchObject({ bucket: "502", origin: "proxy", status: null, exitIp: null });
+    expect(rows[2]).toMatchObject({ bucket: "504", origin: "network", errorDetail: "ETIMEDOUT: x" });
+  });
+});
+
+describe("rollups and pruning", () => {
+  it("folds raw rows into both rollups exactly once, then prunes only rolled-up rows", async () => {
+    // Only this test rolls up; start from a clean watermark even on a reused TEST_DATABASE_URL.
+    await prisma.probeRollupWatermark.deleteMany({});
+    const nodes = await makeNodes(3, 2);
+    const targetId = await makeTarget("http://127.0.0.1:2/ok");
+    const base = Date.parse("2020-01-01T00:00:00Z");
+    const rows: ProbeAttempt[] = [];
+    for (let i = 0; i < 3_000; i++) {
+      // Spread over 3 hours, all nodes, a mix of classes.
+      const at = new Date(base + ((i * 3_600) % (3 * 3_600_000)) + i);
+      rows.push(attempt(nodes[i % 3], targetId, at, FAULT_CLASS_NAMES[i % 5], i % 100));
+    }
+    expect(await insertProbeResults(rows)).toBe(3_000);
+
+    const first = await rollUpResults(new Date("2020-01-01T02:00:30Z"));
+    const beforeTwo = rows.filter((r) => r.startedAt.getTime() < Date.parse("2020-01-01T02:00:00Z"));
+    expect(first.rawRows).toBe(beforeTwo.length);
+    expect((await rollUpResults(new Date("2020-01-01T02:00:30Z"))).rawRows).toBe(0); // idempotent
+
+    const minuteTotals = await prisma.probeRollupTargetMinute.aggregate({ where: { targetId }, _sum: { count: true, totalMsSum: true } });
+    expect(minuteTotals._sum.count).toBe(beforeTwo.length);
+    expect(minuteTotals._sum.totalMsSum).toBeCloseTo(beforeTwo.reduce((s, r) => s + r.totalMs, 0), 3);
+
+    await rollUpResults(new Date("2020-01-01T03:00:00Z"));
+    const hourRows = await prisma.probeRollupNodeHour.findMany({ where: { targetId } });
+    expect(hourRows.reduce((s, r) => s + r.count, 0)).toBe(3_000);
+    // Exact per (node, hour, class) count against the raw rows.
+    const expected = new Map<string, number>();
+    for (const r of rows) {
+      const key = `${r.nodeId}|${new Date(Math.floor(r.startedAt.getTime() / 3_600_000) * 3_600_000).toISOString()}|${r.faultClass}`;
+      expected.set(key, (expected.get(key) ?? 0) + 1);
+    }
+    expect(hourRows.length).toBe(expected.size);
+    for (const h of hourRows) expect(h.count).toBe(expected.get(`${h.nodeId}|${h.hour.toISOString()}|${h.faultClass}`));
+    // target×minute per class matches raw.
+    const [raw] = await prisma.$queryRaw<{ n: bigint }[]>`SELECT count(DISTINCT (date_trunc('minute', "startedAt"), "faultClass")) AS n FROM "ProbeResult" WHERE "targetId" = ${targetId}::uuid`;
+    expect(await prisma.probeRollupTargetMinute.count({ where: { targetId } })).toBe(Number(raw.n));
+
+    // Prune: only before the cut-off, never past the watermark.
+    const pruned = await pruneRawResults(new Date("2020-01-01T01:00:00Z"));
+    expect(pruned).toBe(rows.filter((r) => r.startedAt.getTime() < Date.parse("2020-01-01T01:00:00Z")).length);
+    const late = await insertProbeResults([attempt(nodes[0], targetId, new Date("2020-01-01T03:30:00Z"), "ok")]);
+    expect(late).toBe(1);
+    await pruneRawResults(new Date("2099-01-01T00:00:00Z"));
+    // The 03:30 row is past the watermark (03:00): kept until rolled up.
+    expect(await prisma.probeResult.count({ where: { targetId } })).toBe(1);
+    // Rollups survive pruning.
+    expect((await prisma.probeRollupNodeHour.aggregate({ where: { targetId }, _sum: { count: true } }))._sum.count).toBe(3_000);
+  });
+});
+
+async function makePool(nodeIds: string[], targetIds: string[], intervalSeconds = 1): Promise<string> {
+  const pool = await prisma.pool.create({ data: { name: `probe-test-${randomUUID()}` } });
+  await prisma.poolMembership.createMany({ data: nodeIds.map((nodeId) => ({ poolId: pool.id, nodeId })) });
+  await prisma.poolProbeSettings.create({
+    data: { poolId: pool.id, intervalSeconds, targetIds, connectTimeoutMs: 500, firstByteTimeoutMs: 1_000, totalTimeoutMs: 2_000 },
+  });
+  return pool.id;
+}
+
+describe("scheduler leases", () => {
+  it("gives concurrent claimers disjoint nodes and skips DISABLED ones", async () => {
+    const enabled = await makeNodes(8, 3);
+    const draining = await makeNodes(2, 3, "DRAINING");
+    const disabled = await makeNodes(2, 3, "DISABLED");
+    const poolId = await makePool([...enabled, ...draining, ...disabled], []);
+    const [a, b] = await Promise.all([
+      claimDueNodes({ owner: "a", limit: 6, leaseMs: 60_000, poolIds: [poolId] }),
+      claimDueNodes({ owner: "b", limit: 6, leaseMs: 60_000, poolIds: [poolId] }),
+    ]);
+    const idsA = a.map((n) => n.id);
+    const idsB = b.map((n) => n.id);
+    expect(idsA.filter((id) => idsB.includes(id))).toEqual([]);
+    expect(new Set([...idsA, ...idsB])).toEqual(new Set([...enabled, ...draining]));
+    // Leased: nobody else gets them until released.
+    expect(await claimDueNodes({ owner: "c", limit: 20, leaseMs: 60_000, poolIds: [poolId] })).toEqual([]);
+    await releaseLeases("a", a, 0);
+    await releaseLeases("b", b, 0);
+    const lease = await prisma.nodeProbeLease.findUnique({ where: { nodeId: enabled[0] } });
+    expect(lease?.leaseOwner).toBeNull();
+    expect(lease!.nextProbeAt.getTime()).toBeGreaterThan(Date.now() + 500);
+  });
+
+  it("two schedulers running together never probe the same node at the same time", async () => {
+    const nodes = await makeNodes(6, lab.proxy("http-healthy").port);
+    const disabled = await makeNodes(1, lab.proxy("http-healthy").port, "DISABLED");
+    const draining = await makeNodes(1, lab.proxy("http-healthy").port, "DRAINING");
+    const targetId = await makeTarget(`${lab.httpTarget.baseUrl}${TARGET_PATHS.slowHeaders}?ms=150`);
+    const poolId = await makePool([...nodes, ...disabled, ...draining], [targetId], 1);
+
+    const controller = new AbortController();
+    const common = { signal: controller.signal, poolIds: [poolId], claimBatch: 2, idleMs: 50, jitter: 0 };
+    const stop = setTimeout(() => controller.abort(), 3_500);
+    const [statsA, statsB] = await Promise.all([runProbeScheduler({ ...common, owner: "A" }), runProbeScheduler({ ...common, owner: "B" })]);
+    clearTimeout(stop);
+    expect(statsA.checks).toBeGreaterThan(0);
+    expect(statsB.checks).toBeGreaterThan(0);
+
+    const results = await prisma.probeResult.findMany({ where: { targetId }, orderBy: { startedAt: "asc" } });
+    expect(results.length).toBe(statsA.checks + statsB.checks);
+    expect(results.every((r) => r.faultClass === "ok")).toBe(true);
+    expect(results.some((r) => r.nodeId === disabled[0])).toBe(false);
+    expect(results.some((r) => r.nodeId === draining[0])).toBe(true);
+    for (const nodeId of [...nodes, ...draining]) {
+      const mine = results.filter((r) => r.nodeId === nodeId);
+      expect(mine.length).toBeGreaterThanOrEqual(2); // interval 1 s over 3.5 s
+      for (let i = 1; i < mine.length; i++) {
+        const previousEnd = mine[i - 1].startedAt.getTime() + mine[i - 1].totalMs;
+        expect(mine[i].startedAt.getTime()).toBeGreaterThanOrEqual(previousEnd - 1);
+      }
+    }
+  });
+});
+
+describe("on-demand probing", () => {
+  it("probes every node × target once, reports progress and persists the results", async () => {
+    const nodes = await makeNodes(3, lab.proxy("http-healthy").port);
+    const ok = await makeTarget(`${lab.httpTarget.baseUrl}${TARGET_PATHS.ok}`);
+    const bad = await makeTarget(`${lab.httpTarget.baseUrl}${TARGET_PATHS.status}502`);
+    const progress: number[] = [];
+    const summary = await probeNodesOnDemand({
+      nodeIds: nodes,
+      targetIds: [ok, bad],
+      timeouts: { connectMs: 500, firstByteMs: 1_000, totalMs: 2_000 },
+      onProgress: (p) => progress.push(p.done),
+    });
+    expect(summary).toMatchObject({ done: 6, ok: 3, failed: 3, total: 6, cancelled: false });
+    expect(progress).toEqual([1, 2, 3, 4, 5, 6]);
+    const rows = await prisma.probeResult.findMany({ where: { nodeId: { in: nodes } } });
+    expect(rows.filter((r) => r.targetId === ok).map((r) => r.faultClass)).toEqual(["ok", "ok", "ok"]);
+    expect(rows.filter((r) => r.targetId === bad).map((r) => r.faultClass)).toEqual(["target_502", "target_502", "target_502"]);
+  });
+
+  it("stops early when aborted", async () => {
+    const nodes = await makeNodes(4, lab.proxy("http-healthy").port);
+    const slow = await makeTarget(`${lab.httpTarget.baseUrl}${TARGET_PATHS.slowHeaders}?ms=1500`);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const summary = await probeNodesOnDemand({ nodeIds: nodes, targetIds: [slow], signal: controller.signal, timeouts: { firstByteMs: 5_000, totalMs: 5_000 } });
+    expect(summary.cancelled).toBe(true);
+    expect(summary.done).toBe(0);
+    expect(await prisma.probeResult.count({ where: { targetId: slow } })).toBe(0);
+  });
+});

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFaultLab, type FaultLab } from "@/lib/lab/fault-lab";
+import { TARGET_PATHS } from "@/lib/lab/target-server";
+import type { ProbeAttempt, ProbeNode } from "./probe-check";
+import { runProbeJobs, type ProbeJob } from "./probe-runner";
+
+let lab: FaultLab;
+beforeAll(async () => {
+  lab = await startFaultLab({ proxies: [{ name: "http-healthy", kind: "http" }] });
+});
+afterAll(() => lab?.close());
+
+const node = (id: string): ProbeNode => ({ id, scheme: "http", host: "127.0.0.1", port: lab.proxy("http-healthy").port });
+const slow = (ms: number) => ({ url: `${lab.httpTarget.baseUrl}${TARGET_PATHS.slowHeaders}?ms=${ms}` });
+
+/** Largest number of attempts whose [start, end] intervals overlap at one instant (startedAt has ms resolution: 1 ms slack). */
+function maxOverlap(attempts: ProbeAttempt[]): number {
+  const edges = attempts.flatMap((a) => [
+    [a.startedAt.getTime(), 1],
+    [a.startedAt.getTime() + a.totalMs - 1, -1],
+  ]);
+  edges.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  let current = 0;
+  let max = 0;
+  for (const [, delta] of edges) max = Math.max(max, (current += delta));
+  return max;
+}
+
+describe("runProbeJobs", () => {
+  it("keeps to the per-node limit and to the global limit", async () => {
+    const results: ProbeAttempt[] = [];
+    const jobs: ProbeJob[] = [];
+    for (let i = 0; i < 4; i++) jobs.push({ node: node("same"), target: slow(120) });
+    for (let i = 0; i < 6; i++) jobs.push({ node: node(`n${i}`), target: slow(120) });
+    const summary = await runProbeJobs(jobs, { concurrency: 3, perNodeConcurrency: 1, onResult: (a) => void results.push(a) });
+    expect(summary).toMatchObject({ done: 10, ok: 10, failed: 0, cancelled: false });
+    expect(maxOverlap(results.filter((a) => a.nodeId === "same"))).toBe(1);
+    expect(maxOverlap(results)).toBeLessThanOrEqual(3);
+    expect(maxOverlap(results)).toBeGreaterThanOrEqual(2);
+  });
+
+  it("pulls lazily from an endless source and stops on abort", async () => {
+    let pulled = 0;
+    async function* endless(): AsyncGenerator<ProbeJob> {
+      for (let i = 0; ; i++) {
+        pulled++;
+        yield { node: node(`e${i}`), target: { url: `${lab.httpTarget.baseUrl}${TARGET_PATHS.ok}` } };
+      }
+    }
+    const controller = new AbortController();
+    let done = 0;
+    const run = runProbeJobs(endless(), {
+      concurrency: 4,
+      signal: controller.signal,
+      onProgress: (p) => {
+        done = p.done;
+        if (p.done >= 40) controller.abort();
+      },
+    });
+    const summary = await run;
+    expect(summary.cancelled).toBe(true);
+    expect(summary.done).toBeGreaterThanOrEqual(40);
+    expect(done).toBe(summary.done);
+    // Never more than one job per worker beyond what finished: no hidden queue.
+    expect(pulled).toBeLessThanOrEqual(summary.done + 4);
+  });
+});

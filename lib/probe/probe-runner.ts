@@ -1,0 +1,105 @@
+import { runProbeCheck, type ProbeAttempt, type ProbeCheckOptions, type ProbeNode, type ProbeTargetSpec, type ProbeTimeouts } from "./probe-check";
+
+export interface ProbeJob {
+  node: ProbeNode;
+  target: ProbeTargetSpec;
+  /** Per-pool/per-target timeouts; falls back to the run's. */
+  timeouts?: Partial<ProbeTimeouts>;
+}
+
+export interface ProbeProgress {
+  done: number;
+  ok: number;
+  failed: number;
+  /** Known only when the caller said how many jobs there are. */
+  total?: number;
+}
+
+export interface RunProbeJobsOptions {
+  /** Checks in flight at once, over all nodes. */
+  concurrency?: number;
+  /** Checks in flight at once through one node (don't hammer a single proxy). */
+  perNodeConcurrency?: number;
+  signal?: AbortSignal;
+  total?: number;
+  /** Called with every attempt; awaited, so a slow consumer (the DB writer) slows the run down. */
+  onResult?: (attempt: ProbeAttempt) => void | Promise<void>;
+  onProgress?: (progress: ProbeProgress) => void;
+  /** Shared check options (lookup, CA, default timeouts); the signal is the run's. */
+  check?: Omit<ProbeCheckOptions, "signal">;
+}
+
+export interface ProbeRunSummary extends ProbeProgress {
+  cancelled: boolean;
+}
+
+/** Per-key slot limit whose waiting list is bounded by the worker count (only workers wait). */
+class KeyedLimiter {
+  private readonly slots = new Map<string, { active: number; waiting: (() => void)[] }>();
+
+  constructor(private readonly limit: number) {}
+
+  async acquire(key: string): Promise<void> {
+    let slot = this.slots.get(key);
+    if (!slot) this.slots.set(key, (slot = { active: 0, waiting: [] }));
+    while (slot.active >= this.limit) await new Promise<void>((resolve) => slot!.waiting.push(resolve));
+    slot.active++;
+  }
+
+  release(key: string): void {
+    const slot = this.slots.get(key)!;
+    slot.active--;
+    const next = slot.waiting.shift();
+    if (next) next();
+    else if (slot.active === 0) this.slots.delete(key);
+  }
+}
+
+/**
+ * Runs probe jobs with N workers that each pull the next job from the (possibly lazy, possibly
+ * endless) source: nothing is queued beyond the jobs the workers hold, so memory stays flat
+ * whether the source yields ten jobs or ten million. Abort stops pulling and cancels checks in flight.
+ */
+export async function runProbeJobs(jobs: Iterable<ProbeJob> | AsyncIterable<ProbeJob>, options: RunProbeJobsOptions = {}): Promise<ProbeRunSummary> {
+  const iterator: Iterator<ProbeJob> | AsyncIterator<ProbeJob> =
+    Symbol.asyncIterator in jobs ? (jobs as AsyncIterable<ProbeJob>)[Symbol.asyncIterator]() : (jobs as Iterable<ProbeJob>)[Symbol.iterator]();
+  const perNode = new KeyedLimiter(options.perNodeConcurrency ?? 1);
+  const progress: ProbeProgress = { done: 0, ok: 0, failed: 0, total: options.total };
+  const signal = options.signal;
+  let exhausted = false;
+
+  const worker = async () => {
+    while (!exhausted && !signal?.aborted) {
+      const next = await iterator.next();
+      if (next.done) {
+        exhausted = true;
+        return;
+      }
+      const job = next.value;
+      await perNode.acquire(job.node.id);
+      let attempt: ProbeAttempt;
+      try {
+        if (signal?.aborted) return;
+        attempt = await runProbeCheck(job.node, job.target, {
+          ...options.check,
+          timeouts: { ...options.check?.timeouts, ...job.timeouts },
+          signal,
+        });
+      } catch (error) {
+        if (signal?.aborted) return;
+        throw error;
+      } finally {
+        perNode.release(job.node.id);
+      }
+      progress.done++;
+      if (attempt.faultClass === "ok") progress.ok++;
+      else progress.failed++;
+      await options.onResult?.(attempt);
+      options.onProgress?.(progress);
+    }
+  };
+
+  const workers = Array.from({ length: Math.max(1, options.concurrency ?? 64) }, worker);
+  await Promise.all(workers);
+  return { ...progress, cancelled: signal?.aborted ?? false };
+}

@@ -1,0 +1,112 @@
+import pg from "pg";
+import type { ProbeAttempt } from "./probe-check";
+
+export type ResultSource = "probe" | "caller";
+
+const INSERT_SQL = `
+INSERT INTO "ProbeResult" ("nodeId", "targetId", "startedAt", "connectMs", "tlsMs", "firstByteMs", "totalMs",
+  "status", "bytes", "exitIp", "faultClass", "bucket", "origin", "reason", "errorDetail", "source")
+SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::real[], $5::real[], $6::real[], $7::real[],
+  $8::int[], $9::int[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])`;
+
+// The bulk path talks to PostgreSQL through `pg` itself: the same unnest INSERT through
+// prisma.$executeRawUnsafe cost ~4x the CPU (about 25 µs per row in the prober process, measured),
+// which is a tenth of a plain-HTTP check's budget. One small pool per process, created on first use.
+const globalForWriter = globalThis as unknown as { switchyardResultPool?: pg.Pool };
+
+function resultPool(): pg.Pool {
+  if (globalForWriter.switchyardResultPool) return globalForWriter.switchyardResultPool;
+  const connectionString = process.env.DATABASE_URL;
+  if (!connectionString) throw new Error("DATABASE_URL is not set");
+  // allowExitOnIdle: a script that is done may exit without closing this pool.
+  const pool = new pg.Pool({ connectionString, max: 2, allowExitOnIdle: true });
+  // An idle connection dropped by the server (restart, shutdown) is replaced on the next query.
+  pool.on("error", () => {});
+  return (globalForWriter.switchyardResultPool = pool);
+}
+
+/** Closes the writer's connections (scripts that stop their database first). */
+export async function closeResultWriterPool(): Promise<void> {
+  const pool = globalForWriter.switchyardResultPool;
+  globalForWriter.switchyardResultPool = undefined;
+  await pool?.end();
+}
+
+/** Inserts attempts in one statement (one array per column: ~10x createMany). Returns rows written. */
+export async function insertProbeResults(attempts: readonly ProbeAttempt[], source: ResultSource = "probe"): Promise<number> {
+  if (attempts.length === 0) return 0;
+  const column = <T>(pick: (a: ProbeAttempt) => T) => attempts.map(pick);
+  for (const a of attempts) if (!a.targetId) throw new Error(`probe result for ${a.targetUrl} has no targetId; register the target first`);
+  const result = await resultPool().query(INSERT_SQL, [
+    column((a) => a.nodeId),
+    column((a) => a.targetId),
+    column((a) => a.startedAt.toISOString()),
+    column((a) => a.connectMs),
+    column((a) => a.tlsMs),
+    column((a) => a.firstByteMs),
+    column((a) => a.totalMs),
+    column((a) => a.status),
+    column((a) => a.bytes),
+    column((a) => a.exitIp),
+    column((a) => a.faultClass),
+    column((a) => a.bucket),
+    column((a) => a.origin),
+    column((a) => a.reason.slice(0, 500)),
+    column((a) => a.errorDetail),
+    column(() => source),
+  ]);
+  return result.rowCount ?? 0;
+}
+
+export interface ResultWriterOptions {
+  /** Rows per INSERT. */
+  batchSize?: number;
+  /** A partial batch is written after this long, so results show up while a slow run goes on. */
+  flushAfterMs?: number;
+  source?: ResultSource;
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Buffers attempts and writes them in batches. add() waits while a full batch is being written,
+ * so a fast prober cannot outrun the database with an ever-growing buffer (backpressure).
+ */
+export class ProbeResultWriter {
+  private buffer: ProbeAttempt[] = [];
+  private writing: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly batchSize: number;
+  private readonly flushAfterMs: number;
+  written = 0;
+  failed = 0;
+
+  constructor(private readonly options: ResultWriterOptions = {}) {
+    this.batchSize = options.batchSize ?? 2_000;
+    this.flushAfterMs = options.flushAfterMs ?? 500;
+  }
+
+  async add(attempt: ProbeAttempt): Promise<void> {
+    this.buffer.push(attempt);
+    if (this.buffer.length >= this.batchSize) return this.flush();
+    this.timer ??= setTimeout(() => void this.flush(), this.flushAfterMs);
+  }
+
+  /** Writes what is buffered; resolves when everything added so far is in the database. */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.buffer;
+    this.buffer = [];
+    this.writing = this.writing.then(async () => {
+      if (batch.length === 0) return;
+      try {
+        this.written += await insertProbeResults(batch, this.options.source);
+      } catch (error) {
+        this.failed += batch.length;
+        if (!this.options.onError) throw error;
+        this.options.onError(error);
+      }
+    });
+    return this.writing;
+  }
+}
