@@ -1,2 +1,45 @@
-// The worker role's jobs. Each domain registers its own; this file only decides which run.
-export {};
+// The worker role's jobs. Each is safe to run on several instances at once (see README, Architecture).
+import { withAdvisoryLock } from "@/lib/db/advisory-lock";
+import { probeOptionsVersion, productProbeOptions } from "@/lib/probe/probe-settings-from-env";
+import { runProbeScheduler } from "@/lib/probe/probe-scheduler";
+import { pruneRawResults, rollUpResults } from "@/lib/probe/result-rollups";
+import { registerBackgroundJob } from "./background-jobs";
+
+const RETENTION_HOURS = Number(process.env.SWITCHYARD_RESULT_RETENTION_HOURS ?? 48);
+// Rollups fold only results older than the longest check, so none arrive behind the watermark.
+const ROLLUP_LAG_MS = 60_000;
+
+registerBackgroundJob({
+  name: "probe-scheduler",
+  intervalMs: 1_000,
+  // Runs until shutdown; row leases keep several workers off each other's nodes.
+  // When the probe options change (a CA file appears), the round ends and the loop restarts it.
+  run: async (signal) => {
+    const { check, revealPassword } = productProbeOptions();
+    const version = probeOptionsVersion();
+    const restart = new AbortController();
+    const watch = setInterval(() => probeOptionsVersion() !== version && restart.abort(), 5_000);
+    try {
+      await runProbeScheduler({
+        signal: AbortSignal.any([signal, restart.signal]),
+        check,
+        revealPassword,
+        onError: (error) => console.error("probe-scheduler:", error instanceof Error ? error.message : error),
+      });
+    } finally {
+      clearInterval(watch);
+    }
+  },
+});
+
+registerBackgroundJob({
+  name: "probe-rollups",
+  intervalMs: 30_000,
+  // One instance at a time: the advisory lock makes the others skip this round.
+  run: async () => {
+    await withAdvisoryLock("switchyard:probe-rollups", async () => {
+      await rollUpResults(new Date(Date.now() - ROLLUP_LAG_MS));
+      await pruneRawResults(new Date(Date.now() - RETENTION_HOURS * 3_600_000));
+    });
+  },
+});
