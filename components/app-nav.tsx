@@ -8,6 +8,7 @@ import { ThemeToggle } from "@/components/theme-toggle";
 const LINKS = [
   { href: "/nodes", label: "Nodes" },
   { href: "/pools", label: "Pools" },
+  { href: "/targets", label: "Targets" },
   { href: "/audit", label: "Audit log" },
 ];
 

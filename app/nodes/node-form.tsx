@@ -5,7 +5,8 @@ import { useState, type FormEvent } from "react";
 import { Button } from "@/components/ui/button";
 import { Field, FormError, Input, Select } from "@/components/ui/field";
 import { createNodeAction, updateNodeAction } from "@/lib/nodes/actions";
-import { createNodeSchema, fieldErrors, splitTags, updateNodeSchema } from "@/lib/nodes/schema";
+import { createNodeSchema, splitTags, updateNodeSchema } from "@/lib/nodes/schema";
+import { fieldErrors } from "@/lib/http/guarded-action";
 import type { NodeDetail } from "@/lib/nodes/data";
 import { nodeQueryKeys, usePoolsQuery } from "@/lib/nodes/use-node-queries";
 

@@ -16,6 +16,7 @@ import type { NodeRow } from "@/lib/nodes/data";
 import { nodeQueryKeys, useNodesQuery, usePoolsQuery, useTagsQuery } from "@/lib/nodes/use-node-queries";
 import { ImportDialog } from "./import-dialog";
 import { NodeForm } from "./node-form";
+import { TestNowDialog } from "./test-now-dialog";
 
 const FILTER_KEYS = ["search", "poolId", "state", "tag", "scheme"] as const;
 const PAGE_SIZES = [25, 50, 100, 250];
@@ -41,6 +42,7 @@ export function NodesView() {
   const [stateChange, setStateChange] = useState<StateChange | null>(null);
   const [deleting, setDeleting] = useState<{ target: BulkTarget; count: number } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [testing, setTesting] = useState<{ target: BulkTarget; count: number } | null>(null);
 
   function setParams(patch: Record<string, string | undefined>, resetPage = true) {
     const next = new URLSearchParams(searchParams);
@@ -232,6 +234,9 @@ export function NodesView() {
             </button>
           )}
           <span className="ml-auto flex gap-2">
+            <Button size="sm" onClick={() => setTesting({ target, count: targetCount })}>
+              Test now
+            </Button>
             <Button size="sm" onClick={() => setStateChange({ state: "ENABLED", target, count: targetCount })}>
               Enable
             </Button>
@@ -337,6 +342,7 @@ export function NodesView() {
         <NodeForm onDone={() => setAdding(false)} />
       </Dialog>
       <ImportDialog open={importing} onOpenChange={setImporting} />
+      {testing && <TestNowDialog target={testing.target} count={testing.count} onClose={() => setTesting(null)} />}
       {stateChange && (
         <StateChangeDialog
           change={stateChange}

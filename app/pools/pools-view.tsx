@@ -7,9 +7,12 @@ import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { Field, FormError, Input } from "@/components/ui/field";
 import { createPoolAction, deletePoolAction } from "@/lib/nodes/actions";
-import { fieldErrors, poolSchema } from "@/lib/nodes/schema";
+import { poolSchema } from "@/lib/nodes/schema";
+import { fieldErrors } from "@/lib/http/guarded-action";
 import type { PoolSummary } from "@/lib/nodes/data";
 import { nodeQueryKeys, usePoolsQuery } from "@/lib/nodes/use-node-queries";
+import { TestNowDialog } from "../nodes/test-now-dialog";
+import { PoolProbingDialog } from "./pool-probing-dialog";
 
 export function PoolsView() {
   const pools = usePoolsQuery();
@@ -17,6 +20,8 @@ export function PoolsView() {
   const [creating, setCreating] = useState(false);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [deleting, setDeleting] = useState<PoolSummary | null>(null);
+  const [probing, setProbing] = useState<PoolSummary | null>(null);
+  const [testing, setTesting] = useState<PoolSummary | null>(null);
 
   const create = useMutation({
     mutationFn: createPoolAction,
@@ -79,7 +84,13 @@ export function PoolsView() {
                 <td className="px-3 py-2 text-right tabular-nums">{pool.nodes.ENABLED}</td>
                 <td className="px-3 py-2 text-right tabular-nums">{pool.nodes.DRAINING}</td>
                 <td className="px-3 py-2 text-right tabular-nums">{pool.nodes.DISABLED}</td>
-                <td className="px-3 py-2 text-right">
+                <td className="space-x-1 px-3 py-2 text-right whitespace-nowrap">
+                  <Button size="sm" onClick={() => setTesting(pool)} disabled={pool.nodes.total === 0}>
+                    Test now
+                  </Button>
+                  <Button size="sm" onClick={() => setProbing(pool)}>
+                    Schedule
+                  </Button>
                   <Button size="sm" variant="ghost" onClick={() => setDeleting(pool)}>
                     Delete
                   </Button>
@@ -96,6 +107,8 @@ export function PoolsView() {
           </tbody>
         </table>
       </div>
+      {probing && <PoolProbingDialog pool={probing} onClose={() => setProbing(null)} />}
+      {testing && <TestNowDialog target={{ filter: { poolId: testing.id } }} count={testing.nodes.total} onClose={() => setTesting(null)} />}
       <Dialog open={creating} onOpenChange={setCreating} title="New pool">
         <form onSubmit={submit} className="space-y-3" noValidate>
           <FormError message={errors.form} />

@@ -3,7 +3,7 @@ import type { Actor } from "@/lib/auth/actor";
 
 export interface AuditEventInput {
   action: string;
-  subjectType: "node" | "pool" | "user" | "api_key" | "settings" | "import";
+  subjectType: "node" | "pool" | "user" | "api_key" | "settings" | "import" | "probe_run" | "probe_target";
   subjectId: string;
   nodeId?: string;
   reason?: string | null;

@@ -30,6 +30,8 @@ export const DEFAULT_LAB_PROXIES: LabProxySpec[] = [
   { name: "http-slow", kind: "http", behaviour: { kind: "slow", delayMs: 1_500 } },
   { name: "http-flaky", kind: "http", behaviour: { kind: "flaky", failRate: 0.5, seed: 42 } },
   { name: "http-updown", kind: "http" },
+  { name: "http-bad-gateway", kind: "http", behaviour: { kind: "bad_gateway" } },
+  { name: "http-gateway-timeout", kind: "http", behaviour: { kind: "gateway_timeout" } },
   { name: "http-rotating", kind: "http", exitAddresses: ["127.0.2.1", "127.0.2.2", "127.0.2.3"] },
   { name: "https-healthy", kind: "https" },
   { name: "https-auth", kind: "https", auth: LAB_CREDENTIALS },

@@ -92,7 +92,8 @@ export class LabHttpProxy extends LabProxy {
     if (!this.authorised(request)) return answer(407, undefined, "proxy authentication required");
     const decision = await this.gate.decide(false);
     if (decision === "hang") return;
-    if (decision === "fail") return answer(502, "proxy_internal_error", "flaky failure (injected)");
+    if (decision === "fail") return answer(502, "proxy_internal_error", "upstream failure (injected)");
+    if (decision === "timeout") return void setTimeout(() => answer(504, "connection_timeout", "exit peer did not answer (injected)"), this.upstreamTimeoutMs);
 
     let target: URL;
     try {
@@ -156,7 +157,8 @@ export class LabHttpProxy extends LabProxy {
     if (!this.authorised(request)) return answer(407, undefined, "proxy authentication required");
     const decision = await this.gate.decide(true);
     if (decision === "hang") return;
-    if (decision === "fail") return answer(502, "proxy_internal_error", "flaky failure (injected)");
+    if (decision === "fail") return answer(502, "proxy_internal_error", "upstream failure (injected)");
+    if (decision === "timeout") return void setTimeout(() => answer(504, "connection_timeout", "exit peer did not answer (injected)"), this.upstreamTimeoutMs);
     if (decision === "refuse_tunnel") {
       const status = this.behaviour.kind === "tunnel_refused" ? (this.behaviour.status ?? 403) : 403;
       return answer(status, undefined, "CONNECT not allowed by policy");

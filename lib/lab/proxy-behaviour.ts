@@ -12,11 +12,15 @@ export type ProxyBehaviour =
   /** Waits delayMs before handling each request or tunnel. */
   | { kind: "slow"; delayMs: number }
   /** Fails failRate of requests (own 502 / SOCKS general failure), drawn from a seeded PRNG. */
-  | { kind: "flaky"; failRate: number; seed: number };
+  | { kind: "flaky"; failRate: number; seed: number }
+  /** A backconnect gateway whose exit peer is gone: answers its own 502 to everything. */
+  | { kind: "bad_gateway" }
+  /** A gateway whose exit peer never answers: its own 504 after its upstream timeout. */
+  | { kind: "gateway_timeout" };
 
 export type BehaviourKind = ProxyBehaviour["kind"];
 
-export type GateDecision = "proceed" | "hang" | "refuse_tunnel" | "fail";
+export type GateDecision = "proceed" | "hang" | "refuse_tunnel" | "fail" | "timeout";
 
 /** One per proxy: the per-request decision both the HTTP and the SOCKS5 lab proxy apply. */
 export class BehaviourGate {
@@ -36,6 +40,10 @@ export class BehaviourGate {
         return "proceed";
       case "flaky":
         return this.random!() < b.failRate ? "fail" : "proceed";
+      case "bad_gateway":
+        return "fail";
+      case "gateway_timeout":
+        return "timeout";
       case "tunnel_refused":
         // Plain forwarding still works: real proxies commonly deny CONNECT only.
         return isTunnel ? "refuse_tunnel" : "proceed";
@@ -53,6 +61,10 @@ export function describeBehaviour(b: ProxyBehaviour): string {
       return `flaky (${Math.round(b.failRate * 100)}% fail, seed ${b.seed})`;
     case "tunnel_refused":
       return `tunnel refused (${b.status ?? 403})`;
+    case "bad_gateway":
+      return "own 502 (exit peer gone)";
+    case "gateway_timeout":
+      return "own 504 (exit peer silent)";
     default:
       return b.kind;
   }

@@ -116,6 +116,7 @@ export class LabSocks5Proxy extends LabProxy {
     const port = portBytes.readUInt16BE(0);
     if (request[1] !== 0x01) return reply(REPLY.commandNotSupported);
     if (decision === "fail") return reply(REPLY.generalFailure);
+    if (decision === "timeout") return void setTimeout(() => reply(REPLY.ttlExpired), this.upstreamTimeoutMs);
     if (decision === "refuse_tunnel") return reply(REPLY.notAllowed);
 
     let settled = false;

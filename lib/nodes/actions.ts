@@ -1,6 +1,7 @@
 "use server";
 
-import { AuthorizationError, requireActor } from "@/lib/auth/actor";
+import { requireActor } from "@/lib/auth/actor";
+import { guardedAction, invalid, type ActionResult } from "@/lib/http/guarded-action";
 import { nodeIdsMatching } from "./data";
 import {
   changeNodeState,
@@ -13,13 +14,11 @@ import {
   updateNode,
   updatePool,
   type ImportReport,
-  type MutationResult,
 } from "./mutations";
 import {
   changeStateSchema,
   createNodeSchema,
   deleteNodesSchema,
-  fieldErrors,
   importNodesSchema,
   nodeListQuerySchema,
   poolSchema,
@@ -30,24 +29,8 @@ import { z } from "zod";
 // Thin server actions: check who is asking, validate with the shared schema, call one mutation.
 // Every failure comes back as { ok: false, fieldErrors } so forms can show it next to the field.
 
-type ActionResult<T = object> = MutationResult<T>;
-
-async function guarded<T>(run: () => Promise<ActionResult<T>>): Promise<ActionResult<T>> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof AuthorizationError) return { ok: false, fieldErrors: { form: error.message } };
-    console.error("nodes action failed:", error instanceof Error ? error.message : "unknown error");
-    return { ok: false, fieldErrors: { form: "Something went wrong on the server; nothing was changed. Try again." } };
-  }
-}
-
-function invalid(error: z.ZodError): { ok: false; fieldErrors: Record<string, string> } {
-  return { ok: false, fieldErrors: fieldErrors(error) };
-}
-
 export async function createNodeAction(input: unknown): Promise<ActionResult<{ id: string }>> {
-  return guarded(async () => {
+  return guardedAction("nodes", async () => {
     const actor = await requireActor("operator");
     const parsed = createNodeSchema.safeParse(input);
     if (!parsed.success) return invalid(parsed.error);
@@ -56,7 +39,7 @@ export async function createNodeAction(input: unknown): Promise<ActionResult<{ i
 }
 
 export async function updateNodeAction(input: unknown): Promise<ActionResult> {
-  return guarded(async () => {
+  return guardedAction("nodes", async () => {
     const actor = await requireActor("operator");
     const parsed = updateNodeSchema.safeParse(input);
     if (!parsed.success) return invalid(parsed.error);
@@ -65,7 +48,7 @@ export async function updateNodeAction(input: unknown): Promise<ActionResult> {
 }
 
 export async function importNodesAction(input: unknown): Promise<ActionResult<{ report: ImportReport }>> {
-  return guarded(async () => {
+  return guardedAction("nodes", async () => {
     const actor = await requireActor("operator");
     const parsed = importNodesSchema.safeParse(input);
     if (!parsed.success) return invalid(parsed.error);
@@ -90,7 +73,7 @@ export async function changeNodeStateAction(input: {
   state: unknown;
   reason?: unknown;
 }): Promise<ActionResult<{ changed: number; unchanged: number }>> {
-  return guarded(async () => {
+  return guardedAction("nodes", async () => {
     const actor = await requireActor("operator");
     const nodeIds = await resolveTargets(input.target);
     if (nodeIds instanceof z.ZodError) return invalid(nodeIds);
@@ -101,7 +84,7 @@ export async function changeNodeStateAction(input: {
 }
 
 export async function deleteNodesAction(input: { target: unknown }): Promise<ActionResult<{ deleted: number }>> {
-  return guarded(async () => {
+  return guardedAction("nodes", async () => {
     const actor = await requireActor("operator");
     const nodeIds = await resolveTargets(input.target);
     if (nodeIds instanceof z.ZodError) return invalid(nodeIds);
@@ -112,7 +95,7 @@ export async function deleteNodesAction(input: { target: unknown }): Promise<Act
 }
 
 export async function createPoolAction(input: unknown): Promise<ActionResult<{ id: string }>> {
-  return guarded(async () => {
+  return guardedAction("nodes", async () => {
     const actor = await requireActor("operator");
     const parsed = poolSchema.safeParse(input);
     if (!parsed.success) return invalid(parsed.error);
@@ -121,7 +104,7 @@ export async function createPoolAction(input: unknown): Promise<ActionResult<{ i
 }
 
 export async function updatePoolAction(input: { id: unknown; pool: unknown }): Promise<ActionResult> {
-  return guarded(async () => {
+  return guardedAction("nodes", async () => {
     const actor = await requireActor("operator");
     const id = z.uuid().safeParse(input.id);
     if (!id.success) return invalid(id.error);
@@ -132,7 +115,7 @@ export async function updatePoolAction(input: { id: unknown; pool: unknown }): P
 }
 
 export async function deletePoolAction(input: { id: unknown }): Promise<ActionResult<{ deleted: boolean }>> {
-  return guarded(async () => {
+  return guardedAction("nodes", async () => {
     const actor = await requireActor("operator");
     const id = z.uuid().safeParse(input.id);
     if (!id.success) return invalid(id.error);
@@ -141,7 +124,7 @@ export async function deletePoolAction(input: { id: unknown }): Promise<ActionRe
 }
 
 export async function setPoolMembershipAction(input: { poolId: unknown; target: unknown; member: unknown }): Promise<ActionResult<{ changed: number }>> {
-  return guarded(async () => {
+  return guardedAction("nodes", async () => {
     const actor = await requireActor("operator");
     const poolId = z.uuid().safeParse(input.poolId);
     if (!poolId.success) return invalid(poolId.error);

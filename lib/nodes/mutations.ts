@@ -18,7 +18,7 @@ import {
 } from "./schema";
 import type { z } from "zod";
 
-export type MutationResult<T = object> = ({ ok: true } & T) | { ok: false; fieldErrors: Record<string, string> };
+import type { ActionResult as MutationResult } from "@/lib/http/guarded-action";
 
 const DUPLICATE_NODE = "A node with this scheme, host, port and user name already exists.";
 

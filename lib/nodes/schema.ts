@@ -108,13 +108,3 @@ export const poolSchema = z.object({
 });
 
 export type ValidatedAddress = ProxyAddress;
-
-/** zod issues → { field: first message }, what forms show next to each input. */
-export function fieldErrors(error: z.ZodError): Record<string, string> {
-  const errors: Record<string, string> = {};
-  for (const issue of error.issues) {
-    const key = issue.path.length ? issue.path.join(".") : "form";
-    errors[key] ??= issue.message;
-  }
-  return errors;
-}

@@ -1,5 +1,5 @@
 import { prisma } from "@/lib/db/prisma";
-import type { ProbeCheckOptions, ProbeTimeouts } from "./probe-check";
+import type { ProbeAttempt, ProbeCheckOptions, ProbeTimeouts } from "./probe-check";
 import { PROXY_NODE_ROW_SELECT, toProbeNode, type RevealPassword } from "./probe-node-row";
 import { runProbeJobs, type ProbeJob, type ProbeProgress, type ProbeRunSummary } from "./probe-runner";
 import { ProbeResultWriter } from "./result-writer";
@@ -9,6 +9,8 @@ export interface ProbeOnDemandOptions {
   targetIds: string[];
   signal?: AbortSignal;
   onProgress?: (progress: ProbeProgress) => void;
+  /** Sees every attempt after it is queued for writing (e.g. to tally fault classes). */
+  onAttempt?: (attempt: ProbeAttempt) => void;
   timeouts?: Partial<ProbeTimeouts>;
   revealPassword?: RevealPassword;
   concurrency?: number;
@@ -39,7 +41,10 @@ export async function probeNodesOnDemand(options: ProbeOnDemandOptions): Promise
       perNodeConcurrency: options.perNodeConcurrency ?? 2,
       signal: options.signal,
       total: nodes.length * targets.length,
-      onResult: (attempt) => writer.add(attempt),
+      onResult: async (attempt) => {
+        await writer.add(attempt);
+        options.onAttempt?.(attempt);
+      },
       onProgress: options.onProgress,
       check: { ...options.check, timeouts: options.timeouts },
     });

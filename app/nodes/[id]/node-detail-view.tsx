@@ -13,6 +13,9 @@ import { maskedProxyUrl } from "@/lib/nodes/credential-mask";
 import { nodeQueryKeys, useAuditQuery, useNodeQuery } from "@/lib/nodes/use-node-queries";
 import { NodeForm } from "../node-form";
 import { StateChangeDialog } from "../nodes-view";
+import { TestNowDialog } from "../test-now-dialog";
+import { FaultClassBadge } from "@/components/fault-class-badge";
+import { useNodeResultsQuery } from "@/lib/probe/use-probe-queries";
 
 export function NodeDetailView({ id }: { id: string }) {
   const node = useNodeQuery(id);
@@ -22,6 +25,8 @@ export function NodeDetailView({ id }: { id: string }) {
   const [editing, setEditing] = useState(false);
   const [stateTarget, setStateTarget] = useState<"ENABLED" | "DRAINING" | "DISABLED" | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const [testing, setTesting] = useState(false);
+  const results = useNodeResultsQuery(id);
 
   const refresh = async () => {
     await queryClient.invalidateQueries({ queryKey: nodeQueryKeys.all });
@@ -58,6 +63,9 @@ export function NodeDetailView({ id }: { id: string }) {
           <h1 className="font-mono text-xl font-semibold">{maskedProxyUrl({ ...n, username: n.username })}</h1>
           <NodeStateBadge state={n.state} />
           <div className="ml-auto flex gap-2">
+            <Button variant="primary" onClick={() => setTesting(true)}>
+              Test now
+            </Button>
             {n.state !== "ENABLED" && <Button onClick={() => setStateTarget("ENABLED")}>Enable</Button>}
             {n.state !== "DRAINING" && <Button onClick={() => setStateTarget("DRAINING")}>Drain</Button>}
             {n.state !== "DISABLED" && <Button onClick={() => setStateTarget("DISABLED")}>Disable</Button>}
@@ -84,12 +92,52 @@ export function NodeDetailView({ id }: { id: string }) {
       </dl>
 
       <section>
+        <h2 className="mb-2 font-semibold">Recent results</h2>
+        <div className="overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+          <table className="w-full text-sm" aria-label="Recent results">
+            <thead className="border-b border-zinc-200 text-left text-xs text-zinc-500 uppercase dark:border-zinc-800">
+              <tr>
+                <th className="px-3 py-2">When</th>
+                <th className="px-3 py-2">Target</th>
+                <th className="px-3 py-2">Fault class</th>
+                <th className="px-3 py-2">Why</th>
+                <th className="px-3 py-2 text-right">Status</th>
+                <th className="px-3 py-2 text-right">Connect / TLS / 1st byte / total ms</th>
+                <th className="px-3 py-2">Exit IP</th>
+              </tr>
+            </thead>
+            <tbody>
+              {results.data?.map((r) => (
+                <tr key={r.id} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800" data-fault-class={r.faultClass}>
+                  <td className="px-3 py-1.5 whitespace-nowrap text-zinc-500">{new Date(r.startedAt).toLocaleTimeString()}</td>
+                  <td className="max-w-56 truncate px-3 py-1.5 font-mono text-xs" title={r.targetUrl}>{r.targetUrl}</td>
+                  <td className="px-3 py-1.5"><FaultClassBadge faultClass={r.faultClass} bucket={r.bucket} title={`${r.faultLabel} — origin: ${r.origin}`} /></td>
+                  <td className="px-3 py-1.5 text-zinc-600 dark:text-zinc-400">{r.reason}</td>
+                  <td className="px-3 py-1.5 text-right tabular-nums">{r.status ?? "—"}</td>
+                  <td className="px-3 py-1.5 text-right whitespace-nowrap tabular-nums">
+                    {[r.connectMs, r.tlsMs, r.firstByteMs, r.totalMs].map((ms) => (ms === null ? "—" : Math.round(ms))).join(" / ")}
+                  </td>
+                  <td className="px-3 py-1.5 font-mono text-xs">{r.exitIp ?? "—"}</td>
+                </tr>
+              ))}
+              {results.data?.length === 0 && (
+                <tr>
+                  <td colSpan={7} className="px-3 py-6 text-center text-zinc-500">No results yet: test the node now, or schedule probing for one of its pools.</td>
+                </tr>
+              )}
+            </tbody>
+          </table>
+        </div>
+      </section>
+
+      <section>
         <h2 className="mb-2 font-semibold">Audit timeline</h2>
         <div className="rounded-lg border border-zinc-200 bg-white px-4 dark:border-zinc-800 dark:bg-zinc-900">
           {audit.data ? <AuditEventList events={audit.data.events} showSubject={false} /> : <p className="py-3 text-sm text-zinc-500">Loading…</p>}
         </div>
       </section>
 
+      {testing && <TestNowDialog target={{ nodeIds: [n.id] }} count={1} onClose={() => setTesting(false)} />}
       <Dialog open={editing} onOpenChange={setEditing} title="Edit node">
         <NodeForm node={n} onDone={() => setEditing(false)} />
       </Dialog>

@@ -1,0 +1,98 @@
+"use client";
+
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { Button } from "@/components/ui/button";
+import { Field, FormError, Input } from "@/components/ui/field";
+import { fieldErrors } from "@/lib/http/guarded-action";
+import { createProbeTargetAction, deleteProbeTargetAction } from "@/lib/probe/actions";
+import { probeTargetSchema } from "@/lib/probe/schema";
+import { probeQueryKeys, useProbeTargetsQuery } from "@/lib/probe/use-probe-queries";
+
+/** The URLs Switchyard requests through nodes when it tests them. */
+export function TargetsView() {
+  const targets = useProbeTargetsQuery();
+  const queryClient = useQueryClient();
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const refresh = () => queryClient.invalidateQueries({ queryKey: probeQueryKeys.targets });
+
+  const create = useMutation({
+    mutationFn: createProbeTargetAction,
+    onSuccess: async (result, _input) => {
+      if (!result.ok) return setErrors(result.fieldErrors);
+      setErrors({});
+      await refresh();
+    },
+  });
+  const remove = useMutation({ mutationFn: deleteProbeTargetAction, onSuccess: refresh });
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const formElement = event.currentTarget;
+    const form = new FormData(formElement);
+    const input = { url: String(form.get("url")), name: String(form.get("name") ?? ""), expectedStatus: String(form.get("expectedStatus") ?? "") };
+    const check = probeTargetSchema.safeParse(input);
+    if (!check.success) return setErrors(fieldErrors(check.error));
+    create.mutate(input, { onSuccess: (result) => result.ok && formElement.reset() });
+  }
+
+  return (
+    <div className="space-y-4">
+      <h1 className="text-xl font-semibold">Probe targets</h1>
+      <p className="max-w-3xl text-sm text-zinc-600 dark:text-zinc-400">
+        Switchyard tests a node by requesting these URLs through it. Use pages your traffic really goes to, plus an IP-echo
+        endpoint so the exit address is recorded. Only http and https URLs, without credentials.
+      </p>
+      <form onSubmit={submit} noValidate className="grid grid-cols-[1fr_14rem_9rem_auto] items-end gap-2 rounded-lg border border-zinc-200 bg-white p-3 dark:border-zinc-800 dark:bg-zinc-900" aria-label="Add target">
+        <Field id="target-url" label="URL" error={errors.url}>
+          <Input id="target-url" name="url" placeholder="https://example.com/health" aria-invalid={errors.url ? true : undefined} />
+        </Field>
+        <Field id="target-name" label="Name" error={errors.name}>
+          <Input id="target-name" name="name" />
+        </Field>
+        <Field id="target-status" label="Expected status" error={errors.expectedStatus}>
+          <Input id="target-status" name="expectedStatus" inputMode="numeric" placeholder="any 2xx/3xx" />
+        </Field>
+        <Button type="submit" variant="primary" disabled={create.isPending}>
+          Add target
+        </Button>
+        <div className="col-span-4">
+          <FormError message={errors.form} />
+        </div>
+      </form>
+      <div className="overflow-hidden rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+        <table className="w-full text-sm" aria-label="Probe targets">
+          <thead className="border-b border-zinc-200 text-left text-xs text-zinc-500 uppercase dark:border-zinc-800">
+            <tr>
+              <th className="px-3 py-2">Name</th>
+              <th className="px-3 py-2">URL</th>
+              <th className="px-3 py-2">Expected</th>
+              <th className="px-3 py-2" />
+            </tr>
+          </thead>
+          <tbody>
+            {targets.data?.map((t) => (
+              <tr key={t.id} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
+                <td className="px-3 py-2">{t.name || "—"}</td>
+                <td className="px-3 py-2 font-mono text-xs">{t.url}</td>
+                <td className="px-3 py-2">{t.expectedStatus ?? "2xx/3xx"}</td>
+                <td className="px-3 py-2 text-right">
+                  <Button size="sm" variant="ghost" onClick={() => confirm(`Delete target ${t.url}? Its results go too.`) && remove.mutate({ id: t.id })}>
+                    Delete
+                  </Button>
+                </td>
+              </tr>
+            ))}
+            {targets.data?.length === 0 && (
+              <tr>
+                <td colSpan={4} className="px-3 py-8 text-center text-zinc-500">
+                  No targets yet.
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,32 @@
+import { z } from "zod";
+import { AuthorizationError } from "@/lib/auth/actor";
+
+export type ActionResult<T = object> = ({ ok: true } & T) | { ok: false; fieldErrors: Record<string, string> };
+
+/**
+ * Every server action runs inside this: auth failures and unexpected errors come back as a form
+ * error (never a stack trace), so the browser always gets { ok, fieldErrors } to show.
+ */
+export async function guardedAction<T>(name: string, run: () => Promise<ActionResult<T>>): Promise<ActionResult<T>> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof AuthorizationError) return { ok: false, fieldErrors: { form: error.message } };
+    console.error(`${name} action failed:`, error instanceof Error ? error.message : "unknown error");
+    return { ok: false, fieldErrors: { form: "Something went wrong on the server; nothing was changed. Try again." } };
+  }
+}
+
+/** zod issues → { field: first message }, what forms show next to each input. */
+export function fieldErrors(error: z.ZodError): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const key = issue.path.length ? issue.path.join(".") : "form";
+    errors[key] ??= issue.message;
+  }
+  return errors;
+}
+
+export function invalid(error: z.ZodError): { ok: false; fieldErrors: Record<string, string> } {
+  return { ok: false, fieldErrors: fieldErrors(error) };
+}

@@ -1,0 +1,73 @@
+import "server-only";
+import { prisma } from "@/lib/db/prisma";
+import { FAULT_CLASSES, type FaultClass } from "./fault-taxonomy";
+
+export interface ProbeTargetRow {
+  id: string;
+  url: string;
+  name: string;
+  expectedStatus: number | null;
+  createdAt: string;
+}
+
+export async function listProbeTargets(): Promise<ProbeTargetRow[]> {
+  const targets = await prisma.probeTarget.findMany({ orderBy: { createdAt: "asc" } });
+  return targets.map((t) => ({ id: t.id, url: t.url, name: t.name, expectedStatus: t.expectedStatus, createdAt: t.createdAt.toISOString() }));
+}
+
+export interface PoolProbeSettingsView {
+  poolId: string;
+  enabled: boolean;
+  intervalSeconds: number;
+  connectTimeoutMs: number;
+  firstByteTimeoutMs: number;
+  totalTimeoutMs: number;
+  targetIds: string[];
+}
+
+/** The pool's schedule, or the defaults a new schedule starts from. */
+export async function getPoolProbeSettings(poolId: string): Promise<PoolProbeSettingsView> {
+  const settings = await prisma.poolProbeSettings.findUnique({ where: { poolId } });
+  return settings
+    ? { poolId, enabled: settings.enabled, intervalSeconds: settings.intervalSeconds, connectTimeoutMs: settings.connectTimeoutMs, firstByteTimeoutMs: settings.firstByteTimeoutMs, totalTimeoutMs: settings.totalTimeoutMs, targetIds: settings.targetIds }
+    : { poolId, enabled: false, intervalSeconds: 60, connectTimeoutMs: 3_000, firstByteTimeoutMs: 10_000, totalTimeoutMs: 15_000, targetIds: [] };
+}
+
+export interface ProbeResultRow {
+  id: string;
+  startedAt: string;
+  targetUrl: string;
+  faultClass: FaultClass;
+  faultLabel: string;
+  bucket: string;
+  origin: string;
+  reason: string;
+  status: number | null;
+  totalMs: number;
+  connectMs: number | null;
+  tlsMs: number | null;
+  firstByteMs: number | null;
+  exitIp: string | null;
+  source: string;
+}
+
+export async function listNodeResults(nodeId: string, limit = 50): Promise<ProbeResultRow[]> {
+  const rows = await prisma.probeResult.findMany({ where: { nodeId }, orderBy: { startedAt: "desc" }, take: limit, include: { target: { select: { url: true } } } });
+  return rows.map((r) => ({
+    id: r.id.toString(),
+    startedAt: r.startedAt.toISOString(),
+    targetUrl: r.target.url,
+    faultClass: r.faultClass as FaultClass,
+    faultLabel: FAULT_CLASSES[r.faultClass as FaultClass]?.label ?? r.faultClass,
+    bucket: r.bucket,
+    origin: r.origin,
+    reason: r.reason,
+    status: r.status,
+    totalMs: r.totalMs,
+    connectMs: r.connectMs,
+    tlsMs: r.tlsMs,
+    firstByteMs: r.firstByteMs,
+    exitIp: r.exitIp,
+    source: r.source,
+  }));
+}

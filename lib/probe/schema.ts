@@ -1,0 +1,43 @@
+import { z } from "zod";
+import { TargetUrlError, validateTargetUrl } from "@/lib/security/target-url";
+
+// Shared by the browser forms and the server actions of probing.
+
+/** SWITCHYARD_TARGET_ALLOWLIST="example.com,*.example.net" restricts what operators may probe. */
+export function targetAllowList(): string[] | undefined {
+  const raw = typeof process !== "undefined" ? process.env.SWITCHYARD_TARGET_ALLOWLIST : undefined;
+  return raw ? raw.split(",").map((entry) => entry.trim()).filter(Boolean) : undefined;
+}
+
+export const probeTargetSchema = z.object({
+  url: z.string().transform((value, ctx) => {
+    try {
+      return validateTargetUrl(value, targetAllowList()).toString();
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: error instanceof TargetUrlError ? error.message : "That is not a valid URL." });
+      return z.NEVER;
+    }
+  }),
+  name: z.string().trim().max(120, "Name is longer than 120 characters.").regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, "Name contains control characters.").default(""),
+  expectedStatus: z
+    .union([z.literal(""), z.coerce.number().int("Expected status is a whole number.").min(100, "Expected status is 100–599.").max(599, "Expected status is 100–599.")])
+    .optional()
+    .transform((value) => (value === "" || value === undefined ? null : value)),
+});
+
+export const poolProbeSettingsSchema = z
+  .object({
+    poolId: z.uuid(),
+    enabled: z.boolean(),
+    intervalSeconds: z.coerce.number().int().min(10, "Probe at most every 10 seconds.").max(86_400, "Probe at least once a day."),
+    connectTimeoutMs: z.coerce.number().int().min(100, "At least 100 ms.").max(60_000, "At most 60 s."),
+    firstByteTimeoutMs: z.coerce.number().int().min(100, "At least 100 ms.").max(120_000, "At most 120 s."),
+    totalTimeoutMs: z.coerce.number().int().min(100, "At least 100 ms.").max(300_000, "At most 300 s."),
+    targetIds: z.array(z.uuid()).max(50, "At most 50 targets per pool."),
+  })
+  .refine((value) => value.totalTimeoutMs >= value.firstByteTimeoutMs, { path: ["totalTimeoutMs"], message: "The total timeout must be at least the first-byte timeout." })
+  .refine((value) => !value.enabled || value.targetIds.length > 0, { path: ["targetIds"], message: "Choose at least one target to probe." });
+
+export const startProbeRunSchema = z.object({
+  targetIds: z.array(z.uuid()).min(1, "Choose at least one target.").max(50),
+});
