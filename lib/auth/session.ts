@@ -1,10 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { prisma } from "@/lib/db/prisma";
 import type { Prisma, User } from "@/generated/prisma/client";
+import { SECURE_SESSION_COOKIE, SESSION_COOKIE } from "@/lib/auth/cookie-names";
 
-/** Cookie names: the __Host- variant (Secure, path=/, no Domain) is used when served over https. */
-export const SESSION_COOKIE = "switchyard_session";
-export const SECURE_SESSION_COOKIE = "__Host-switchyard_session";
+export { SECURE_SESSION_COOKIE, SESSION_COOKIE } from "@/lib/auth/cookie-names";
 
 /** Idle timeout (sliding) and absolute lifetime of a session. */
 export const SESSION_IDLE_MS = 7 * 24 * 60 * 60 * 1000;
