@@ -5,7 +5,6 @@
 export function safeRedirectPath(value: unknown): string {
   if (typeof value !== "string" || value.length > 2000) return "/";
   if (!value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return "/";
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f\\]/.test(value)) return "/";
   if (value === "/login" || value.startsWith("/login?") || value.startsWith("/setup")) return "/";
   return value;

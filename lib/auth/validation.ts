@@ -12,7 +12,6 @@ export class UserInputError extends Error {
 }
 
 // Control characters (C0, DEL, C1) plus Unicode line/paragraph separators and bidi overrides.
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 export const emailSchema = z

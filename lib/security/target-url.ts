@@ -15,7 +15,6 @@ export function validateTargetUrl(input: unknown, allowList?: readonly string[])
   const text = input.trim();
   if (text.length === 0) throw new TargetUrlError("Enter a URL.");
   if (text.length > TARGET_URL_MAX_LENGTH) throw new TargetUrlError(`The URL is too long (${TARGET_URL_MAX_LENGTH} characters at most).`);
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u0020\u007f-\u009f]/.test(text)) throw new TargetUrlError("The URL may not contain spaces or control characters.");
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
   if (!scheme) throw new TargetUrlError("The URL must start with http:// or https://.");
