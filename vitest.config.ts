@@ -5,7 +5,7 @@ export default defineConfig({
   resolve: {
     alias: {
       "@": path.resolve(import.meta.dirname),
-      // Tests import server modules directly; "server-only" would throw outside a React server build.
+      // Tests run server code directly; the Next.js-only marker has nothing to guard here.
       "server-only": path.resolve(import.meta.dirname, "node_modules/server-only/empty.js"),
     },
   },

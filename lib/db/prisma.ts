@@ -4,10 +4,22 @@ import { PrismaClient } from "@/generated/prisma/client";
 // One client per process: Next.js dev reloads and test files would otherwise each open a pool.
 const globalForPrisma = globalThis as unknown as { switchyardPrisma?: PrismaClient };
 
-function createPrismaClient(): PrismaClient {
+function prismaClient(): PrismaClient {
+  if (globalForPrisma.switchyardPrisma) return globalForPrisma.switchyardPrisma;
   const connectionString = process.env.DATABASE_URL;
-  if (!connectionString) throw new Error("DATABASE_URL is not set (the start script sets it for the embedded database).");
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString, max: Number(process.env.SWITCHYARD_DB_POOL_SIZE ?? 10) }) });
+  if (!connectionString) throw new Error("DATABASE_URL is not set (npm start sets it for the embedded database).");
+  const max = Number(process.env.SWITCHYARD_DB_POOL_SIZE ?? 10);
+  return (globalForPrisma.switchyardPrisma = new PrismaClient({ adapter: new PrismaPg({ connectionString, max }) }));
 }
 
-export const prisma: PrismaClient = (globalForPrisma.switchyardPrisma ??= createPrismaClient());
+/**
+ * Created on first use, not at import: `next build` imports route modules without a database,
+ * and the start script sets DATABASE_URL only after the embedded server is up.
+ */
+export const prisma: PrismaClient = new Proxy({} as PrismaClient, {
+  get(_target, property) {
+    const client = prismaClient();
+    const value = Reflect.get(client, property, client);
+    return typeof value === "function" ? value.bind(client) : value;
+  },
+});
