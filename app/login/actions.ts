@@ -18,10 +18,11 @@ export async function signIn(_previous: ActionState, form: FormData): Promise<Ac
     previousToken: await readSessionToken(),
   });
   if (!result.ok) {
+    const email = typeof form.get("email") === "string" ? String(form.get("email")).slice(0, 254) : "";
     if (result.error === "rate_limited") {
-      return { error: `Too many sign-in attempts. Try again in ${Math.ceil(result.retryAfterSeconds / 60)} minute(s).` };
+      return { error: `Too many sign-in attempts. Try again in ${Math.ceil(result.retryAfterSeconds / 60)} minute(s).`, email };
     }
-    return { error: "Wrong e-mail address or password." };
+    return { error: "Wrong e-mail address or password.", email };
   }
   await setSessionCookie(result.session);
   redirect(safeRedirectPath(form.get("next")));

@@ -12,7 +12,7 @@ export function LoginForm({ next }: { next: string }) {
       <input type="hidden" name="next" value={next} />
       <label className="block space-y-1 text-sm">
         <span>E-mail address</span>
-        <input name="email" type="email" autoComplete="username" required maxLength={254} className={inputClass} />
+        <input name="email" type="email" autoComplete="username" required maxLength={254} defaultValue={state.email} className={inputClass} />
       </label>
       <label className="block space-y-1 text-sm">
         <span>Password</span>

@@ -24,5 +24,6 @@ export async function createFirstAdminAction(_previous: ActionState, form: FormD
   });
   if (closed) redirect("/login");
   if (state.ok) redirect("/");
-  return state;
+  const email = form.get("email");
+  return { ...state, email: typeof email === "string" ? email.slice(0, 254) : undefined };
 }

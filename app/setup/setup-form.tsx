@@ -12,7 +12,7 @@ export function SetupForm() {
     <form action={action} className="space-y-4">
       <label className="block space-y-1 text-sm">
         <span>Admin e-mail address</span>
-        <input name="email" type="email" autoComplete="username" required maxLength={254} className={inputClass} />
+        <input name="email" type="email" autoComplete="username" required maxLength={254} defaultValue={state.email} className={inputClass} />
       </label>
       <label className="block space-y-1 text-sm">
         <span>Password (at least {PASSWORD_MIN} characters)</span>

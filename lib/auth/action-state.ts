@@ -8,6 +8,8 @@ export interface ActionState {
   error?: string;
   field?: string;
   message?: string;
+  /** The e-mail address typed, so the form can show it again after React resets it. */
+  email?: string;
 }
 
 /**

@@ -17,7 +17,7 @@ export function CreateKeyForm({ pools }: { pools: { id: string; name: string }[]
         </label>
         <label className="space-y-1 text-sm">
           <span>Scope</span>
-          <select name="scope" defaultValue="read" className={inputClass}>
+          <select name="scope" defaultValue="read" aria-label="Scope" className={inputClass}>
             <option value="read">read</option>
             <option value="write">write</option>
             <option value="admin">admin</option>
@@ -25,7 +25,7 @@ export function CreateKeyForm({ pools }: { pools: { id: string; name: string }[]
         </label>
         <label className="space-y-1 text-sm">
           <span>Pool</span>
-          <select name="poolId" defaultValue="" className={inputClass}>
+          <select name="poolId" defaultValue="" aria-label="Pool" className={inputClass}>
             <option value="">All pools</option>
             {pools.map((pool) => (
               <option key={pool.id} value={pool.id}>{pool.name}</option>

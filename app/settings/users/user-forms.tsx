@@ -27,7 +27,7 @@ export function CreateUserForm() {
       </label>
       <label className="space-y-1 text-sm">
         <span>Role</span>
-        <select name="role" defaultValue="viewer" className={inputClass}>
+        <select name="role" defaultValue="viewer" aria-label="Role" className={inputClass}>
           {ROLES.map((role) => (
             <option key={role} value={role}>{role}</option>
           ))}
