@@ -8,6 +8,7 @@ export const E2E_ADMIN = {
 
 /** Signs in through the login page and waits until the app has left /login. */
 export async function signIn(page: Page, email: string, password: string, next = "/settings"): Promise<void> {
+  await page.context().clearCookies(); // the login page sends a signed-in visitor straight on
   await page.goto(`/login?next=${encodeURIComponent(next)}`);
   await page.getByLabel("E-mail address").fill(email);
   await page.getByLabel("Password", { exact: true }).fill(password);
@@ -27,6 +28,8 @@ export async function signInAsAdmin(page: Page, next = "/settings"): Promise<voi
     await page.getByLabel("Repeat the password").fill(E2E_ADMIN.password);
     await page.getByRole("button", { name: "Create admin account" }).click();
     await expect(page).not.toHaveURL(/\/setup/);
+    await page.goto(next); // setup signed the new admin in
+    return;
   }
   await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password, next);
 }
