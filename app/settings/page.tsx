@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageActor } from "@/lib/auth/page-actor";
 import { SignOutButton } from "@/app/login/sign-out-button";
+import { ChangePasswordForm } from "./password-form";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -23,6 +24,10 @@ export default async function SettingsPage() {
           <Link className="underline" href="/settings/api-keys">API keys</Link> — keys for the REST API (admin)
         </li>
       </ul>
+      <section className="space-y-3">
+        <h2 className="font-medium">Your password</h2>
+        <ChangePasswordForm />
+      </section>
       <SignOutButton />
     </div>
   );

@@ -6,7 +6,7 @@ import { hashPassword, verifyPassword } from "@/lib/auth/password";
 import { clientIp, hashToken, isSecureRequest, sessionCookie, validateSessionToken } from "@/lib/auth/session";
 import { signInWithPassword } from "@/lib/auth/sign-in";
 import { anonymously, asRole, createTestSession, createTestUser, withSessionToken, withUser } from "@/lib/auth/testing";
-import { changeUserRole, createFirstAdmin, createUser, removesLastAdmin, SetupClosedError, setUserDisabled } from "@/lib/auth/users";
+import { changeOwnPassword, changeUserRole, createFirstAdmin, createUser, removesLastAdmin, resetUserPassword, SetupClosedError, setUserDisabled } from "@/lib/auth/users";
 import { UserInputError } from "@/lib/auth/validation";
 
 const ip = () => `10.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}`;
@@ -219,5 +219,30 @@ describe("user administration", () => {
   it("withUser runs code as a given user", async () => {
     const user = await createTestUser("operator");
     expect((await withUser(user, () => requireActor("operator"))).id).toBe(user.id);
+  });
+});
+
+describe("passwords can be changed", () => {
+  it("by an admin (reset): the old password and all sessions stop working", async () => {
+    const admin = await createTestUser("admin");
+    const user = await createTestUser("operator");
+    const token = await createTestSession(user.id);
+    await expectAuthError(resetUserPassword(user.actor, admin.id, "a brand new password"), 403);
+    await expect(resetUserPassword(admin.actor, user.id, "short")).rejects.toBeInstanceOf(UserInputError);
+    await resetUserPassword(admin.actor, user.id, "a brand new password");
+    expect(await validateSessionToken(token)).toBeNull();
+    expect((await signInWithPassword({ email: user.email, password: user.password, ip: ip() })).ok).toBe(false);
+    expect((await signInWithPassword({ email: user.email, password: "a brand new password", ip: ip() })).ok).toBe(true);
+    expect(await prisma.auditEvent.count({ where: { subjectId: user.id, action: "user.password_reset" } })).toBe(1);
+  });
+
+  it("by the user, who must give the current one and keeps only the new session", async () => {
+    const user = await createTestUser("viewer");
+    const other = await createTestSession(user.id);
+    await expect(changeOwnPassword(user.actor, "wrong current", "another long password")).rejects.toThrow(/current password/);
+    const session = await changeOwnPassword(user.actor, user.password, "another long password");
+    expect(await validateSessionToken(other)).toBeNull();
+    expect((await validateSessionToken(session.token))?.id).toBe(user.id);
+    expect((await signInWithPassword({ email: user.email, password: "another long password", ip: ip() })).ok).toBe(true);
   });
 });

@@ -3,7 +3,7 @@ import { prisma } from "@/lib/db/prisma";
 import { Prisma } from "@/generated/prisma/client";
 import { recordAuditEvents } from "@/lib/audit/record-audit-event";
 import { AuthorizationError, roleAtLeast, type Actor, type Role } from "@/lib/auth/actor";
-import { hashPassword } from "@/lib/auth/password";
+import { hashPassword, verifyPassword } from "@/lib/auth/password";
 import { createSession, type NewSession } from "@/lib/auth/session";
 import { emailSchema, parseInput, passwordSchema, roleSchema, UserInputError, uuidSchema } from "@/lib/auth/validation";
 
@@ -154,5 +154,41 @@ export async function setUserDisabled(actor: Actor, userId: unknown, disabled: b
       { action: disabled ? "user.disabled" : "user.enabled", subjectType: "user", subjectId: id, after: { email: user.email } },
     ]);
     return updated;
+  });
+}
+
+/** Admin only: sets a new password for a user (e.g. forgotten) and ends all their sessions. */
+export async function resetUserPassword(actor: Actor, userId: unknown, password: unknown): Promise<void> {
+  requireAdmin(actor);
+  const id = parseInput(uuidSchema, userId);
+  const passwordHash = await hashPassword(parseInput(passwordSchema, password));
+  await prisma.$transaction(async (tx) => {
+    const user = await tx.user.findUnique({ where: { id }, select: { id: true } });
+    if (!user) throw new UserInputError("No such user.");
+    await tx.user.update({ where: { id }, data: { passwordHash } });
+    await tx.session.deleteMany({ where: { userId: id } });
+    await recordAuditEvents(tx, actor, [{ action: "user.password_reset", subjectType: "user", subjectId: id }]);
+  });
+}
+
+/**
+ * The signed-in user changes their own password (the current one is required). Their other
+ * sessions end; a fresh session is returned for the caller to set as the new cookie.
+ */
+export async function changeOwnPassword(actor: Actor, current: unknown, next: unknown): Promise<NewSession> {
+  if (actor.kind !== "user") throw new AuthorizationError(403, "Only a signed-in user can change their password.");
+  const newPassword = parseInput(passwordSchema, next);
+  const user = await prisma.user.findUnique({ where: { id: actor.id } });
+  if (!user || user.disabledAt) throw new AuthorizationError(401, "Sign in to continue.");
+  if (typeof current !== "string" || !(await verifyPassword(current, user.passwordHash))) {
+    throw new UserInputError("The current password is not right.", "current");
+  }
+  if (current === newPassword) throw new UserInputError("Choose a password different from the current one.", "password");
+  const passwordHash = await hashPassword(newPassword);
+  return prisma.$transaction(async (tx) => {
+    await tx.user.update({ where: { id: user.id }, data: { passwordHash } });
+    await tx.session.deleteMany({ where: { userId: user.id } });
+    await recordAuditEvents(tx, actor, [{ action: "user.password_changed", subjectType: "user", subjectId: user.id }]);
+    return createSession(user.id, {}, tx);
   });
 }

@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { runAction, type ActionState } from "@/lib/auth/action-state";
 import { requireActor } from "@/lib/auth/actor";
-import { changeUserRole, createUser, setUserDisabled } from "@/lib/auth/users";
+import { changeUserRole, createUser, resetUserPassword, setUserDisabled } from "@/lib/auth/users";
 
 export async function createUserAction(_previous: ActionState, form: FormData): Promise<ActionState> {
   const state = await runAction(async () => {
@@ -31,4 +31,12 @@ export async function setDisabledAction(_previous: ActionState, form: FormData):
   });
   if (state.ok) revalidatePath("/settings/users");
   return state;
+}
+
+export async function resetPasswordAction(_previous: ActionState, form: FormData): Promise<ActionState> {
+  return runAction(async () => {
+    const actor = await requireActor("admin");
+    await resetUserPassword(actor, form.get("userId"), form.get("password"));
+    return "Password set; their sessions were ended.";
+  });
 }

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { requirePageActor } from "@/lib/auth/page-actor";
 import { listUsers } from "@/lib/auth/users";
 import { Forbidden } from "../forbidden";
-import { CreateUserForm, DisableForm, RoleForm } from "./user-forms";
+import { CreateUserForm, DisableForm, ResetPasswordForm, RoleForm } from "./user-forms";
 
 export const metadata: Metadata = { title: "Users" };
 
@@ -24,7 +24,7 @@ export default async function UsersPage() {
       </section>
       <section className="space-y-3">
         <h2 className="font-medium">Accounts ({users.length})</h2>
-        <table className="w-full max-w-4xl text-left text-sm">
+        <table className="w-full max-w-5xl text-left text-sm">
           <thead className="border-b border-zinc-200 text-zinc-500 dark:border-zinc-800">
             <tr>
               <th className="py-2 font-medium">E-mail</th>
@@ -44,7 +44,10 @@ export default async function UsersPage() {
                 <td className="py-2"><RoleForm userId={user.id} role={user.role} email={user.email} /></td>
                 <td className="py-2">{user.disabledAt ? "disabled" : "active"}</td>
                 <td className="py-2 font-mono text-xs">{user.createdAt.toISOString().slice(0, 10)}</td>
-                <td className="py-2"><DisableForm userId={user.id} disabled={Boolean(user.disabledAt)} email={user.email} /></td>
+                <td className="space-y-1 py-2">
+                  <DisableForm userId={user.id} disabled={Boolean(user.disabledAt)} email={user.email} />
+                  <ResetPasswordForm userId={user.id} email={user.email} />
+                </td>
               </tr>
             ))}
           </tbody>

@@ -5,7 +5,7 @@ import type { ActionState } from "@/lib/auth/action-state";
 import { ROLES, type Role } from "@/lib/auth/roles";
 import { PASSWORD_MIN } from "@/lib/auth/validation";
 import { buttonClass, inputClass, secondaryButtonClass } from "@/app/login/styles";
-import { changeRoleAction, createUserAction, setDisabledAction } from "./actions";
+import { changeRoleAction, createUserAction, resetPasswordAction, setDisabledAction } from "./actions";
 
 function Feedback({ state }: { state: ActionState }) {
   if (state.error) return <p role="alert" className="text-sm text-red-700 dark:text-red-400">{state.error}</p>;
@@ -68,6 +68,28 @@ export function DisableForm({ userId, disabled, email }: { userId: string; disab
       <input type="hidden" name="userId" value={userId} />
       <input type="hidden" name="disabled" value={disabled ? "false" : "true"} />
       <button type="submit" disabled={pending} className={secondaryButtonClass}>{disabled ? "Enable" : "Disable"}</button>
+      <Feedback state={state} />
+    </form>
+  );
+}
+
+export function ResetPasswordForm({ userId, email }: { userId: string; email: string }) {
+  const [state, action, pending] = useActionState<ActionState, FormData>(resetPasswordAction, {});
+  return (
+    <form action={action} className="flex items-center gap-2">
+      <input type="hidden" name="userId" value={userId} />
+      <input
+        name="password"
+        type="password"
+        required
+        minLength={PASSWORD_MIN}
+        maxLength={256}
+        autoComplete="new-password"
+        placeholder="New password"
+        aria-label={`New password for ${email}`}
+        className="w-36 rounded border border-zinc-300 bg-white px-2 py-1 text-xs dark:border-zinc-700 dark:bg-zinc-900"
+      />
+      <button type="submit" disabled={pending} className={secondaryButtonClass}>Set password</button>
       <Feedback state={state} />
     </form>
   );
