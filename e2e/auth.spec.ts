@@ -2,7 +2,8 @@ import { expect, test } from "@playwright/test";
 import { E2E_ADMIN, signIn, signInAsAdmin, signOut } from "./support/auth";
 
 // Accounts end to end, in order: first-run setup, sign-in/out, a viewer kept away from admin
-// controls (hidden in the UI and refused by the server action), API key shown once and revoked.
+// controls (hidden in the UI and refused by the server action), API key shown once and revoked,
+// security headers with a CSP that still lets the app hydrate and the inline theme script run.
 // Self-sufficient: creates the first admin through /setup when the database is empty, otherwise
 // signs in as E2E_ADMIN (which must then exist).
 test.describe.configure({ mode: "serial" });
@@ -113,4 +114,29 @@ test("an API key is shown once, listed by prefix, and revoked", async ({ page })
   await row.getByRole("button", { name: "Revoke" }).click();
   await expect(row).toContainText("revoked");
   await expect(row.getByRole("button", { name: "Revoke" })).toHaveCount(0);
+});
+
+test("security headers are sent and the CSP lets the app (and its inline theme script) run", async ({ page }) => {
+  const violations: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error" && /Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  await page.addInitScript(() => localStorage.setItem("theme", "dark"));
+  const response = await page.goto("/login");
+  const headers = response?.headers() ?? {};
+  expect(headers["content-security-policy"]).toContain("frame-ancestors 'none'");
+  expect(headers["x-frame-options"]).toBe("DENY");
+  expect(headers["x-content-type-options"]).toBe("nosniff");
+  expect(headers["referrer-policy"]).toBe("strict-origin-when-cross-origin");
+  expect(headers["permissions-policy"]).toContain("camera=()");
+  await expect(page.locator("html")).toHaveClass(/dark/);
+  // Hydrated: the form's server action answers in place.
+  await page.getByLabel("E-mail address").fill(E2E_ADMIN.email);
+  await page.getByLabel("Password", { exact: true }).fill("not the password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("main").getByRole("alert")).toHaveText("Wrong e-mail address or password.");
+  await expect(page.getByLabel("E-mail address")).toHaveValue(E2E_ADMIN.email);
+  await signInAsAdmin(page, "/settings/users");
+  await expect(page.getByRole("heading", { name: "Users" })).toBeVisible();
+  expect(violations).toEqual([]);
 });
