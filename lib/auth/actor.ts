@@ -1,7 +1,9 @@
 import "server-only";
+import { roleAtLeast, type Role } from "@/lib/auth/roles";
+import { validateSessionToken } from "@/lib/auth/session";
+import { readSessionToken } from "@/lib/auth/session-token";
 
-export const ROLES = ["viewer", "operator", "admin"] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, roleAtLeast, type Role } from "@/lib/auth/roles";
 
 /** Who performs an action: a signed-in user, an API key, or Switchyard itself (automation). */
 export interface Actor {
@@ -21,19 +23,24 @@ export class AuthorizationError extends Error {
   }
 }
 
-export function roleAtLeast(role: Role, minimum: Role): boolean {
-  return ROLES.indexOf(role) >= ROLES.indexOf(minimum);
-}
-
 export const SYSTEM_ACTOR: Actor = { kind: "system", id: "switchyard", label: "switchyard (automation)", role: "admin" };
 
+/** The signed-in user of the current request (session cookie checked against the database), or null. */
+export async function getCurrentActor(): Promise<Actor | null> {
+  const user = await validateSessionToken(await readSessionToken());
+  return user ? { kind: "user", id: user.id, label: user.email, role: user.role } : null;
+}
+
 /**
- * The actor behind the current request, checked against the minimum role; throws
- * AuthorizationError otherwise. Until operator accounts land (issue 5) every browser request acts
- * as the local operator on this loopback-only instance.
+ * The signed-in user behind the current request, checked against the minimum role. Throws
+ * AuthorizationError 401 when there is no valid session (none, expired, revoked, user disabled)
+ * and 403 when the user's role is below `minimum`. Call it first in every server action, route
+ * handler and page that reads or changes data; the role is read from the database each time, so
+ * role changes and disabling take effect immediately.
  */
 export async function requireActor(minimum: Role): Promise<Actor> {
-  const actor: Actor = { kind: "user", id: "local", label: "local operator", role: "admin" };
+  const actor = await getCurrentActor();
+  if (!actor) throw new AuthorizationError(401, "Sign in to continue.");
   if (!roleAtLeast(actor.role, minimum)) throw new AuthorizationError(403, `This needs the ${minimum} role.`);
   return actor;
 }

@@ -1,0 +1,81 @@
+"use client";
+
+import { useActionState, useState } from "react";
+import type { ActionState } from "@/lib/auth/action-state";
+import { buttonClass, inputClass, secondaryButtonClass } from "@/app/login/styles";
+import { createApiKeyAction, revokeApiKeyAction, type CreateKeyState } from "./actions";
+
+export function CreateKeyForm({ pools }: { pools: { id: string; name: string }[] }) {
+  const [state, action, pending] = useActionState<CreateKeyState, FormData>(createApiKeyAction, {});
+  const [copied, setCopied] = useState<string | null>(null);
+  return (
+    <div className="space-y-3">
+      <form action={action} className="grid max-w-4xl grid-cols-1 items-end gap-3 md:grid-cols-[2fr_1fr_2fr_1fr_auto]">
+        <label className="space-y-1 text-sm">
+          <span>Name</span>
+          <input name="name" required maxLength={80} placeholder="e.g. scraper-eu" className={inputClass} />
+        </label>
+        <label className="space-y-1 text-sm">
+          <span>Scope</span>
+          <select name="scope" defaultValue="read" aria-label="Scope" className={inputClass}>
+            <option value="read">read</option>
+            <option value="write">write</option>
+            <option value="admin">admin</option>
+          </select>
+        </label>
+        <label className="space-y-1 text-sm">
+          <span>Pool</span>
+          <select name="poolId" defaultValue="" aria-label="Pool" className={inputClass}>
+            <option value="">All pools</option>
+            {pools.map((pool) => (
+              <option key={pool.id} value={pool.id}>{pool.name}</option>
+            ))}
+          </select>
+        </label>
+        <label className="space-y-1 text-sm">
+          <span>Expires (optional)</span>
+          <input name="expiresAt" type="date" className={inputClass} />
+        </label>
+        <button type="submit" disabled={pending} className={buttonClass}>Create key</button>
+      </form>
+      {state.error ? <p role="alert" className="text-sm text-red-700 dark:text-red-400">{state.error}</p> : null}
+      {state.key ? (
+        <div role="status" className="max-w-4xl space-y-2 rounded border border-green-300 bg-green-50 p-3 text-sm dark:border-green-800 dark:bg-green-950">
+          <p>{state.message}</p>
+          <div className="flex items-center gap-2">
+            <code data-testid="new-api-key" className="break-all rounded bg-white px-2 py-1 font-mono text-xs dark:bg-zinc-900">{state.key}</code>
+            <button
+              type="button"
+              className={secondaryButtonClass}
+              onClick={() => {
+                void navigator.clipboard.writeText(state.key ?? "").then(
+                  () => setCopied(state.key ?? null),
+                  () => setCopied(null),
+                );
+              }}
+            >
+              {copied === state.key ? "Copied" : "Copy"}
+            </button>
+          </div>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+export function RevokeKeyForm({ apiKeyId, name }: { apiKeyId: string; name: string }) {
+  const [state, action, pending] = useActionState<ActionState, FormData>(revokeApiKeyAction, {});
+  return (
+    <form
+      action={action}
+      onSubmit={(event) => {
+        if (!confirm(`Revoke the key "${name}"? Requests using it fail at once.`)) event.preventDefault();
+      }}
+      className="flex items-center gap-2"
+    >
+      <input type="hidden" name="apiKeyId" value={apiKeyId} />
+      <button type="submit" disabled={pending} className={secondaryButtonClass}>Revoke</button>
+      {state.error ? <span role="alert" className="text-xs text-red-700 dark:text-red-400">{state.error}</span> : null}
+    </form>
+  );
+}

@@ -1,0 +1,26 @@
+import { prisma } from "@/lib/db/prisma";
+import { recordAuditEvents } from "@/lib/audit/record-audit-event";
+import { AuthorizationError, requireActor, roleAtLeast, type Actor } from "@/lib/auth/actor";
+import { parseInput, UserInputError, uuidSchema } from "@/lib/auth/validation";
+import { openSecret } from "@/lib/secrets/secret-box";
+
+/**
+ * Operator or admin: the clear-text password of a proxy node (null when it has none). Every
+ * reveal leaves an audit event "node.password_revealed" on the node's timeline. Pass `actor`
+ * only when the caller already authorised (e.g. an API key route); otherwise the session decides.
+ */
+export async function revealNodePassword(nodeId: string, actor?: Actor): Promise<string | null> {
+  const who = actor ?? (await requireActor("operator"));
+  if (!roleAtLeast(who.role, "operator")) throw new AuthorizationError(403, "Revealing a password needs the operator role.");
+  const id = parseInput(uuidSchema, nodeId);
+  return prisma.$transaction(async (tx) => {
+    const node = await tx.proxyNode.findUnique({ where: { id }, select: { id: true, passwordSealed: true, username: true } });
+    if (!node) throw new UserInputError("No such node.");
+    if (!node.passwordSealed) return null;
+    const password = openSecret(node.passwordSealed);
+    await recordAuditEvents(tx, who, [
+      { action: "node.password_revealed", subjectType: "node", subjectId: node.id, nodeId: node.id, after: { username: node.username } },
+    ]);
+    return password;
+  });
+}
