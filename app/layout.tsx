@@ -3,6 +3,7 @@ import { GeistMono } from "geist/font/mono";
 import { GeistSans } from "geist/font/sans";
 import type { ReactNode } from "react";
 import { AppNav } from "@/components/app-nav";
+import { SignOutButton } from "./login/sign-out-button";
 import { Providers } from "./providers";
 import "./globals.css";
 
@@ -22,7 +23,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
       </head>
       <body className="min-h-screen font-sans">
         <Providers>
-          <AppNav />
+          <AppNav signOut={<SignOutButton />} />
           <main className="mx-auto max-w-[1400px] px-4 py-6">{children}</main>
         </Providers>
       </body>

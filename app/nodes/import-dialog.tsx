@@ -10,7 +10,7 @@ import { Field, FormError, Select, Textarea } from "@/components/ui/field";
 import { importNodesAction } from "@/lib/nodes/actions";
 import type { ImportLineReport, ImportReport } from "@/lib/nodes/mutations";
 import { MAX_IMPORT_BYTES, importNodesSchema, splitTags } from "@/lib/nodes/schema";
-import { fieldErrors } from "@/lib/http/guarded-action";
+import { fieldErrors } from "@/lib/http/field-errors";
 import { nodeQueryKeys, usePoolsQuery } from "@/lib/nodes/use-node-queries";
 
 const FORMATS = ["host:port", "host:port:user:pass", "user:pass@host:port", "scheme://user:pass@host:port"];

@@ -6,7 +6,7 @@ import { Button } from "@/components/ui/button";
 import { Field, FormError, Input, Select } from "@/components/ui/field";
 import { createNodeAction, updateNodeAction } from "@/lib/nodes/actions";
 import { createNodeSchema, splitTags, updateNodeSchema } from "@/lib/nodes/schema";
-import { fieldErrors } from "@/lib/http/guarded-action";
+import { fieldErrors } from "@/lib/http/field-errors";
 import type { NodeDetail } from "@/lib/nodes/data";
 import { nodeQueryKeys, usePoolsQuery } from "@/lib/nodes/use-node-queries";
 

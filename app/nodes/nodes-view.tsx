@@ -14,6 +14,7 @@ import { changeNodeStateAction, deleteNodesAction } from "@/lib/nodes/actions";
 import { formatHostPort } from "@/lib/nodes/proxy-address";
 import type { NodeRow } from "@/lib/nodes/data";
 import { nodeQueryKeys, useNodesQuery, usePoolsQuery, useTagsQuery } from "@/lib/nodes/use-node-queries";
+import { useCurrentUser } from "@/lib/auth/use-current-user";
 import { ImportDialog } from "./import-dialog";
 import { NodeForm } from "./node-form";
 import { TestNowDialog } from "./test-now-dialog";
@@ -33,6 +34,8 @@ export function NodesView() {
   const pools = usePoolsQuery();
   const tags = useTagsQuery();
   const queryClient = useQueryClient();
+  // Viewers see the pool but get no controls (the server refuses them anyway).
+  const canOperate = useCurrentUser().can("operator");
 
   const [search, setSearch] = useState(params.search ?? "");
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -148,8 +151,8 @@ export function NodesView() {
     getCoreRowModel: getCoreRowModel(),
     manualSorting: true,
     manualPagination: true,
-    state: { sorting },
     getRowId: (row) => row.id,
+    state: { sorting, columnVisibility: { select: canOperate } },
   });
 
   const pageSelected = rows.length > 0 && rows.every((row) => selected.has(row.id));
@@ -182,12 +185,14 @@ export function NodesView() {
     <div className="space-y-4">
       <div className="flex items-center justify-between">
         <h1 className="text-xl font-semibold">Nodes</h1>
-        <div className="flex gap-2">
-          <Button onClick={() => setImporting(true)}>Import…</Button>
-          <Button variant="primary" onClick={() => setAdding(true)}>
-            Add node
-          </Button>
-        </div>
+        {canOperate && (
+          <div className="flex gap-2">
+            <Button onClick={() => setImporting(true)}>Import…</Button>
+            <Button variant="primary" onClick={() => setAdding(true)}>
+              Add node
+            </Button>
+          </div>
+        )}
       </div>
 
       <div className="flex flex-wrap items-end gap-2" role="search">
@@ -266,6 +271,7 @@ export function NodesView() {
                       <input
                         type="checkbox"
                         aria-label="Select all on this page"
+                        disabled={rows.length === 0}
                         checked={pageSelected || allMatching}
                         onChange={(event) => {
                           setAllMatching(false);

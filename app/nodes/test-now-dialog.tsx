@@ -103,7 +103,7 @@ export function TestNowDialog({ target, count, onClose }: { target: TestTarget; 
           </ul>
           <div className="flex justify-end">
             <Button variant="primary" onClick={close}>
-              {running ? "Hide (keeps running)" : "Close"}
+              {running ? "Hide (keeps running)" : "Done"}
             </Button>
           </div>
         </div>

@@ -5,7 +5,7 @@ import { useState, type FormEvent } from "react";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { Field, FormError, Input } from "@/components/ui/field";
-import { fieldErrors } from "@/lib/http/guarded-action";
+import { fieldErrors } from "@/lib/http/field-errors";
 import { savePoolProbeSettingsAction } from "@/lib/probe/actions";
 import type { PoolProbeSettingsView } from "@/lib/probe/data";
 import { poolProbeSettingsSchema } from "@/lib/probe/schema";

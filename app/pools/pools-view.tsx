@@ -8,15 +8,17 @@ import { Dialog } from "@/components/ui/dialog";
 import { Field, FormError, Input } from "@/components/ui/field";
 import { createPoolAction, deletePoolAction } from "@/lib/nodes/actions";
 import { poolSchema } from "@/lib/nodes/schema";
-import { fieldErrors } from "@/lib/http/guarded-action";
+import { fieldErrors } from "@/lib/http/field-errors";
 import type { PoolSummary } from "@/lib/nodes/data";
 import { nodeQueryKeys, usePoolsQuery } from "@/lib/nodes/use-node-queries";
+import { useCurrentUser } from "@/lib/auth/use-current-user";
 import { TestNowDialog } from "../nodes/test-now-dialog";
 import { PoolProbingDialog } from "./pool-probing-dialog";
 
 export function PoolsView() {
   const pools = usePoolsQuery();
   const queryClient = useQueryClient();
+  const canOperate = useCurrentUser().can("operator");
   const [creating, setCreating] = useState(false);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [deleting, setDeleting] = useState<PoolSummary | null>(null);
@@ -54,9 +56,11 @@ export function PoolsView() {
     <div className="space-y-4">
       <div className="flex items-center justify-between">
         <h1 className="text-xl font-semibold">Pools</h1>
-        <Button variant="primary" onClick={() => setCreating(true)}>
-          New pool
-        </Button>
+        {canOperate && (
+          <Button variant="primary" onClick={() => setCreating(true)}>
+            New pool
+          </Button>
+        )}
       </div>
       <div className="overflow-hidden rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
         <table className="w-full text-sm" aria-label="Pools">
@@ -84,7 +88,7 @@ export function PoolsView() {
                 <td className="px-3 py-2 text-right tabular-nums">{pool.nodes.ENABLED}</td>
                 <td className="px-3 py-2 text-right tabular-nums">{pool.nodes.DRAINING}</td>
                 <td className="px-3 py-2 text-right tabular-nums">{pool.nodes.DISABLED}</td>
-                <td className="space-x-1 px-3 py-2 text-right whitespace-nowrap">
+                <td className={canOperate ? "space-x-1 px-3 py-2 text-right whitespace-nowrap" : "hidden"}>
                   <Button size="sm" onClick={() => setTesting(pool)} disabled={pool.nodes.total === 0}>
                     Test now
                   </Button>

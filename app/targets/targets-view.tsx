@@ -4,7 +4,8 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Button } from "@/components/ui/button";
 import { Field, FormError, Input } from "@/components/ui/field";
-import { fieldErrors } from "@/lib/http/guarded-action";
+import { useCurrentUser } from "@/lib/auth/use-current-user";
+import { fieldErrors } from "@/lib/http/field-errors";
 import { createProbeTargetAction, deleteProbeTargetAction } from "@/lib/probe/actions";
 import { probeTargetSchema } from "@/lib/probe/schema";
 import { probeQueryKeys, useProbeTargetsQuery } from "@/lib/probe/use-probe-queries";
@@ -13,12 +14,13 @@ import { probeQueryKeys, useProbeTargetsQuery } from "@/lib/probe/use-probe-quer
 export function TargetsView() {
   const targets = useProbeTargetsQuery();
   const queryClient = useQueryClient();
+  const canOperate = useCurrentUser().can("operator");
   const [errors, setErrors] = useState<Record<string, string>>({});
   const refresh = () => queryClient.invalidateQueries({ queryKey: probeQueryKeys.targets });
 
   const create = useMutation({
     mutationFn: createProbeTargetAction,
-    onSuccess: async (result, _input) => {
+    onSuccess: async (result) => {
       if (!result.ok) return setErrors(result.fieldErrors);
       setErrors({});
       await refresh();
@@ -43,7 +45,7 @@ export function TargetsView() {
         Switchyard tests a node by requesting these URLs through it. Use pages your traffic really goes to, plus an IP-echo
         endpoint so the exit address is recorded. Only http and https URLs, without credentials.
       </p>
-      <form onSubmit={submit} noValidate className="grid grid-cols-[1fr_14rem_9rem_auto] items-end gap-2 rounded-lg border border-zinc-200 bg-white p-3 dark:border-zinc-800 dark:bg-zinc-900" aria-label="Add target">
+      <form onSubmit={submit} noValidate hidden={!canOperate} className="grid grid-cols-[1fr_14rem_9rem_auto] items-end gap-2 rounded-lg border border-zinc-200 bg-white p-3 dark:border-zinc-800 dark:bg-zinc-900" aria-label="Add target">
         <Field id="target-url" label="URL" error={errors.url}>
           <Input id="target-url" name="url" placeholder="https://example.com/health" aria-invalid={errors.url ? true : undefined} />
         </Field>
@@ -76,7 +78,7 @@ export function TargetsView() {
                 <td className="px-3 py-2">{t.name || "—"}</td>
                 <td className="px-3 py-2 font-mono text-xs">{t.url}</td>
                 <td className="px-3 py-2">{t.expectedStatus ?? "2xx/3xx"}</td>
-                <td className="px-3 py-2 text-right">
+                <td className={canOperate ? "px-3 py-2 text-right" : "hidden"}>
                   <Button size="sm" variant="ghost" onClick={() => confirm(`Delete target ${t.url}? Its results go too.`) && remove.mutate({ id: t.id })}>
                     Delete
                   </Button>

@@ -1,7 +1,7 @@
-import { z } from "zod";
+import "server-only";
+import type { z } from "zod";
 import { AuthorizationError } from "@/lib/auth/actor";
-
-export type ActionResult<T = object> = ({ ok: true } & T) | { ok: false; fieldErrors: Record<string, string> };
+import { fieldErrors, type ActionResult } from "./field-errors";
 
 /**
  * Every server action runs inside this: auth failures and unexpected errors come back as a form
@@ -15,16 +15,6 @@ export async function guardedAction<T>(name: string, run: () => Promise<ActionRe
     console.error(`${name} action failed:`, error instanceof Error ? error.message : "unknown error");
     return { ok: false, fieldErrors: { form: "Something went wrong on the server; nothing was changed. Try again." } };
   }
-}
-
-/** zod issues → { field: first message }, what forms show next to each input. */
-export function fieldErrors(error: z.ZodError): Record<string, string> {
-  const errors: Record<string, string> = {};
-  for (const issue of error.issues) {
-    const key = issue.path.length ? issue.path.join(".") : "form";
-    errors[key] ??= issue.message;
-  }
-  return errors;
 }
 
 export function invalid(error: z.ZodError): { ok: false; fieldErrors: Record<string, string> } {

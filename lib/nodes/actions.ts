@@ -1,7 +1,8 @@
 "use server";
 
 import { requireActor } from "@/lib/auth/actor";
-import { guardedAction, invalid, type ActionResult } from "@/lib/http/guarded-action";
+import { guardedAction, invalid } from "@/lib/http/guarded-action";
+import type { ActionResult } from "@/lib/http/field-errors";
 import { nodeIdsMatching } from "./data";
 import {
   changeNodeState,

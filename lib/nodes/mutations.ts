@@ -18,7 +18,7 @@ import {
 } from "./schema";
 import type { z } from "zod";
 
-import type { ActionResult as MutationResult } from "@/lib/http/guarded-action";
+import type { ActionResult as MutationResult } from "@/lib/http/field-errors";
 
 const DUPLICATE_NODE = "A node with this scheme, host, port and user name already exists.";
 

@@ -2,7 +2,8 @@
 
 import { z } from "zod";
 import { requireActor } from "@/lib/auth/actor";
-import { fieldErrors, guardedAction, type ActionResult as MutationResult } from "@/lib/http/guarded-action";
+import { guardedAction } from "@/lib/http/guarded-action";
+import { fieldErrors, type ActionResult as MutationResult } from "@/lib/http/field-errors";
 import { cancelProbeRun, MAX_RUN_CHECKS, startProbeRun } from "./probe-runs";
 import { poolProbeSettingsSchema, probeTargetSchema, startProbeRunSchema } from "./schema";
 import { createProbeTarget, deleteProbeTarget, savePoolProbeSettings } from "./target-mutations";

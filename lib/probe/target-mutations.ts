@@ -3,7 +3,7 @@ import { Prisma } from "@/generated/prisma/client";
 import { prisma } from "@/lib/db/prisma";
 import type { Actor } from "@/lib/auth/actor";
 import { recordAuditEvents } from "@/lib/audit/record-audit-event";
-import type { ActionResult as MutationResult } from "@/lib/http/guarded-action";
+import type { ActionResult as MutationResult } from "@/lib/http/field-errors";
 import type { poolProbeSettingsSchema, probeTargetSchema } from "./schema";
 import type { z } from "zod";
 

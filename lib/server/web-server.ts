@@ -24,6 +24,10 @@ export async function startWebServer(options: {
   const fastPaths = options.fastPaths ?? [];
 
   const server = createServer(async (req, res) => {
+    // Rate limits and audit use the client address from X-Forwarded-For. Unless a trusted reverse
+    // proxy sets it (SWITCHYARD_TRUST_PROXY=1), a client could forge it, so the socket's own
+    // address replaces whatever the client sent.
+    if (process.env.SWITCHYARD_TRUST_PROXY !== "1") req.headers["x-forwarded-for"] = req.socket.remoteAddress ?? "unknown";
     try {
       for (const fastPath of fastPaths) if (await fastPath(req, res)) return;
       await handle(req, res);

@@ -3,6 +3,7 @@ import { withAdvisoryLock } from "@/lib/db/advisory-lock";
 import { probeOptionsVersion, productProbeOptions } from "@/lib/probe/probe-settings-from-env";
 import { runProbeScheduler } from "@/lib/probe/probe-scheduler";
 import { pruneRawResults, rollUpResults } from "@/lib/probe/result-rollups";
+import { sweepAuthTables } from "@/lib/auth/maintenance";
 import { registerBackgroundJob } from "./background-jobs";
 
 const RETENTION_HOURS = Number(process.env.SWITCHYARD_RESULT_RETENTION_HOURS ?? 48);
@@ -42,4 +43,11 @@ registerBackgroundJob({
       await pruneRawResults(new Date(Date.now() - RETENTION_HOURS * 3_600_000));
     });
   },
+});
+
+registerBackgroundJob({
+  name: "auth-sweep",
+  intervalMs: 60 * 60_000,
+  // Expired sessions and old rate-limit windows; deleting the same rows twice is harmless.
+  run: async () => void (await sweepAuthTables()),
 });

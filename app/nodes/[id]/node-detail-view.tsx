@@ -11,6 +11,7 @@ import { Dialog } from "@/components/ui/dialog";
 import { changeNodeStateAction, deleteNodesAction } from "@/lib/nodes/actions";
 import { maskedProxyUrl } from "@/lib/nodes/credential-mask";
 import { nodeQueryKeys, useAuditQuery, useNodeQuery } from "@/lib/nodes/use-node-queries";
+import { useCurrentUser } from "@/lib/auth/use-current-user";
 import { NodeForm } from "../node-form";
 import { StateChangeDialog } from "../nodes-view";
 import { TestNowDialog } from "../test-now-dialog";
@@ -27,6 +28,7 @@ export function NodeDetailView({ id }: { id: string }) {
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [testing, setTesting] = useState(false);
   const results = useNodeResultsQuery(id);
+  const canOperate = useCurrentUser().can("operator");
 
   const refresh = async () => {
     await queryClient.invalidateQueries({ queryKey: nodeQueryKeys.all });
@@ -62,7 +64,7 @@ export function NodeDetailView({ id }: { id: string }) {
         <div className="mt-2 flex flex-wrap items-center gap-3">
           <h1 className="font-mono text-xl font-semibold">{maskedProxyUrl({ ...n, username: n.username })}</h1>
           <NodeStateBadge state={n.state} />
-          <div className="ml-auto flex gap-2">
+          <div className={canOperate ? "ml-auto flex gap-2" : "hidden"}>
             <Button variant="primary" onClick={() => setTesting(true)}>
               Test now
             </Button>

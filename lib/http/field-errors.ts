@@ -1,0 +1,15 @@
+import type { z } from "zod";
+
+// Client-safe: forms use these too, so nothing server-only may be imported here.
+
+export type ActionResult<T = object> = ({ ok: true } & T) | { ok: false; fieldErrors: Record<string, string> };
+
+/** zod issues → { field: first message }, what forms show next to each input. */
+export function fieldErrors(error: z.ZodError): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const key = issue.path.length ? issue.path.join(".") : "form";
+    errors[key] ??= issue.message;
+  }
+  return errors;
+}
