@@ -4,6 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { Button } from "@/components/ui/button";
+import { DataTable } from "@/components/ui/data-table";
 import { Dialog } from "@/components/ui/dialog";
 import { Field, FormError, Input } from "@/components/ui/field";
 import { createPoolAction, deletePoolAction } from "@/lib/nodes/actions";
@@ -62,55 +63,38 @@ export function PoolsView() {
           </Button>
         )}
       </div>
-      <div className="overflow-hidden rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
-        <table className="w-full text-sm" aria-label="Pools">
-          <thead className="border-b border-zinc-200 text-left text-xs text-zinc-500 uppercase dark:border-zinc-800">
-            <tr>
-              <th className="px-3 py-2">Name</th>
-              <th className="px-3 py-2">Description</th>
-              <th className="px-3 py-2 text-right">Nodes</th>
-              <th className="px-3 py-2 text-right">Enabled</th>
-              <th className="px-3 py-2 text-right">Draining</th>
-              <th className="px-3 py-2 text-right">Disabled</th>
-              <th className="px-3 py-2" />
-            </tr>
-          </thead>
-          <tbody>
-            {pools.data?.map((pool) => (
-              <tr key={pool.id} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
-                <td className="px-3 py-2">
-                  <Link href={`/nodes?poolId=${pool.id}`} className="font-medium text-blue-700 hover:underline dark:text-blue-400">
-                    {pool.name}
-                  </Link>
-                </td>
-                <td className="px-3 py-2 text-zinc-600 dark:text-zinc-400">{pool.description}</td>
-                <td className="px-3 py-2 text-right tabular-nums">{pool.nodes.total}</td>
-                <td className="px-3 py-2 text-right tabular-nums">{pool.nodes.ENABLED}</td>
-                <td className="px-3 py-2 text-right tabular-nums">{pool.nodes.DRAINING}</td>
-                <td className="px-3 py-2 text-right tabular-nums">{pool.nodes.DISABLED}</td>
-                <td className={canOperate ? "space-x-1 px-3 py-2 text-right whitespace-nowrap" : "hidden"}>
-                  <Button size="sm" onClick={() => setTesting(pool)} disabled={pool.nodes.total === 0}>
-                    Test now
-                  </Button>
-                  <Button size="sm" onClick={() => setProbing(pool)}>
-                    Schedule
-                  </Button>
-                  <Button size="sm" variant="ghost" onClick={() => setDeleting(pool)}>
-                    Delete
-                  </Button>
-                </td>
-              </tr>
-            ))}
-            {pools.data?.length === 0 && (
-              <tr>
-                <td colSpan={7} className="px-3 py-8 text-center text-zinc-500">
-                  No pools yet. A pool groups nodes that programs check out together.
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        label="Pools"
+        columns={["Name", "Description", { label: "Nodes", align: "right" }, { label: "Enabled", align: "right" }, { label: "Draining", align: "right" }, { label: "Disabled", align: "right" }, { label: "", hidden: !canOperate }]}
+        isEmpty={pools.data?.length === 0}
+        emptyText="No pools yet. A pool groups nodes that programs check out together."
+      >
+        {pools.data?.map((pool) => (
+          <tr key={pool.id}>
+            <td>
+              <Link href={`/nodes?poolId=${pool.id}`} className="font-medium text-blue-700 hover:underline dark:text-blue-400">
+                {pool.name}
+              </Link>
+            </td>
+            <td className="text-zinc-600 dark:text-zinc-400">{pool.description}</td>
+            <td className="text-right tabular-nums">{pool.nodes.total}</td>
+            <td className="text-right tabular-nums">{pool.nodes.ENABLED}</td>
+            <td className="text-right tabular-nums">{pool.nodes.DRAINING}</td>
+            <td className="text-right tabular-nums">{pool.nodes.DISABLED}</td>
+            <td className={canOperate ? "space-x-1 text-right whitespace-nowrap" : "hidden"}>
+              <Button size="sm" onClick={() => setTesting(pool)} disabled={pool.nodes.total === 0}>
+                Test now
+              </Button>
+              <Button size="sm" onClick={() => setProbing(pool)}>
+                Schedule
+              </Button>
+              <Button size="sm" variant="ghost" onClick={() => setDeleting(pool)}>
+                Delete
+              </Button>
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       {probing && <PoolProbingDialog pool={probing} onClose={() => setProbing(null)} />}
       {testing && <TestNowDialog target={{ filter: { poolId: testing.id } }} count={testing.nodes.total} onClose={() => setTesting(null)} />}
       <Dialog open={creating} onOpenChange={setCreating} title="New pool">

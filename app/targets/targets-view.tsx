@@ -3,6 +3,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Button } from "@/components/ui/button";
+import { DataTable } from "@/components/ui/data-table";
 import { Field, FormError, Input } from "@/components/ui/field";
 import { useCurrentUser } from "@/lib/auth/use-current-user";
 import { fieldErrors } from "@/lib/http/field-errors";
@@ -62,39 +63,20 @@ export function TargetsView() {
           <FormError message={errors.form} />
         </div>
       </form>
-      <div className="overflow-hidden rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
-        <table className="w-full text-sm" aria-label="Probe targets">
-          <thead className="border-b border-zinc-200 text-left text-xs text-zinc-500 uppercase dark:border-zinc-800">
-            <tr>
-              <th className="px-3 py-2">Name</th>
-              <th className="px-3 py-2">URL</th>
-              <th className="px-3 py-2">Expected</th>
-              <th className="px-3 py-2" />
-            </tr>
-          </thead>
-          <tbody>
-            {targets.data?.map((t) => (
-              <tr key={t.id} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
-                <td className="px-3 py-2">{t.name || "—"}</td>
-                <td className="px-3 py-2 font-mono text-xs">{t.url}</td>
-                <td className="px-3 py-2">{t.expectedStatus ?? "2xx/3xx"}</td>
-                <td className={canOperate ? "px-3 py-2 text-right" : "hidden"}>
-                  <Button size="sm" variant="ghost" onClick={() => confirm(`Delete target ${t.url}? Its results go too.`) && remove.mutate({ id: t.id })}>
-                    Delete
-                  </Button>
-                </td>
-              </tr>
-            ))}
-            {targets.data?.length === 0 && (
-              <tr>
-                <td colSpan={4} className="px-3 py-8 text-center text-zinc-500">
-                  No targets yet.
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
+      <DataTable label="Probe targets" columns={["Name", "URL", "Expected", { label: "", hidden: !canOperate }]} isEmpty={targets.data?.length === 0} emptyText="No targets yet.">
+        {targets.data?.map((t) => (
+          <tr key={t.id}>
+            <td>{t.name || "—"}</td>
+            <td className="font-mono text-xs">{t.url}</td>
+            <td>{t.expectedStatus ?? "2xx/3xx"}</td>
+            <td className={canOperate ? "text-right" : "hidden"}>
+              <Button size="sm" variant="ghost" onClick={() => confirm(`Delete target ${t.url}? Its results go too.`) && remove.mutate({ id: t.id })}>
+                Delete
+              </Button>
+            </td>
+          </tr>
+        ))}
+      </DataTable>
     </div>
   );
 }

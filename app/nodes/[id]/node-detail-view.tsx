@@ -7,6 +7,7 @@ import { useState } from "react";
 import { AuditEventList } from "@/components/audit-event-list";
 import { NodeStateBadge } from "@/components/node-state-badge";
 import { Button } from "@/components/ui/button";
+import { DataTable } from "@/components/ui/data-table";
 import { Dialog } from "@/components/ui/dialog";
 import { changeNodeStateAction, deleteNodesAction } from "@/lib/nodes/actions";
 import { maskedProxyUrl } from "@/lib/nodes/credential-mask";
@@ -95,41 +96,28 @@ export function NodeDetailView({ id }: { id: string }) {
 
       <section>
         <h2 className="mb-2 font-semibold">Recent results</h2>
-        <div className="overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
-          <table className="w-full text-sm" aria-label="Recent results">
-            <thead className="border-b border-zinc-200 text-left text-xs text-zinc-500 uppercase dark:border-zinc-800">
-              <tr>
-                <th className="px-3 py-2">When</th>
-                <th className="px-3 py-2">Target</th>
-                <th className="px-3 py-2">Fault class</th>
-                <th className="px-3 py-2">Why</th>
-                <th className="px-3 py-2 text-right">Status</th>
-                <th className="px-3 py-2 text-right">Connect / TLS / 1st byte / total ms</th>
-                <th className="px-3 py-2">Exit IP</th>
-              </tr>
-            </thead>
-            <tbody>
-              {results.data?.map((r) => (
-                <tr key={r.id} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800" data-fault-class={r.faultClass}>
-                  <td className="px-3 py-1.5 whitespace-nowrap text-zinc-500">{new Date(r.startedAt).toLocaleTimeString()}</td>
-                  <td className="max-w-56 truncate px-3 py-1.5 font-mono text-xs" title={r.targetUrl}>{r.targetUrl}</td>
-                  <td className="px-3 py-1.5"><FaultClassBadge faultClass={r.faultClass} bucket={r.bucket} title={`${r.faultLabel} — origin: ${r.origin}`} /></td>
-                  <td className="px-3 py-1.5 text-zinc-600 dark:text-zinc-400">{r.reason}</td>
-                  <td className="px-3 py-1.5 text-right tabular-nums">{r.status ?? "—"}</td>
-                  <td className="px-3 py-1.5 text-right whitespace-nowrap tabular-nums">
-                    {[r.connectMs, r.tlsMs, r.firstByteMs, r.totalMs].map((ms) => (ms === null ? "—" : Math.round(ms))).join(" / ")}
-                  </td>
-                  <td className="px-3 py-1.5 font-mono text-xs">{r.exitIp ?? "—"}</td>
-                </tr>
-              ))}
-              {results.data?.length === 0 && (
-                <tr>
-                  <td colSpan={7} className="px-3 py-6 text-center text-zinc-500">No results yet: test the node now, or schedule probing for one of its pools.</td>
-                </tr>
-              )}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          label="Recent results"
+          columns={["When", "Target", "Fault class", "Why", { label: "Status", align: "right" }, { label: "Connect / TLS / 1st byte / total ms", align: "right" }, "Exit IP"]}
+          isEmpty={results.data?.length === 0}
+          emptyText="No results yet: test the node now, or schedule probing for one of its pools."
+        >
+          {results.data?.map((r) => (
+            <tr key={r.id} data-fault-class={r.faultClass}>
+              <td className="whitespace-nowrap text-zinc-500">{new Date(r.startedAt).toLocaleTimeString()}</td>
+              <td className="max-w-56 truncate font-mono text-xs" title={r.targetUrl}>
+                {r.targetUrl}
+              </td>
+              <td>
+                <FaultClassBadge faultClass={r.faultClass} bucket={r.bucket} title={`${r.faultLabel} — origin: ${r.origin}`} />
+              </td>
+              <td className="text-zinc-600 dark:text-zinc-400">{r.reason}</td>
+              <td className="text-right tabular-nums">{r.status ?? "—"}</td>
+              <td className="text-right whitespace-nowrap tabular-nums">{[r.connectMs, r.tlsMs, r.firstByteMs, r.totalMs].map((ms) => (ms === null ? "—" : Math.round(ms))).join(" / ")}</td>
+              <td className="font-mono text-xs">{r.exitIp ?? "—"}</td>
+            </tr>
+          ))}
+        </DataTable>
       </section>
 
       <section>

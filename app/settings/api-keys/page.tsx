@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { DataTable } from "@/components/ui/data-table";
 import { prisma } from "@/lib/db/prisma";
 import { requirePageActor } from "@/lib/auth/page-actor";
 import { listApiKeys, type ApiKeySummary } from "@/lib/api-keys/api-keys";
@@ -38,36 +39,21 @@ export default async function ApiKeysPage() {
       </section>
       <section className="space-y-3">
         <h2 className="font-medium">Keys ({keys.length})</h2>
-        <table className="w-full text-left text-sm">
-          <thead className="border-b border-zinc-200 text-zinc-500 dark:border-zinc-800">
-            <tr>
-              <th className="py-2 font-medium">Name</th>
-              <th className="py-2 font-medium">Key</th>
-              <th className="py-2 font-medium">Scope</th>
-              <th className="py-2 font-medium">Pool</th>
-              <th className="py-2 font-medium">Created by</th>
-              <th className="py-2 font-medium">Last used</th>
-              <th className="py-2 font-medium">Expires</th>
-              <th className="py-2 font-medium">Status</th>
-              <th className="py-2" />
-            </tr>
-          </thead>
-          <tbody>
+        <DataTable label="API keys" columns={["Name", "Key", "Scope", "Pool", "Created by", "Last used", "Expires", "Status", ""]}>
             {keys.map((key) => (
-              <tr key={key.id} className="border-b border-zinc-100 dark:border-zinc-900">
-                <td className="py-2">{key.name}</td>
-                <td className="py-2 font-mono text-xs">sy_{key.prefix}_…</td>
-                <td className="py-2">{key.scope}</td>
-                <td className="py-2">{key.poolId ? (poolNames.get(key.poolId) ?? "(deleted pool)") : "all"}</td>
-                <td className="py-2">{key.createdBy}</td>
-                <td className="py-2 font-mono text-xs">{date(key.lastUsedAt)}</td>
-                <td className="py-2 font-mono text-xs">{date(key.expiresAt)}</td>
-                <td className="py-2">{status(key)}</td>
-                <td className="py-2">{key.revokedAt ? null : <RevokeKeyForm apiKeyId={key.id} name={key.name} />}</td>
+              <tr key={key.id}>
+                <td>{key.name}</td>
+                <td className="font-mono text-xs">sy_{key.prefix}_…</td>
+                <td>{key.scope}</td>
+                <td>{key.poolId ? (poolNames.get(key.poolId) ?? "(deleted pool)") : "all"}</td>
+                <td>{key.createdBy}</td>
+                <td className="font-mono text-xs">{date(key.lastUsedAt)}</td>
+                <td className="font-mono text-xs">{date(key.expiresAt)}</td>
+                <td>{status(key)}</td>
+                <td>{key.revokedAt ? null : <RevokeKeyForm apiKeyId={key.id} name={key.name} />}</td>
               </tr>
             ))}
-          </tbody>
-        </table>
+        </DataTable>
       </section>
     </div>
   );

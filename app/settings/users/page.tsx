@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { DataTable } from "@/components/ui/data-table";
 import { requirePageActor } from "@/lib/auth/page-actor";
 import { listUsers } from "@/lib/auth/users";
 import { Forbidden } from "../forbidden";
@@ -24,34 +25,23 @@ export default async function UsersPage() {
       </section>
       <section className="space-y-3">
         <h2 className="font-medium">Accounts ({users.length})</h2>
-        <table className="w-full max-w-5xl text-left text-sm">
-          <thead className="border-b border-zinc-200 text-zinc-500 dark:border-zinc-800">
-            <tr>
-              <th className="py-2 font-medium">E-mail</th>
-              <th className="py-2 font-medium">Role</th>
-              <th className="py-2 font-medium">Status</th>
-              <th className="py-2 font-medium">Created</th>
-              <th className="py-2" />
-            </tr>
-          </thead>
-          <tbody>
+        <DataTable label="Accounts" columns={["E-mail", "Role", "Status", "Created", ""]}>
             {users.map((user) => (
-              <tr key={user.id} className="border-b border-zinc-100 dark:border-zinc-900">
-                <td className="py-2">
+              <tr key={user.id}>
+                <td>
                   {user.email}
                   {user.id === actor.id ? <span className="ml-2 text-xs text-zinc-500">(you)</span> : null}
                 </td>
-                <td className="py-2"><RoleForm userId={user.id} role={user.role} email={user.email} /></td>
-                <td className="py-2">{user.disabledAt ? "disabled" : "active"}</td>
-                <td className="py-2 font-mono text-xs">{user.createdAt.toISOString().slice(0, 10)}</td>
-                <td className="space-y-1 py-2">
+                <td><RoleForm userId={user.id} role={user.role} email={user.email} /></td>
+                <td>{user.disabledAt ? "disabled" : "active"}</td>
+                <td className="font-mono text-xs">{user.createdAt.toISOString().slice(0, 10)}</td>
+                <td className="space-y-1">
                   <DisableForm userId={user.id} disabled={Boolean(user.disabledAt)} email={user.email} />
                   <ResetPasswordForm userId={user.id} email={user.email} />
                 </td>
               </tr>
             ))}
-          </tbody>
-        </table>
+        </DataTable>
       </section>
     </div>
   );
