@@ -32,6 +32,12 @@ test("add a node with credentials; the password is never shown", async ({ page }
   await expect(row).toContainText(`socks5://ope***:****@${net}.1:1080`);
   await expect(page.locator("body")).not.toContainText("s3cret-pass");
   await expect(page.locator("body")).not.toContainText("operator7");
+
+  // Revealing it is possible for an operator, on purpose, and leaves an audit event.
+  await row.getByRole("link").click();
+  await page.getByRole("button", { name: "reveal (audited)" }).click();
+  await expect(page.getByTestId("revealed-password")).toHaveText("s3cret-pass");
+  await expect(page.getByRole("list", { name: "Audit events" }).locator('[data-action="node.password_revealed"]')).toBeVisible();
 });
 
 test("bulk-import a mixed list and read the per-line report", async ({ page }) => {

@@ -21,6 +21,7 @@ const WRITES: Array<[string, () => Promise<{ ok: boolean; fieldErrors?: Record<s
   ["updatePoolAction", () => nodeActions.updatePoolAction({ id: randomUUID(), pool: { name: "renamed" } })],
   ["deletePoolAction", () => nodeActions.deletePoolAction({ id: randomUUID() })],
   ["setPoolMembershipAction", () => nodeActions.setPoolMembershipAction({ poolId: randomUUID(), target: { nodeIds: [randomUUID()] }, member: true })],
+  ["revealNodePasswordAction", () => nodeActions.revealNodePasswordAction({ id: randomUUID() })],
   ["createProbeTargetAction", () => probeActions.createProbeTargetAction({ url: `http://127.0.0.1:9/${randomUUID()}` })],
   ["deleteProbeTargetAction", () => probeActions.deleteProbeTargetAction({ id: randomUUID() })],
   [

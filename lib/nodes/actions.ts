@@ -1,6 +1,7 @@
 "use server";
 
 import { requireActor } from "@/lib/auth/actor";
+import { revealNodePassword } from "@/lib/auth/reveal-node-password";
 import { guardedAction, invalid } from "@/lib/http/guarded-action";
 import type { ActionResult } from "@/lib/http/field-errors";
 import { nodeIdsMatching } from "./data";
@@ -132,5 +133,15 @@ export async function setPoolMembershipAction(input: { poolId: unknown; target: 
     const nodeIds = await resolveTargets(input.target);
     if (nodeIds instanceof z.ZodError) return invalid(nodeIds);
     return { ok: true, ...(await setPoolMembership(actor, { poolId: poolId.data, nodeIds, member: input.member === true })) };
+  });
+}
+
+/** Operator: the stored password in clear, for copying into a client; audited as node.password_revealed. */
+export async function revealNodePasswordAction(input: { id: unknown }): Promise<ActionResult<{ password: string | null }>> {
+  return guardedAction("nodes", async () => {
+    const actor = await requireActor("operator");
+    const id = z.uuid().safeParse(input.id);
+    if (!id.success) return invalid(id.error);
+    return { ok: true, password: await revealNodePassword(id.data, actor) };
   });
 }

@@ -7,12 +7,22 @@ export interface ProbeTargetRow {
   url: string;
   name: string;
   expectedStatus: number | null;
+  firstByteTimeoutMs: number | null;
+  totalTimeoutMs: number | null;
   createdAt: string;
 }
 
 export async function listProbeTargets(): Promise<ProbeTargetRow[]> {
   const targets = await prisma.probeTarget.findMany({ orderBy: { createdAt: "asc" } });
-  return targets.map((t) => ({ id: t.id, url: t.url, name: t.name, expectedStatus: t.expectedStatus, createdAt: t.createdAt.toISOString() }));
+  return targets.map((t) => ({
+    id: t.id,
+    url: t.url,
+    name: t.name,
+    expectedStatus: t.expectedStatus,
+    firstByteTimeoutMs: t.firstByteTimeoutMs,
+    totalTimeoutMs: t.totalTimeoutMs,
+    createdAt: t.createdAt.toISOString(),
+  }));
 }
 
 export interface PoolProbeSettingsView {

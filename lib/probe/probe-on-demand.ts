@@ -3,6 +3,7 @@ import type { ProbeAttempt, ProbeCheckOptions, ProbeTimeouts } from "./probe-che
 import { PROXY_NODE_ROW_SELECT, toProbeNode, type RevealPassword } from "./probe-node-row";
 import { runProbeJobs, type ProbeJob, type ProbeProgress, type ProbeRunSummary } from "./probe-runner";
 import { ProbeResultWriter } from "./result-writer";
+import { timeoutsForTarget } from "./target-timeouts";
 
 export interface ProbeOnDemandOptions {
   nodeIds: string[];
@@ -33,7 +34,11 @@ export async function probeNodesOnDemand(options: ProbeOnDemandOptions): Promise
     // Target-major order spreads consecutive jobs over different nodes.
     for (const target of targets)
       for (const node of nodes)
-        yield { node: toProbeNode(node, options.revealPassword), target: { id: target.id, url: target.url, expectedStatus: target.expectedStatus ?? undefined } };
+        yield {
+          node: toProbeNode(node, options.revealPassword),
+          target: { id: target.id, url: target.url, expectedStatus: target.expectedStatus ?? undefined },
+          timeouts: timeoutsForTarget(options.timeouts, target),
+        };
   }
   try {
     return await runProbeJobs(jobs(), {

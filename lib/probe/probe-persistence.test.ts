@@ -207,3 +207,17 @@ describe("on-demand probing", () => {
     expect(await prisma.probeResult.count({ where: { targetId: slow } })).toBe(0);
   });
 });
+
+describe("per-target timeouts", () => {
+  it("a target's own first-byte timeout wins over the run's", async () => {
+    const [node] = await makeNodes(1, lab.proxy("http-healthy").port);
+    const slowUrl = `${lab.httpTarget.baseUrl}${TARGET_PATHS.slowHeaders}?ms=1500&t=${randomUUID()}`;
+    const strict = await prisma.probeTarget.create({ data: { url: slowUrl, firstByteTimeoutMs: 300 } });
+    const lenient = await prisma.probeTarget.create({ data: { url: `${slowUrl}&lenient=1` } });
+    await probeNodesOnDemand({ nodeIds: [node], targetIds: [strict.id, lenient.id], timeouts: { firstByteMs: 5_000, totalMs: 5_000 } });
+    const results = await prisma.probeResult.findMany({ where: { nodeId: node } });
+    expect(results.find((r) => r.targetId === strict.id)?.faultClass).toBe("upstream_timeout");
+    expect(results.find((r) => r.targetId === lenient.id)?.faultClass).toBe("ok");
+  });
+});
+

@@ -4,6 +4,7 @@ import type { ProbeCheckOptions } from "./probe-check";
 import { toProbeNode, type ProxyNodeRow, type RevealPassword } from "./probe-node-row";
 import { runProbeJobs, type ProbeJob } from "./probe-runner";
 import { ProbeResultWriter } from "./result-writer";
+import { timeoutsForTarget } from "./target-timeouts";
 
 export interface ClaimedNode extends ProxyNodeRow {
   poolId: string;
@@ -116,7 +117,7 @@ export async function runProbeScheduler(options: ProbeSchedulerOptions): Promise
   const owner = options.owner ?? `worker-${randomUUID()}`;
   const stats: ProbeSchedulerStats = { owner, rounds: 0, checks: 0 };
   const writer = new ProbeResultWriter({ source: "probe", onError: options.onError });
-  const targetCache = new Map<string, { id: string; url: string; expectedStatus: number | null }>();
+  const targetCache = new Map<string, { id: string; url: string; expectedStatus: number | null; firstByteTimeoutMs: number | null; totalTimeoutMs: number | null }>();
   const { signal } = options;
 
   while (!signal.aborted) {
@@ -144,7 +145,8 @@ export async function runProbeScheduler(options: ProbeSchedulerOptions): Promise
           const timeouts = { connectMs: node.connectTimeoutMs, firstByteMs: node.firstByteTimeoutMs, totalMs: node.totalTimeoutMs };
           for (const targetId of node.targetIds) {
             const target = targetCache.get(targetId);
-            if (target) yield { node: probeNode, target: { id: target.id, url: target.url, expectedStatus: target.expectedStatus ?? undefined }, timeouts };
+            if (target)
+              yield { node: probeNode, target: { id: target.id, url: target.url, expectedStatus: target.expectedStatus ?? undefined }, timeouts: timeoutsForTarget(timeouts, target) };
           }
         }
       };

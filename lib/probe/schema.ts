@@ -9,6 +9,14 @@ export function targetAllowList(): string[] | undefined {
   return raw ? raw.split(",").map((entry) => entry.trim()).filter(Boolean) : undefined;
 }
 
+/** Blank = use the pool's value. */
+function optionalMs(name: string, max: number) {
+  return z
+    .union([z.literal(""), z.coerce.number().int(`${name} is a whole number of milliseconds.`).min(100, `${name}: at least 100 ms.`).max(max, `${name}: at most ${max / 1000} s.`)])
+    .optional()
+    .transform((value) => (value === "" || value === undefined ? null : value));
+}
+
 export const probeTargetSchema = z.object({
   url: z.string().transform((value, ctx) => {
     try {
@@ -23,6 +31,8 @@ export const probeTargetSchema = z.object({
     .union([z.literal(""), z.coerce.number().int("Expected status is a whole number.").min(100, "Expected status is 100–599.").max(599, "Expected status is 100–599.")])
     .optional()
     .transform((value) => (value === "" || value === undefined ? null : value)),
+  firstByteTimeoutMs: optionalMs("First-byte timeout", 120_000),
+  totalTimeoutMs: optionalMs("Total timeout", 300_000),
 });
 
 export const poolProbeSettingsSchema = z

@@ -9,7 +9,7 @@ import { NodeStateBadge } from "@/components/node-state-badge";
 import { Button } from "@/components/ui/button";
 import { DataTable } from "@/components/ui/data-table";
 import { Dialog } from "@/components/ui/dialog";
-import { changeNodeStateAction, deleteNodesAction } from "@/lib/nodes/actions";
+import { changeNodeStateAction, deleteNodesAction, revealNodePasswordAction } from "@/lib/nodes/actions";
 import { maskedProxyUrl } from "@/lib/nodes/credential-mask";
 import { nodeQueryKeys, useAuditQuery, useNodeQuery } from "@/lib/nodes/use-node-queries";
 import { useCurrentUser } from "@/lib/auth/use-current-user";
@@ -29,6 +29,17 @@ export function NodeDetailView({ id }: { id: string }) {
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [testing, setTesting] = useState(false);
   const results = useNodeResultsQuery(id);
+  const [revealed, setRevealed] = useState<string | null>(null);
+  const reveal = useMutation({
+    mutationFn: revealNodePasswordAction,
+    onSuccess: async (result) => {
+      if (!result.ok) return;
+      setRevealed(result.password);
+      // Shown briefly: a password left on screen is a password leaked to the next shoulder.
+      setTimeout(() => setRevealed(null), 30_000);
+      await queryClient.invalidateQueries({ queryKey: ["audit"] });
+    },
+  });
   const canOperate = useCurrentUser().can("operator");
 
   const refresh = async () => {
@@ -87,7 +98,22 @@ export function NodeDetailView({ id }: { id: string }) {
 
       <dl className="grid grid-cols-2 gap-x-6 gap-y-2 rounded-lg border border-zinc-200 bg-white p-4 text-sm md:grid-cols-4 dark:border-zinc-800 dark:bg-zinc-900">
         <Item label="Label">{n.label || "—"}</Item>
-        <Item label="Credentials">{n.usernameMasked ? `${n.usernameMasked}${n.hasPassword ? " / password stored (encrypted)" : ""}` : "none"}</Item>
+        <Item label="Credentials">
+          {n.usernameMasked ? `${n.usernameMasked}${n.hasPassword ? " / password stored (encrypted)" : ""}` : "none"}
+          {n.hasPassword && canOperate && (
+            <span className="ml-2">
+              {revealed ? (
+                <code data-testid="revealed-password" className="rounded bg-amber-100 px-1 dark:bg-amber-950">
+                  {revealed}
+                </code>
+              ) : (
+                <button type="button" className="text-xs text-blue-700 underline dark:text-blue-400" onClick={() => reveal.mutate({ id: n.id })}>
+                  reveal (audited)
+                </button>
+              )}
+            </span>
+          )}
+        </Item>
         <Item label="Pools">{n.pools.map((pool) => pool.name).join(", ") || "—"}</Item>
         <Item label="Tags">{n.tags.join(", ") || "—"}</Item>
         <Item label="Added">{new Date(n.createdAt).toLocaleString()}</Item>

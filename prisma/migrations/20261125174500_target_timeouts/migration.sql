@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "ProbeTarget" ADD COLUMN     "firstByteTimeoutMs" INTEGER,
+ADD COLUMN     "totalTimeoutMs" INTEGER;
+
