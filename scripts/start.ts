@@ -46,7 +46,9 @@ if (roles.has("web")) {
   const hostname = process.env.SWITCHYARD_HOST ?? "127.0.0.1";
   const web = await startWebServer({ port, hostname, projectRoot });
   shutdownSteps.push({ name: "web server", run: web.close });
-  log(`web: listening on http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`);
+  const url = `http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`;
+  log(`web: listening on ${url}`);
+  if ((await prisma.user.count()) === 0) log(`first run: open ${url}/setup to create the admin account (or npm run create-admin)`);
 }
 
 if (roles.has("worker")) {
