@@ -63,11 +63,10 @@ ALTER TABLE "GatewayNodeLease" ADD CONSTRAINT "GatewayNodeLease_nodeId_fkey" FOR
 -- statement that changes what it serves notifies channel "switchyard_gateway" (payload: the table),
 -- once per statement, so a 10,000-line import costs one notification. ApiKey changes (revocation)
 -- make every gateway drop its key cache at once.
-CREATE OR REPLACE FUNCTION switchyard_gateway_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM pg_notify('switchyard_gateway', TG_TABLE_NAME);
-  RETURN NULL;
-END $$;
+-- The migration runner splits statements on every semicolon, even inside quotes, so the body's
+-- semicolons are written as the escape \073.
+CREATE OR REPLACE FUNCTION switchyard_gateway_notify() RETURNS trigger LANGUAGE plpgsql AS
+E'BEGIN PERFORM pg_notify(''switchyard_gateway'', TG_TABLE_NAME)\073 RETURN NULL\073 END';
 
 CREATE TRIGGER "ProxyNode_gateway_notify" AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "ProxyNode" FOR EACH STATEMENT EXECUTE FUNCTION switchyard_gateway_notify();
 CREATE TRIGGER "Pool_gateway_notify" AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "Pool" FOR EACH STATEMENT EXECUTE FUNCTION switchyard_gateway_notify();
