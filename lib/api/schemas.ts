@@ -17,7 +17,7 @@ export const errorSchema = z
       details: z.record(z.string(), z.unknown()).nullable(),
     }),
   })
-  .meta({ id: "Error" });
+;
 
 export const idParams = z.object({ id: z.uuid() }).strict();
 
@@ -49,7 +49,7 @@ export const nodeSchema = z
     updatedAt: z.string(),
     pools: z.array(z.object({ id: z.uuid(), name: z.string() })),
   })
-  .meta({ id: "Node" });
+;
 
 export const nodePageSchema = z.object({
   data: z.array(nodeSchema),
@@ -123,7 +123,7 @@ export const poolSchema = z
     stickyTtlSeconds: z.int(),
     nodes: z.object({ total: z.int(), ENABLED: z.int(), DRAINING: z.int(), DISABLED: z.int() }),
   })
-  .meta({ id: "Pool" });
+;
 
 export const poolPageSchema = z.object({ data: z.array(poolSchema), nextCursor: z.string().nullable() });
 

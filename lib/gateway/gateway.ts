@@ -56,15 +56,23 @@ export class Gateway {
     return this.index.close();
   }
 
-  private resolvePool(caller: GatewayCaller, ref: string): GatewayPool {
-    const pool = this.index.pool(ref);
+  private lastMissRebuild = 0;
+
+  /** A pool by id or name; an unknown one triggers one rebuild (at most once a second) in case the index is behind. */
+  private async resolvePool(caller: GatewayCaller, ref: string): Promise<GatewayPool> {
+    let pool = this.index.pool(ref);
+    if (!pool && Date.now() - this.lastMissRebuild > 1_000) {
+      this.lastMissRebuild = Date.now();
+      await this.index.rebuild();
+      pool = this.index.pool(ref);
+    }
     if (!pool) throw new ApiError("not_found", "No such pool.");
     if (caller.poolId && caller.poolId !== pool.id) throw new ApiError("forbidden", "This API key is restricted to another pool.");
     return pool;
   }
 
-  checkout(caller: GatewayCaller, poolRef: string, query: CheckoutQuery): z.infer<typeof checkoutResponse> {
-    const pool = this.resolvePool(caller, poolRef);
+  async checkout(caller: GatewayCaller, poolRef: string, query: CheckoutQuery): Promise<z.infer<typeof checkoutResponse>> {
+    const pool = this.index.pool(poolRef) && !caller.poolId ? this.index.pool(poolRef)! : await this.resolvePool(caller, poolRef);
     const nodes = selectNodes(pool, {
       count: query.count,
       tag: query.tag,
@@ -84,7 +92,7 @@ export class Gateway {
    * hand one node to two leases. An expired lease frees its node for the next claim.
    */
   async lease(caller: GatewayCaller, input: z.output<typeof leaseBody>): Promise<z.infer<typeof leaseResponse>> {
-    const pool = this.resolvePool(caller, input.pool);
+    const pool = await this.resolvePool(caller, input.pool);
     const candidates = selectNodes(pool, {
       count: LEASE_CANDIDATES,
       tag: input.tag,
@@ -155,7 +163,7 @@ export class Gateway {
         } catch {
           throw new ApiError("not_found", "No such pool.");
         }
-        send(res, 200, this.checkout(caller, poolRef, query));
+        send(res, 200, await this.checkout(caller, poolRef, query));
       } else {
         const body = await readBody(req);
         const parsed = leaseBody.safeParse(body);

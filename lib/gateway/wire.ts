@@ -24,7 +24,7 @@ export const proxySchema = z
     port: z.int(),
     tags: z.array(z.string()),
   })
-  .meta({ id: "Proxy" });
+;
 
 export const checkoutResponse = z.object({
   poolId: z.uuid(),
