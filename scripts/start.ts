@@ -44,8 +44,12 @@ if (roles.has("web")) {
   const { startWebServer } = await import("@/lib/server/web-server");
   const port = Number(process.env.PORT ?? 3000);
   const hostname = process.env.SWITCHYARD_HOST ?? "127.0.0.1";
-  const web = await startWebServer({ port, hostname, projectRoot });
+  // The REST gateway's hot paths (checkout, leases) answer from an in-memory index before Next.
+  const { getGateway, stopGateway } = await import("@/lib/gateway/gateway");
+  const gateway = await getGateway({ log });
+  const web = await startWebServer({ port, hostname, projectRoot, fastPaths: [gateway.fastPath] });
   shutdownSteps.push({ name: "web server", run: web.close });
+  shutdownSteps.push({ name: "gateway", run: stopGateway });
   const url = `http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`;
   log(`web: listening on ${url}`);
   if ((await prisma.user.count()) === 0) log(`first run: open ${url}/setup to create the admin account (or npm run create-admin)`);

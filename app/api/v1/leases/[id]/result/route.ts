@@ -1,0 +1,3 @@
+import { leaseResultRoute } from "@/lib/api/routes";
+
+export const POST = leaseResultRoute;

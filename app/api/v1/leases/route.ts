@@ -1,0 +1,4 @@
+import { leaseRoute } from "@/lib/api/routes";
+
+// Normally answered by the gateway fast path in lib/server/web-server.ts; this is the fallback.
+export const POST = leaseRoute;

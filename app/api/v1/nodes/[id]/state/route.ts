@@ -1,0 +1,3 @@
+import { changeNodeStateRoute } from "@/lib/api/routes";
+
+export const POST = changeNodeStateRoute;

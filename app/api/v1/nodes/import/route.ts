@@ -1,0 +1,3 @@
+import { importNodesRoute } from "@/lib/api/routes";
+
+export const POST = importNodesRoute;

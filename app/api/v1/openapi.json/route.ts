@@ -1,0 +1,3 @@
+import { openApiRoute } from "@/lib/api/routes";
+
+export const GET = openApiRoute;

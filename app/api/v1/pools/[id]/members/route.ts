@@ -1,0 +1,3 @@
+import { poolMembersRoute } from "@/lib/api/routes";
+
+export const POST = poolMembersRoute;

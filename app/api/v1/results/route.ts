@@ -1,0 +1,3 @@
+import { reportResultsRoute } from "@/lib/api/routes";
+
+export const POST = reportResultsRoute;

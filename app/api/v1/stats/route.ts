@@ -1,0 +1,3 @@
+import { statsRoute } from "@/lib/api/routes";
+
+export const GET = statsRoute;

@@ -1,0 +1,89 @@
+import type { z } from "zod";
+import { AuthorizationError } from "@/lib/auth/actor";
+import { RateLimitedError } from "@/lib/rate-limit/rate-limit";
+import { UserInputError } from "@/lib/auth/validation";
+
+/**
+ * The REST API's one error table. Every error answer is
+ * `{ "error": { "code": <code>, "message": <safe text>, "details": <object | null> } }`.
+ */
+export const API_ERRORS = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unprocessable_entity: 422,
+  rate_limit_exceeded: 429,
+  internal_server_error: 500,
+  no_healthy_node: 503,
+} as const;
+
+export type ApiErrorCode = keyof typeof API_ERRORS;
+export const API_ERROR_CODES = Object.keys(API_ERRORS) as ApiErrorCode[];
+
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> | null = null,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.status = API_ERRORS[code];
+  }
+}
+
+export interface ApiErrorBody {
+  error: { code: ApiErrorCode; message: string; details: Record<string, unknown> | null };
+}
+
+/** zod issues → 422 with `details.fields` ({ "path.to.field": first message }) and the raw issue list. */
+export function validationError(error: z.ZodError, prefix?: string): ApiError {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const path = [prefix, ...issue.path.map(String)].filter(Boolean).join(".") || "body";
+    fields[path] ??= issue.message;
+  }
+  return new ApiError("unprocessable_entity", "The request has invalid fields.", { fields });
+}
+
+/** Field errors from lib/nodes mutations ({ ok: false, fieldErrors }) → 409 for duplicates, 404 for gone, else 422. */
+export function fieldErrorsToApiError(fieldErrors: Record<string, string>): ApiError {
+  const messages = Object.values(fieldErrors);
+  if (messages.some((message) => /already exists/i.test(message))) return new ApiError("conflict", messages[0], { fields: fieldErrors });
+  if (messages.some((message) => /no longer exists/i.test(message))) return new ApiError("not_found", messages[0]);
+  return new ApiError("unprocessable_entity", "The request has invalid fields.", { fields: fieldErrors });
+}
+
+/** Any thrown value → the table's status and body. Unknown errors are logged without detail and become a bare 500. */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof AuthorizationError) {
+    return error.status === 401
+      ? new ApiError("unauthorized", error.message, null, { "www-authenticate": 'Bearer realm="switchyard"' })
+      : new ApiError("forbidden", error.message);
+  }
+  if (error instanceof RateLimitedError) {
+    return new ApiError("rate_limit_exceeded", error.message, { retryAfterSeconds: error.retryAfterSeconds }, { "retry-after": String(error.retryAfterSeconds) });
+  }
+  if (error instanceof UserInputError) {
+    return new ApiError("unprocessable_entity", error.message, { fields: { [error.field ?? "body"]: error.message } });
+  }
+  console.error("api: unhandled error:", error instanceof Error ? error.name : "unknown");
+  return new ApiError("internal_server_error", "Internal server error.");
+}
+
+export function errorBody(error: ApiError): ApiErrorBody {
+  return { error: { code: error.code, message: error.message, details: error.details } };
+}
+
+export function errorResponse(error: unknown): Response {
+  const apiError = toApiError(error);
+  return Response.json(errorBody(apiError), {
+    status: apiError.status,
+    headers: { "cache-control": "no-store", ...apiError.headers },
+  });
+}

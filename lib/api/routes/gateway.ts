@@ -1,0 +1,156 @@
+import { isDeepStrictEqual } from "node:util";
+import { z } from "zod";
+import { prisma } from "@/lib/db/prisma";
+import { FAULT_CLASSES, FAULT_CLASS_NAMES, type FaultClass } from "@/lib/probe/fault-taxonomy";
+import { insertProbeResults } from "@/lib/probe/result-writer";
+import type { ProbeAttempt } from "@/lib/probe/probe-check";
+import { getGateway } from "@/lib/gateway/gateway";
+import { checkoutParams, checkoutQuery, checkoutResponse, leaseBody, leaseResponse } from "@/lib/gateway/wire";
+import { defineRoute } from "../api-route";
+import { ApiError } from "../errors";
+
+export const checkoutRoute = defineRoute(
+  {
+    method: "GET",
+    path: "/api/v1/pools/{pool}/proxy",
+    operationId: "checkoutProxy",
+    summary: "Check out healthy node(s) of a pool as ready-to-use proxy URLs (credentials included)",
+    description:
+      "Chosen by the pool's strategy, or by rendezvous hashing of `session` (sticky). Served from the gateway's in-memory index by the node:http fast path; 503 no_healthy_node when nothing healthy matches.",
+    tag: "gateway",
+    scope: "read",
+    params: checkoutParams,
+    query: checkoutQuery,
+    response: checkoutResponse,
+    errors: ["not_found", "unprocessable_entity", "no_healthy_node"],
+    fastPath: true,
+  },
+  async ({ actor, params, query }) => (await getGateway()).checkout(actor, params.pool, query),
+);
+
+export const leaseRoute = defineRoute(
+  {
+    method: "POST",
+    path: "/api/v1/leases",
+    operationId: "createLease",
+    summary: "Lease one node exclusively until you report a result or the lease expires",
+    tag: "gateway",
+    scope: "read",
+    body: leaseBody,
+    response: leaseResponse,
+    status: 201,
+    errors: ["bad_request", "not_found", "payload_too_large", "unprocessable_entity", "no_healthy_node"],
+    maxBodyBytes: 64 * 1024,
+    fastPath: true,
+  },
+  async ({ actor, body }) => (await getGateway()).lease(actor, body),
+);
+
+const ERROR_KINDS = FAULT_CLASS_NAMES.filter((name) => name !== "ok") as [FaultClass, ...FaultClass[]];
+
+const outcomeFields = {
+  status: z.int().min(100).max(599).optional().describe("The HTTP status the target answered through the proxy."),
+  errorKind: z.enum(ERROR_KINDS).optional().describe("When the request failed without a target status: a fault class (lib/probe/fault-taxonomy)."),
+  latencyMs: z.number().min(0).max(600_000),
+};
+const exactlyOne = (value: { status?: number; errorKind?: string }) => (value.status === undefined) !== (value.errorKind === undefined);
+const exactlyOneMessage = { message: "Send exactly one of status and errorKind.", path: ["status"] };
+
+/** A target status seen through the proxy → fault class. A proxy's own failure is reported as errorKind. */
+export function faultClassOf(outcome: { status?: number; errorKind?: FaultClass }): FaultClass {
+  if (outcome.errorKind) return outcome.errorKind;
+  const status = outcome.status!;
+  if (status < 400) return "ok";
+  if (status === 403 || status === 429) return "blocked";
+  if (status < 500) return "target_4xx";
+  if (status === 502) return "target_502";
+  if (status === 504) return "target_504";
+  return "target_5xx";
+}
+
+const targetUrl = z.url({ protocol: /^https?$/ }).max(2000);
+
+async function targetIdFor(url: string): Promise<string> {
+  const [row] = await prisma.$queryRaw<{ id: string }[]>`
+    INSERT INTO "ProbeTarget" ("id", "url", "name") VALUES (gen_random_uuid(), ${url}, 'caller-reported')
+    ON CONFLICT ("url") DO UPDATE SET "url" = EXCLUDED."url" RETURNING "id"::text`;
+  return row.id;
+}
+
+function attempt(nodeId: string, targetId: string, url: string, faultClass: FaultClass, outcome: { status?: number; latencyMs: number; exitIp?: string }): ProbeAttempt {
+  const entry = FAULT_CLASSES[faultClass];
+  return {
+    nodeId, targetId, targetUrl: url, startedAt: new Date(), connectMs: null, tlsMs: null, firstByteMs: null,
+    totalMs: outcome.latencyMs, status: outcome.status ?? null, bytes: 0, exitIp: outcome.exitIp ?? null,
+    faultClass, bucket: entry.bucket, origin: entry.origin, reason: `caller reported: ${entry.label}`, errorDetail: null,
+  };
+}
+
+const leaseResultBody = z.object({ ...outcomeFields, target: targetUrl.optional().describe("The URL requested; when given the result also feeds the stats.") }).strict().refine(exactlyOne, exactlyOneMessage);
+
+export const leaseResultRoute = defineRoute(
+  {
+    method: "POST",
+    path: "/api/v1/leases/{id}/result",
+    operationId: "reportLeaseResult",
+    summary: "Report how the leased node did and release it. Idempotent: the same report again changes nothing; a different one → 409",
+    tag: "gateway",
+    scope: "read",
+    params: z.object({ id: z.uuid() }).strict(),
+    body: leaseResultBody,
+    response: z.object({ leaseId: z.uuid(), faultClass: z.string(), duplicate: z.boolean(), reportedAt: z.string() }),
+    errors: ["bad_request", "not_found", "conflict", "payload_too_large", "unprocessable_entity"],
+  },
+  async ({ actor, params, body }) => {
+    const faultClass = faultClassOf(body);
+    const result = { faultClass, status: body.status ?? null, errorKind: body.errorKind ?? null, latencyMs: body.latencyMs, target: body.target ?? null };
+    const lease = await prisma.gatewayLease.findUnique({ where: { id: params.id } });
+    if (!lease || lease.apiKeyId !== actor.id) throw new ApiError("not_found", "No such lease for this API key.");
+    const updated = await prisma.$executeRaw`
+      UPDATE "GatewayLease" SET "result" = ${JSON.stringify(result)}::jsonb, "reportedAt" = now(), "releasedAt" = coalesce("releasedAt", now())
+      WHERE "id" = ${params.id}::uuid AND "result" IS NULL`;
+    if (updated === 0) {
+      const stored = await prisma.gatewayLease.findUniqueOrThrow({ where: { id: params.id } });
+      if (!isDeepStrictEqual(stored.result, result)) throw new ApiError("conflict", "A different result was already reported for this lease.", { reported: stored.result as Record<string, unknown> });
+      return { leaseId: params.id, faultClass, duplicate: true, reportedAt: stored.reportedAt!.toISOString() };
+    }
+    await prisma.gatewayNodeLease.deleteMany({ where: { nodeId: lease.nodeId, leaseId: lease.id } });
+    if (body.target) await insertProbeResults([attempt(lease.nodeId, await targetIdFor(body.target), body.target, faultClass, body)], "caller");
+    const stored = await prisma.gatewayLease.findUniqueOrThrow({ where: { id: params.id } });
+    return { leaseId: params.id, faultClass, duplicate: false, reportedAt: stored.reportedAt!.toISOString() };
+  },
+);
+
+const resultItem = z
+  .object({ nodeId: z.uuid(), target: targetUrl, ...outcomeFields, exitIp: z.string().max(64).optional() })
+  .strict()
+  .refine(exactlyOne, exactlyOneMessage);
+
+export const reportResultsRoute = defineRoute(
+  {
+    method: "POST",
+    path: "/api/v1/results",
+    operationId: "reportResults",
+    summary: "Report results of requests made through nodes (up to 1,000); stored as caller results, they feed the same breakdowns as probes",
+    tag: "gateway",
+    scope: "read",
+    body: z.object({ results: z.array(resultItem).min(1).max(1000) }).strict(),
+    response: z.object({ stored: z.int(), byFaultClass: z.record(z.string(), z.int()) }),
+    errors: ["bad_request", "payload_too_large", "unprocessable_entity"],
+  },
+  async ({ actor, body }) => {
+    const nodeIds = [...new Set(body.results.map((r) => r.nodeId))];
+    const known = await prisma.proxyNode.findMany({ where: { id: { in: nodeIds } }, select: { id: true, pools: { select: { poolId: true } } } });
+    if (known.length !== nodeIds.length) throw new ApiError("unprocessable_entity", "Some nodes do not exist.", { fields: { "results.nodeId": "Unknown node id." } });
+    if (actor.poolId && known.some((node) => !node.pools.some((m) => m.poolId === actor.poolId))) throw new ApiError("forbidden", "Some nodes are outside this key's pool.");
+    const targets = new Map<string, string>();
+    for (const url of new Set(body.results.map((r) => r.target))) targets.set(url, await targetIdFor(url));
+    const byFaultClass: Record<string, number> = {};
+    const attempts = body.results.map((r) => {
+      const faultClass = faultClassOf(r);
+      byFaultClass[faultClass] = (byFaultClass[faultClass] ?? 0) + 1;
+      return attempt(r.nodeId, targets.get(r.target)!, r.target, faultClass, r);
+    });
+    return { stored: await insertProbeResults(attempts, "caller"), byFaultClass };
+  },
+);

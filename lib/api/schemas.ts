@@ -1,0 +1,149 @@
+import { z } from "zod";
+import { NODE_STATES } from "@/lib/nodes/schema";
+import { PROXY_SCHEMES } from "@/lib/nodes/proxy-address";
+import { API_ERROR_CODES } from "./errors";
+
+// Wire shapes of the REST API: the handlers validate with these and the OpenAPI document is
+// generated from them. Request objects are strict (unknown fields → 422).
+
+export const STRATEGIES = ["round_robin", "random", "least_recently_used", "weighted", "lowest_latency"] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.enum(API_ERROR_CODES),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()).nullable(),
+    }),
+  })
+;
+
+export const idParams = z.object({ id: z.uuid() }).strict();
+
+/** Comma-separated or repeated query values → string[]. */
+export const listParam = <T extends z.ZodType>(item: T, max: number) =>
+  z.preprocess(
+    (value) => (value === undefined ? undefined : (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(",")).filter(Boolean)),
+    z.array(item).max(max),
+  );
+
+export const limitParam = z.coerce.number().int().min(1).max(500).default(100);
+export const cursorParam = z.string().max(200).optional();
+
+export const nodeSchema = z
+  .object({
+    id: z.uuid(),
+    scheme: z.enum(PROXY_SCHEMES),
+    host: z.string(),
+    port: z.int(),
+    usernameMasked: z.string().describe("The user name, masked (ope***). Passwords are never returned."),
+    hasPassword: z.boolean(),
+    label: z.string(),
+    tags: z.array(z.string()),
+    state: z.enum(NODE_STATES),
+    stateReason: z.string().nullable(),
+    stateChangedBy: z.string().nullable(),
+    stateChangedAt: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    pools: z.array(z.object({ id: z.uuid(), name: z.string() })),
+  })
+;
+
+export const nodePageSchema = z.object({
+  data: z.array(nodeSchema),
+  nextCursor: z.string().nullable().describe("Pass as ?cursor= for the next page; null on the last page."),
+});
+
+const portInput = z.union([z.int().min(1).max(65535), z.string().regex(/^\d{1,5}$/)]);
+
+export const createNodeBody = z
+  .object({
+    scheme: z.enum(PROXY_SCHEMES),
+    host: z.string().min(1).max(255),
+    port: portInput,
+    username: z.string().max(255).optional(),
+    password: z.string().max(255).optional(),
+    label: z.string().max(120).optional(),
+    tags: z.array(z.string()).max(20).optional(),
+    poolIds: z.array(z.uuid()).max(100).optional(),
+  })
+  .strict();
+
+export const updateNodeBody = z
+  .object({
+    scheme: z.enum(PROXY_SCHEMES).optional(),
+    host: z.string().min(1).max(255).optional(),
+    port: portInput.optional(),
+    username: z.string().max(255).optional(),
+    password: z.string().max(255).optional().describe("Omit (or \"\") to keep the stored password while the user name stays the same."),
+    clearPassword: z.boolean().optional(),
+    label: z.string().max(120).optional(),
+    tags: z.array(z.string()).max(20).optional(),
+    poolIds: z.array(z.uuid()).max(100).optional().describe("Replaces the node's pools. Not allowed for pool-restricted keys."),
+  })
+  .strict();
+
+export const importNodesBody = z
+  .object({
+    text: z.string().min(1).describe("One proxy per line: host:port, host:port:user:pass, user:pass@host:port or scheme://user:pass@host:port."),
+    defaultScheme: z.enum(PROXY_SCHEMES).optional(),
+    tags: z.array(z.string()).max(20).optional(),
+    poolId: z.uuid().optional(),
+  })
+  .strict();
+
+export const importReportSchema = z.object({
+  added: z.int(),
+  duplicate: z.int(),
+  invalid: z.int(),
+  lines: z.array(
+    z.object({
+      line: z.int(),
+      status: z.enum(["added", "duplicate", "invalid"]),
+      address: z.string().optional(),
+      field: z.string().optional(),
+      message: z.string().optional(),
+    }),
+  ),
+});
+
+export const changeStateBody = z
+  .object({ state: z.enum(NODE_STATES), reason: z.string().max(500).optional().describe("Required when disabling.") })
+  .strict();
+
+export const poolSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    description: z.string(),
+    createdAt: z.string(),
+    strategy: z.enum(STRATEGIES),
+    stickyTtlSeconds: z.int(),
+    nodes: z.object({ total: z.int(), ENABLED: z.int(), DRAINING: z.int(), DISABLED: z.int() }),
+  })
+;
+
+export const poolPageSchema = z.object({ data: z.array(poolSchema), nextCursor: z.string().nullable() });
+
+const stickyTtl = z.int().min(1).max(7 * 86_400);
+export const createPoolBody = z
+  .object({
+    name: z.string().max(60),
+    description: z.string().max(120).optional(),
+    strategy: z.enum(STRATEGIES).optional(),
+    stickyTtlSeconds: stickyTtl.optional(),
+  })
+  .strict();
+export const updatePoolBody = createPoolBody.partial().strict();
+
+export const membershipBody = z
+  .object({
+    add: z.array(z.uuid()).max(10_000).optional(),
+    remove: z.array(z.uuid()).max(10_000).optional(),
+    weights: z.record(z.uuid(), z.int().min(1).max(1000)).optional().describe("Per-node weight for the weighted strategy (default 1)."),
+  })
+  .strict();
+
+export const deletedSchema = z.object({ deleted: z.int() });

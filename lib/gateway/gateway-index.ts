@@ -1,0 +1,254 @@
+import pg from "pg";
+import { formatHostPort } from "@/lib/nodes/proxy-address";
+import { openSecret } from "@/lib/secrets/secret-box";
+import type { Strategy } from "@/lib/api/schemas";
+import { STRATEGIES } from "@/lib/api/schemas";
+import { hash32 } from "./hashing";
+import { isNodeHealthy, NODE_STATS_SQL } from "./health";
+
+export const GATEWAY_CHANNEL = "switchyard_gateway";
+
+/** One healthy node as the gateway hands it out. proxyUrl carries the clear-text credentials. */
+export interface GatewayNode {
+  id: string;
+  /** hash32(id): the node's identity in rendezvous hashing. */
+  hash: number;
+  scheme: string;
+  host: string;
+  port: number;
+  proxyUrl: string;
+  tags: string[];
+  weight: number;
+  latencyMs: number | null;
+  exitIp: string | null;
+  /** Sequence number of the last hand-out on this instance (least_recently_used). */
+  lastUsed: number;
+}
+
+export interface GatewayPool {
+  id: string;
+  name: string;
+  strategy: Strategy;
+  stickyTtlSeconds: number;
+  /** Healthy nodes, ordered by id (every instance sees the same order). */
+  nodes: GatewayNode[];
+  /** Prefix sums of weights over nodes (weighted strategy). */
+  cumulativeWeights: Float64Array;
+  /** nodes sorted by mean latency, unknown last (lowest_latency). */
+  byLatency: GatewayNode[];
+  /** Round-robin cursor (per instance). */
+  cursor: number;
+}
+
+interface NodeStats {
+  recent: string[];
+  latencyMs: number | null;
+  exitIp: string | null;
+}
+
+export interface GatewayIndexOptions {
+  connectionString: string;
+  /** Safety refresh even without notifications (default 30 s). */
+  refreshMs?: number;
+  /** How often probe-derived health/latency is re-read (default 15 s). */
+  statsRefreshMs?: number;
+  /** Called after every rebuild and when the key cache must be dropped. */
+  onKeysChanged?: () => void;
+  log?: (line: string) => void;
+}
+
+/**
+ * The in-memory index of healthy nodes per pool that the checkout fast path answers from. Built
+ * from PostgreSQL at start; rebuilt when a trigger NOTIFYs "switchyard_gateway" (node, pool,
+ * membership, weight or settings changes; debounced), every refreshMs as a safety net, and with
+ * fresh probe stats every statsRefreshMs. Several instances build identical indexes from the same
+ * database (nodes ordered by id), which is what lets sticky sessions agree without coordination.
+ */
+export class GatewayIndex {
+  private pools = new Map<string, GatewayPool>();
+  private poolsByName = new Map<string, GatewayPool>();
+  private stats = new Map<string, NodeStats>();
+  private readonly db: pg.Pool;
+  private listener: pg.Client | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private rebuildTimer: NodeJS.Timeout | undefined;
+  private rebuilding: Promise<void> | undefined;
+  private rebuildAgain = false;
+  private closed = false;
+  /** Increments on every rebuild (sticky memo invalidation). */
+  version = 0;
+  sequence = 0;
+  lastBuiltAt = 0;
+
+  constructor(private readonly options: GatewayIndexOptions) {
+    this.db = new pg.Pool({ connectionString: options.connectionString, max: 3, allowExitOnIdle: true });
+    this.db.on("error", () => {});
+  }
+
+  /** The pool connection the gateway also uses for leases. */
+  get pgPool(): pg.Pool {
+    return this.db;
+  }
+
+  async start(): Promise<void> {
+    await this.listen();
+    await this.refreshStats();
+    await this.rebuild();
+    const refreshMs = this.options.refreshMs ?? 30_000;
+    const statsMs = this.options.statsRefreshMs ?? 15_000;
+    this.timers.push(setInterval(() => void this.rebuild().catch(this.logError), refreshMs).unref());
+    this.timers.push(setInterval(() => void this.refreshStats().then(() => this.rebuild()).catch(this.logError), statsMs).unref());
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.timers) clearInterval(timer);
+    clearTimeout(this.rebuildTimer);
+    await this.rebuilding?.catch(() => undefined);
+    await this.listener?.end().catch(() => undefined);
+    await this.db.end().catch(() => undefined);
+  }
+
+  private logError = (error: unknown) => {
+    if (!this.closed) this.options.log?.(`gateway index: ${error instanceof Error ? error.message : String(error)}`);
+  };
+
+  private async listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.options.connectionString });
+    client.on("error", (error) => {
+      this.logError(error);
+      // Reconnect: until then the periodic refresh keeps the index at most refreshMs stale.
+      this.listener = undefined;
+      if (!this.closed) setTimeout(() => void this.listen().then(() => this.scheduleRebuild()).catch(this.logError), 1_000).unref();
+    });
+    client.on("notification", (message) => {
+      if (message.channel !== GATEWAY_CHANNEL) return;
+      if (message.payload === "ApiKey") this.options.onKeysChanged?.();
+      else this.scheduleRebuild();
+    });
+    await client.connect();
+    await client.query(`LISTEN ${GATEWAY_CHANNEL}`);
+    this.listener = client;
+  }
+
+  /** Debounced rebuild (a burst of changes costs one rebuild). */
+  scheduleRebuild(delayMs = 50): void {
+    if (this.closed || this.rebuildTimer) return;
+    this.rebuildTimer = setTimeout(() => {
+      this.rebuildTimer = undefined;
+      void this.rebuild().catch(this.logError);
+    }, delayMs);
+  }
+
+  async refreshStats(): Promise<void> {
+    const { rows } = await this.db.query<{ nodeId: string; recent: string[]; latencyMs: number | null; exitIp: string | null }>(NODE_STATS_SQL);
+    this.stats = new Map(rows.map((row) => [row.nodeId, { recent: row.recent, latencyMs: row.latencyMs === null ? null : Number(row.latencyMs), exitIp: row.exitIp }]));
+  }
+
+  /** Rebuilds now; concurrent calls coalesce (one more rebuild runs after the current one). */
+  rebuild(): Promise<void> {
+    if (this.rebuilding) {
+      this.rebuildAgain = true;
+      return this.rebuilding;
+    }
+    this.rebuilding = (async () => {
+      try {
+        do {
+          this.rebuildAgain = false;
+          await this.build();
+        } while (this.rebuildAgain && !this.closed);
+      } finally {
+        this.rebuilding = undefined;
+      }
+    })();
+    return this.rebuilding;
+  }
+
+  private async build(): Promise<void> {
+    const [pools, members] = await Promise.all([
+      this.db.query<{ id: string; name: string; strategy: string | null; ttl: number | null }>(
+        `SELECT p.id::text, p.name, s.strategy, s."stickyTtlSeconds" AS ttl FROM "Pool" p LEFT JOIN "PoolGatewaySettings" s ON s."poolId" = p.id`,
+      ),
+      this.db.query<{ poolId: string; id: string; scheme: string; host: string; port: number; username: string; passwordSealed: string | null; tags: string[]; state: string; weight: number | null }>(
+        `SELECT m."poolId"::text AS "poolId", n.id::text, n.scheme::text, n.host, n.port, n.username, n."passwordSealed", n.tags, n.state::text, w.weight
+         FROM "PoolMembership" m JOIN "ProxyNode" n ON n.id = m."nodeId"
+         LEFT JOIN "PoolNodeWeight" w ON w."poolId" = m."poolId" AND w."nodeId" = m."nodeId"
+         WHERE n.state = 'ENABLED' ORDER BY n.id`,
+      ),
+    ]);
+    const previous = this.pools;
+    const lastUsed = new Map<string, number>();
+    for (const pool of previous.values()) for (const node of pool.nodes) lastUsed.set(`${pool.id}/${node.id}`, node.lastUsed);
+    const urls = new Map<string, string>();
+    const next = new Map<string, GatewayPool>();
+    for (const row of pools.rows) {
+      const strategy = (STRATEGIES as readonly string[]).includes(row.strategy ?? "") ? (row.strategy as Strategy) : "round_robin";
+      next.set(row.id, {
+        id: row.id,
+        name: row.name,
+        strategy,
+        stickyTtlSeconds: row.ttl ?? 600,
+        nodes: [],
+        cumulativeWeights: new Float64Array(0),
+        byLatency: [],
+        cursor: previous.get(row.id)?.cursor ?? 0,
+      });
+    }
+    for (const row of members.rows) {
+      const pool = next.get(row.poolId);
+      if (!pool) continue;
+      const stats = this.stats.get(row.id);
+      if (!isNodeHealthy({ state: row.state, recentBuckets: stats?.recent ?? [] })) continue;
+      let proxyUrl = urls.get(row.id);
+      if (proxyUrl === undefined) {
+        try {
+          proxyUrl = buildProxyUrl(row);
+        } catch {
+          continue; // a password sealed with another key cannot be handed out
+        }
+        urls.set(row.id, proxyUrl);
+      }
+      pool.nodes.push({
+        id: row.id,
+        hash: hash32(row.id),
+        scheme: row.scheme,
+        host: row.host,
+        port: row.port,
+        proxyUrl,
+        tags: row.tags,
+        weight: row.weight ?? 1,
+        latencyMs: stats?.latencyMs ?? null,
+        exitIp: stats?.exitIp ?? null,
+        lastUsed: lastUsed.get(`${row.poolId}/${row.id}`) ?? 0,
+      });
+    }
+    const byName = new Map<string, GatewayPool>();
+    for (const pool of next.values()) {
+      const cumulative = new Float64Array(pool.nodes.length);
+      let sum = 0;
+      pool.nodes.forEach((node, i) => (cumulative[i] = sum += node.weight));
+      pool.cumulativeWeights = cumulative;
+      pool.byLatency = [...pool.nodes].sort((a, b) => (a.latencyMs ?? Infinity) - (b.latencyMs ?? Infinity) || (a.id < b.id ? -1 : 1));
+      byName.set(pool.name, pool);
+    }
+    this.pools = next;
+    this.poolsByName = byName;
+    this.version++;
+    this.lastBuiltAt = Date.now();
+  }
+
+  /** A pool by id or by name. */
+  pool(idOrName: string): GatewayPool | undefined {
+    return this.pools.get(idOrName) ?? this.poolsByName.get(idOrName);
+  }
+}
+
+function buildProxyUrl(node: { scheme: string; host: string; port: number; username: string; passwordSealed: string | null }): string {
+  let credentials = "";
+  if (node.username) {
+    credentials = encodeURIComponent(node.username);
+    if (node.passwordSealed) credentials += `:${encodeURIComponent(openSecret(node.passwordSealed))}`;
+    credentials += "@";
+  }
+  return `${node.scheme}://${credentials}${formatHostPort(node.host, node.port)}`;
+}

@@ -1,0 +1,37 @@
+import { createHash } from "node:crypto";
+import { verifyApiKey, type VerifiedApiKey } from "@/lib/api-keys/api-keys";
+
+export const KEY_CACHE_TTL_MS = 5_000;
+const MAX_ENTRIES = 10_000;
+
+/**
+ * API-key verification for the gateway fast path, cached per sha256(Authorization header) for
+ * KEY_CACHE_TTL_MS. Bound on revocation: a revoked/expired key keeps working on an instance for at
+ * most 5 s; in practice less, because the ApiKey trigger NOTIFYs every gateway, which clears this
+ * cache at once. Unknown keys are cached as null for the same time (a flood of bad keys costs one
+ * lookup per key per 5 s).
+ */
+export class ApiKeyCache {
+  private entries = new Map<string, { key: VerifiedApiKey | null; until: number }>();
+  private pending = new Map<string, Promise<VerifiedApiKey | null>>();
+
+  async verify(header: string): Promise<VerifiedApiKey | null> {
+    const digest = createHash("sha256").update(header).digest("base64");
+    const now = Date.now();
+    const hit = this.entries.get(digest);
+    if (hit && hit.until > now) return hit.key;
+    let lookup = this.pending.get(digest);
+    if (!lookup) {
+      lookup = verifyApiKey(header).finally(() => this.pending.delete(digest));
+      this.pending.set(digest, lookup);
+    }
+    const key = await lookup;
+    if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
+    this.entries.set(digest, { key, until: now + KEY_CACHE_TTL_MS });
+    return key;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
