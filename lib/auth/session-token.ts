@@ -1,5 +1,4 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { cookies } from "next/headers";
 import { SECURE_SESSION_COOKIE, SESSION_COOKIE } from "@/lib/auth/session";
 
 const testOverride = new AsyncLocalStorage<{ token: string | null }>();
@@ -14,6 +13,9 @@ export async function readSessionToken(): Promise<string | null> {
     const store = testOverride.getStore();
     if (store) return store.token;
   }
+  // Loaded on use, not at import: the gateway and worker import auth code outside any Next request,
+  // and next/headers cannot even be loaded before Next has set up its request storage.
+  const { cookies } = await import("next/headers");
   const jar = await cookies();
   return jar.get(SECURE_SESSION_COOKIE)?.value ?? jar.get(SESSION_COOKIE)?.value ?? null;
 }
