@@ -5,6 +5,8 @@ import { useSyncExternalStore } from "react";
 import { fetchJson } from "@/lib/http/fetch-json";
 import type { DashboardData } from "./dashboard";
 import type { NodePanelData } from "./node-panel";
+import type { NodePage } from "@/lib/nodes/data";
+import { HEALTH_SORTS } from "./windows";
 
 /**
  * Live figures by polling, not Server-Sent Events: every figure is an aggregate the database
@@ -64,6 +66,22 @@ export function useNodePanelQuery(id: string, window: string) {
   return useQuery({
     queryKey: statsQueryKeys.node(id, window),
     queryFn: () => fetchJson<NodePanelData>(`/api/ui/stats/nodes/${id}?window=${encodeURIComponent(window)}`),
+    placeholderData: keepPreviousData,
+    refetchInterval: live ? LIVE_INTERVAL_MS : false,
+  });
+}
+
+/**
+ * The nodes table, live: the registry's own list (sorted by node fields) or, when sorted or
+ * filtered by a health column, the health-ranked list. Same key prefix as the registry's list,
+ * so writes that invalidate ["nodes"] refresh it.
+ */
+export function useNodeTableQuery(params: Record<string, string>) {
+  const live = useLive();
+  const byHealth = (HEALTH_SORTS as readonly string[]).includes(params.sort ?? "") || Boolean(params.health);
+  return useQuery({
+    queryKey: ["nodes", "list", params] as const,
+    queryFn: () => fetchJson<NodePage>(`${byHealth ? "/api/ui/stats/node-table" : "/api/ui/nodes"}?${new URLSearchParams(params)}`),
     placeholderData: keepPreviousData,
     refetchInterval: live ? LIVE_INTERVAL_MS : false,
   });

@@ -51,3 +51,8 @@ export function resolveWindow(window: StatsWindow, now = new Date()): ResolvedWi
     nodeGrainMinutes: spec.nodeGrainMinutes,
   };
 }
+
+/** Health columns the nodes table can sort by (a whitelist; lib/stats/node-table.ts maps each to SQL). */
+export const HEALTH_SORTS = ["successRate", "rate502", "rate504", "requests"] as const;
+export type HealthSort = (typeof HEALTH_SORTS)[number];
+export const HEALTH_FILTERS = ["failing", "ejected", "pinned"] as const;
