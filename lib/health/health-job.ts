@@ -1,0 +1,23 @@
+import { withAdvisoryLock } from "@/lib/db/advisory-lock";
+import { prisma } from "@/lib/db/prisma";
+import { probeNodesOnDemand } from "@/lib/probe/probe-on-demand";
+import { productProbeOptions } from "@/lib/probe/probe-settings-from-env";
+import { evaluateHealth, type HealthTransition } from "./health-machine";
+
+/** Re-tests an ejected node like a scheduled probe: its pool's targets and timeouts, results persisted. */
+export async function retestNode(nodeId: string, targetIds: string[]): Promise<void> {
+  const { check, revealPassword } = productProbeOptions();
+  const settings = await prisma.poolProbeSettings.findFirst({ where: { pool: { members: { some: { nodeId } } } }, orderBy: { intervalSeconds: "asc" } });
+  await probeNodesOnDemand({
+    nodeIds: [nodeId],
+    targetIds,
+    check,
+    revealPassword,
+    timeouts: settings ? { connectMs: settings.connectTimeoutMs, firstByteMs: settings.firstByteTimeoutMs, totalMs: settings.totalTimeoutMs } : undefined,
+  });
+}
+
+/** One round for the worker: a single instance at a time (advisory lock), others skip. */
+export async function runHealthRound(): Promise<HealthTransition[]> {
+  return (await withAdvisoryLock("switchyard:node-health", () => evaluateHealth({ retest: retestNode }))) ?? [];
+}
