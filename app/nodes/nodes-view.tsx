@@ -11,6 +11,7 @@ import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { Field, FormError, Input, Select } from "@/components/ui/field";
 import { changeNodeStateAction, deleteNodesAction } from "@/lib/nodes/actions";
+import { pinNodesAction, rotateNodesAction } from "@/lib/health/actions";
 import { formatHostPort } from "@/lib/nodes/proxy-address";
 import type { NodeRow } from "@/lib/nodes/data";
 import { nodeQueryKeys, usePoolsQuery, useTagsQuery } from "@/lib/nodes/use-node-queries";
@@ -215,6 +216,24 @@ export function NodesView() {
     },
   });
 
+  // Pin / unpin / rotate in bulk work on explicit selections (rotation waits for echo probes).
+  const health = useMutation({
+    mutationFn: async (input: { kind: "pin" | "unpin" | "rotate"; nodeIds: string[] }) => {
+      if (input.kind === "rotate") {
+        const result = await rotateNodesAction({ nodeIds: input.nodeIds });
+        if (!result.ok) return Object.values(result.fieldErrors)[0];
+        const changed = result.outcomes.filter((o) => o.ok).length;
+        return `${changed} of ${result.outcomes.length} rotated.${result.outcomes.filter((o) => !o.ok).map((o) => ` ${o.message}`).slice(0, 3).join("")}`;
+      }
+      const result = await pinNodesAction({ nodeIds: input.nodeIds, pinned: input.kind === "pin" });
+      return result.ok ? `${result.changed} node${result.changed === 1 ? "" : "s"} ${input.kind === "pin" ? "pinned" : "unpinned"}.` : Object.values(result.fieldErrors)[0];
+    },
+    onSettled: async (message, error) => {
+      setNotice(error ? "The server could not be reached; nothing changed." : (message ?? null));
+      await queryClient.invalidateQueries({ queryKey: nodeQueryKeys.all });
+    },
+  });
+
   const remove = useMutation({
     mutationFn: deleteNodesAction,
     onSuccess: async (result) => {
@@ -302,6 +321,19 @@ export function NodesView() {
             <Button size="sm" onClick={() => setStateChange({ state: "DISABLED", target, count: targetCount })}>
               Disable
             </Button>
+            {!allMatching && (
+              <>
+                <Button size="sm" disabled={health.isPending} onClick={() => health.mutate({ kind: "pin", nodeIds: [...selected] })}>
+                  Pin
+                </Button>
+                <Button size="sm" disabled={health.isPending} onClick={() => health.mutate({ kind: "unpin", nodeIds: [...selected] })}>
+                  Unpin
+                </Button>
+                <Button size="sm" disabled={health.isPending || selected.size > 50} onClick={() => health.mutate({ kind: "rotate", nodeIds: [...selected] })}>
+                  {health.isPending && health.variables?.kind === "rotate" ? "Rotating…" : "Rotate"}
+                </Button>
+              </>
+            )}
             <Button size="sm" variant="danger" onClick={() => setDeleting({ target, count: targetCount })}>
               Delete
             </Button>
