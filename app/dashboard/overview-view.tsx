@@ -9,6 +9,8 @@ import { StackedClassChart } from "@/components/charts/stacked-class-chart";
 import { int, ms, pct } from "@/components/charts/format";
 import { Select } from "@/components/ui/field";
 import { usePoolsQuery } from "@/lib/nodes/use-node-queries";
+import { useCurrentUser } from "@/lib/auth/use-current-user";
+import { HealthPolicyForm } from "./health-policy-form";
 import { useDashboardQuery } from "@/lib/stats/use-stats-queries";
 import { STATS_WINDOWS, STATS_WINDOW_NAMES } from "@/lib/stats/windows";
 import type { OriginSplit } from "@/lib/stats/class-figures";
@@ -29,6 +31,7 @@ export function OverviewView() {
   const dashboard = useDashboardQuery(params);
   const pools = usePoolsQuery();
   const d = dashboard.data;
+  const canOperate = useCurrentUser().can("operator");
   const o = d?.overview;
 
   function setParam(key: string, value: string | undefined) {
@@ -137,6 +140,12 @@ export function OverviewView() {
       <Panel title="Node × target failure rate (nodes with failures)">
         {d ? <FailureHeatMap map={d.heatMap} /> : <p className="text-sm text-zinc-500">Loading…</p>}
       </Panel>
+
+      {params.poolId && canOperate && d && (
+        <Panel title="Automatic health for this pool">
+          <HealthPolicyForm poolId={params.poolId} policy={d.healthPolicy} />
+        </Panel>
+      )}
     </div>
   );
 }
