@@ -130,7 +130,7 @@ test("disable and rotate a node: state, exit IP and audit update without a reloa
   await expect(page.locator('li[data-action="node.disabled"]')).toBeVisible();
 
   await health.getByRole("button", { name: "Rotation URL…" }).click();
-  await page.getByLabel("Rotation URL").fill(`${lab.controlUrl}/rotate?proxy=rotating`);
+  await page.getByRole("textbox", { name: "Rotation URL" }).fill(`${lab.controlUrl}/rotate?proxy=rotating`);
   await page.getByRole("dialog").getByRole("button", { name: "Save" }).click();
   await expect(health.getByRole("button", { name: "Rotate exit IP" })).toBeEnabled();
   await health.getByRole("button", { name: "Rotate exit IP" }).click();
