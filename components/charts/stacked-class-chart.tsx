@@ -1,6 +1,6 @@
 "use client";
 
-import { Area, AreaChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { FaultClass } from "@/lib/probe/fault-taxonomy";
 import { classColor } from "./class-colors";
 
@@ -10,7 +10,7 @@ export interface StackedPoint {
 }
 
 /**
- * Results over time stacked by fault class. Axis text uses currentColor and the tooltip the
+ * Results per time step, stacked by fault class (bars: counts per step). Axis text uses currentColor and the tooltip the
  * page's own colours, so it reads in light and dark themes.
  */
 export function StackedClassChart({ points, classes, stepSeconds, height = 260, label }: { points: StackedPoint[]; classes: FaultClass[]; stepSeconds: number; height?: number; label: string }) {
@@ -24,19 +24,20 @@ export function StackedClassChart({ points, classes, stepSeconds, height = 260, 
   return (
     <figure aria-label={label} className="text-zinc-500 dark:text-zinc-400" data-testid="stacked-class-chart">
       <ResponsiveContainer width="100%" height={height}>
-        <AreaChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+        <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} barCategoryGap={1}>
           <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.15} />
-          <XAxis dataKey="t" type="number" scale="time" domain={["dataMin", "dataMax"]} tickFormatter={format} stroke="currentColor" fontSize={11} />
+          <XAxis dataKey="t" tickFormatter={format} stroke="currentColor" fontSize={11} minTickGap={24} />
           <YAxis allowDecimals={false} stroke="currentColor" fontSize={11} width={44} />
           <Tooltip
             labelFormatter={(t) => new Date(Number(t)).toLocaleString()}
+            cursor={{ fill: "currentColor", fillOpacity: 0.08 }}
             contentStyle={{ background: "var(--chart-tooltip-bg, #fff)", border: "1px solid #a1a1aa55", borderRadius: 6, fontSize: 12 }}
           />
           <Legend wrapperStyle={{ fontSize: 11 }} />
           {order.map((cls) => (
-            <Area key={cls} type="stepAfter" dataKey={cls} name={cls} stackId="1" stroke={classColor(cls)} fill={classColor(cls)} fillOpacity={0.75} isAnimationActive={false} />
+            <Bar key={cls} dataKey={cls} name={cls} stackId="1" fill={classColor(cls)} isAnimationActive={false} />
           ))}
-        </AreaChart>
+        </BarChart>
       </ResponsiveContainer>
     </figure>
   );
