@@ -109,6 +109,20 @@ console.log(`  generate ${RESULTS.toLocaleString("en-US")} results, ${NODES} nod
 console.log(`  roll up (stats: minute + node 5 min/hour; probe engine's)   ${(rollupMs / 1000).toFixed(1)} s  (${rolled.rollupRows} minute rows upserted)`);
 console.log(`  rows: raw ${counts.raw}, StatsRollupMinute ${counts.minute}, StatsRollupNode ${counts.node}  (raw tail past the watermark included in every query)`);
 console.log(`  queries (${RUNS} runs each):`);
+if (process.env.BENCH_PROFILE) {
+  const { nodeHealthFigures } = await import("@/lib/stats/node-health");
+  const ids = (await prisma.proxyNode.findMany({ take: 50, select: { id: true } })).map((n) => n.id);
+  await time("profile: nodeHealthFigures(50 ids)", () => nodeHealthFigures(ids));
+  await time("profile: count + findMany (50 rows)", () => Promise.all([prisma.proxyNode.count(), prisma.proxyNode.findMany({ take: 50, include: { pools: { include: { pool: true } } } })]));
+  for (const [name, sql] of Object.entries({
+    last: `EXPLAIN ANALYZE SELECT ids.id, last.* FROM unnest($1::uuid[]) AS ids(id) LEFT JOIN LATERAL (SELECT p."startedAt" FROM "ProbeResult" p WHERE p."nodeId" = ids.id ORDER BY p."startedAt" DESC LIMIT 1) last ON true`,
+    ip: `EXPLAIN ANALYZE SELECT ids.id, ip.* FROM unnest($1::uuid[]) AS ids(id) LEFT JOIN LATERAL (SELECT p."exitIp" FROM "ProbeResult" p WHERE p."nodeId" = ids.id AND p."exitIp" IS NOT NULL AND p."startedAt" > now() - interval '1 day' ORDER BY p."startedAt" DESC LIMIT 1) ip ON true`,
+    raw: `EXPLAIN ANALYZE SELECT count(*) FROM "ProbeResult" p, (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = 'stats') AS mark) w WHERE p."nodeId" = ANY($1::uuid[]) AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), now() - interval '1 hour')`,
+  })) {
+    const plan = await prisma.$queryRawUnsafe<Array<{ "QUERY PLAN": string }>>(sql, ids);
+    console.log(`--- ${name}\n${plan.map((r) => r["QUERY PLAN"]).join("\n")}`);
+  }
+}
 await time("overview 24 h, all pools", () => statsOverview({ window: "24h" }));
 await time("overview 24 h, pool 'eu'", () => statsOverview({ window: "24h", poolId: eu.id }));
 await time("overview 15 min, all pools", () => statsOverview({ window: "15m" }));

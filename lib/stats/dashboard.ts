@@ -32,12 +32,14 @@ export interface DashboardData {
 /** Everything the overview page shows, in one response: the page polls one query, not five. */
 export async function dashboardData(query: StatsQuery): Promise<DashboardData> {
   const now = new Date();
-  const [overview, series, topNodes, topTargets, heatMap, policy] = await Promise.all([
+  // The 30 worst nodes are ranked once: the first 10 are the list, all 30 the heat map's rows.
+  const worst = topOffendingNodes(query, 30, undefined, now);
+  const [overview, series, worstNodes, topTargets, heatMap, policy] = await Promise.all([
     statsOverview(query, undefined, now),
     statsTimeSeries(query, undefined, now),
-    topOffendingNodes(query, 10, undefined, now),
+    worst,
     topOffendingTargets(query, 10, undefined, now),
-    nodeTargetHeatMap(query, 30, undefined, now),
+    worst.then((nodes) => nodeTargetHeatMap(query, 30, undefined, now, nodes.map((n) => n.id))),
     query.poolId ? prisma.poolHealthPolicy.findUnique({ where: { poolId: query.poolId } }) : null,
   ]);
   const healthPolicy: HealthPolicyView | null = policy && {
@@ -50,5 +52,5 @@ export async function dashboardData(query: StatsQuery): Promise<DashboardData> {
     backoffBaseSeconds: policy.backoffBaseSeconds,
     backoffMaxSeconds: policy.backoffMaxSeconds,
   };
-  return { overview, series, topNodes, topTargets, heatMap, healthPolicy, generatedAt: now.toISOString() };
+  return { overview, series, topNodes: worstNodes.slice(0, 10), topTargets, heatMap, healthPolicy, generatedAt: now.toISOString() };
 }

@@ -1,5 +1,6 @@
 import { NODE_FAILURE_CLASSES } from "./class-figures";
 import { defaultStatsDb, type StatsDb } from "./db";
+import { topOffendingNodes } from "./top-nodes";
 import { resolveWindow, type StatsQuery } from "./windows";
 
 export interface HeatMap {
@@ -12,33 +13,32 @@ export interface HeatMap {
 /**
  * Node × target failure rates for the nodes with the most failures: a row red on one column is
  * "node X is blocked by target Y", a row red everywhere is "node X is dead". Reads the probe
- * engine's node×target×hour rollup (ProbeRollupNodeHour) plus raw rows past its own watermark.
+ * engine's node×target×hour rollup (ProbeRollupNodeHour) plus raw rows past its own watermark,
+ * for the worst nodes only (picked from the cheaper node rollup first, so the node×target rows
+ * are read through their primary key for those nodes instead of aggregated fleet-wide).
  */
-export async function nodeTargetHeatMap(query: StatsQuery, maxNodes = 30, db: StatsDb = defaultStatsDb, now = new Date()): Promise<HeatMap> {
+export async function nodeTargetHeatMap(query: StatsQuery, maxNodes = 30, db: StatsDb = defaultStatsDb, now = new Date(), worstNodeIds?: string[]): Promise<HeatMap> {
   const w = resolveWindow(query.window, now);
-  const poolId = query.poolId ?? null;
   const hourStart = new Date(Math.floor(w.start.getTime() / 3_600_000) * 3_600_000);
+  const worstIds = worstNodeIds ?? (await topOffendingNodes(query, maxNodes, db, now)).map((n) => n.id);
+  if (worstIds.length === 0) return { nodes: [], targets: [], cells: [] };
   const rows = await db.$queryRaw<Array<{ nodeId: string; targetId: string; requests: bigint; failures: bigint; nodeFailures: bigint }>>`
     WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = 'probe-results') AS mark),
     parts AS (
       SELECT h."nodeId", h."targetId", h."faultClass", sum(h."count")::bigint AS n FROM "ProbeRollupNodeHour" h
-      WHERE h."hour" >= ${hourStart}
-        AND (${poolId}::uuid IS NULL OR EXISTS (SELECT 1 FROM "PoolMembership" m WHERE m."nodeId" = h."nodeId" AND m."poolId" = ${poolId}::uuid))
+      WHERE h."nodeId" = ANY(${worstIds}::uuid[]) AND h."hour" >= ${hourStart}
       GROUP BY 1, 2, 3
       UNION ALL
       SELECT p."nodeId", p."targetId", p."faultClass", count(*)::bigint FROM "ProbeResult" p, w
-      WHERE p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${w.start}::timestamptz)
-        AND (${poolId}::uuid IS NULL OR EXISTS (SELECT 1 FROM "PoolMembership" m WHERE m."nodeId" = p."nodeId" AND m."poolId" = ${poolId}::uuid))
+      WHERE p."nodeId" = ANY(${worstIds}::uuid[]) AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${w.start}::timestamptz)
       GROUP BY 1, 2, 3
     ), cells AS (
       SELECT "nodeId", "targetId", sum(n)::bigint AS requests,
              coalesce(sum(n) FILTER (WHERE "faultClass" <> 'ok'), 0)::bigint AS failures,
              coalesce(sum(n) FILTER (WHERE "faultClass" = ANY(${NODE_FAILURE_CLASSES}::text[])), 0)::bigint AS "nodeFailures"
       FROM parts GROUP BY 1, 2
-    ), worst AS (
-      SELECT "nodeId" FROM cells GROUP BY 1 HAVING sum(failures) > 0 ORDER BY sum(failures) DESC LIMIT ${maxNodes}
     )
-    SELECT c.* FROM cells c JOIN worst USING ("nodeId")`;
+    SELECT * FROM cells`;
   const nodeIds = [...new Set(rows.map((r) => r.nodeId))];
   const targetIds = [...new Set(rows.map((r) => r.targetId))];
   const [nodes, targets] = await Promise.all([
