@@ -140,3 +140,12 @@ test("disable and rotate a node: state, exit IP and audit update without a reloa
   await expect(page.locator('li[data-action="node.rotation_url_set"]')).toBeVisible();
   await shot(page, testInfo, "node-rotated");
 });
+
+// Leave the shared e2e database as other specs expect it (their "Test now" dialogs pre-select the first target).
+test("clean up: delete the IP-echo target", async ({ page }) => {
+  await page.goto("/targets");
+  page.once("dialog", (dialog) => void dialog.accept());
+  const row = page.getByRole("row").filter({ hasText: `ip echo ${POOL}` });
+  await row.getByRole("button", { name: "Delete" }).click();
+  await expect(page.getByRole("table", { name: "Probe targets" })).not.toContainText(`ip echo ${POOL}`);
+});
