@@ -17,7 +17,19 @@ export async function retestNode(nodeId: string, targetIds: string[]): Promise<v
   });
 }
 
-/** One round for the worker: a single instance at a time (advisory lock), others skip. */
+// Checks carry their start time and last up to the pool's total timeout (15 s by default).
+const LONGEST_CHECK_MS = 60_000;
+let previousRoundStart: Date | undefined;
+
+/**
+ * One round for the worker: a single instance at a time (advisory lock), others skip. Looks only
+ * at results since the previous round (minus the longest check) to find nodes with news; the
+ * first round of a process looks back an hour.
+ */
 export async function runHealthRound(): Promise<HealthTransition[]> {
-  return (await withAdvisoryLock("switchyard:node-health", () => evaluateHealth({ retest: retestNode }))) ?? [];
+  const started = new Date();
+  const since = previousRoundStart ? new Date(previousRoundStart.getTime() - LONGEST_CHECK_MS) : undefined;
+  const transitions = await withAdvisoryLock("switchyard:node-health", () => evaluateHealth({ retest: retestNode, since }));
+  if (transitions !== undefined) previousRoundStart = started;
+  return transitions ?? [];
 }

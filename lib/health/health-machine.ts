@@ -40,6 +40,12 @@ export interface HealthEvaluationOptions {
   retest: (nodeId: string, targetIds: string[]) => Promise<void>;
   /** Only these pools (tests); default every pool with an enabled policy. */
   poolIds?: string[];
+  /**
+   * Results that started after this are looked at to find nodes with something new to evaluate
+   * (default: the last hour). The worker passes its previous round's start minus the longest
+   * check, so a round touches only nodes with new results plus ejected / probation ones.
+   */
+  since?: Date;
 }
 
 export interface HealthTransition {
@@ -61,9 +67,16 @@ interface Candidate extends HealthPolicy {
   targetIds: string[];
 }
 
-/** Each node follows its strictest enabled policy (fewest consecutive failures allowed). */
-async function candidates(poolIds?: string[]): Promise<Candidate[]> {
+/**
+ * Nodes to evaluate this round: under an enabled policy (each follows its strictest one, fewest
+ * consecutive failures allowed) and either with results not evaluated yet or not healthy.
+ */
+async function candidates(since: Date, poolIds?: string[]): Promise<Candidate[]> {
   return prisma.$queryRaw<Candidate[]>`
+    WITH active AS (
+      SELECT p."nodeId" FROM "ProbeResult" p WHERE p."startedAt" > ${since}
+      GROUP BY 1 HAVING max(p."id") > coalesce((SELECT h."lastResultId" FROM "NodeHealth" h WHERE h."nodeId" = p."nodeId"), 0)
+    )
     SELECT DISTINCT ON (m."nodeId") m."nodeId", p."poolId", p."windowMinutes", p."minSamples", p."max502504Rate",
            p."maxConsecutiveFailures", p."readmitAfterSuccesses", p."backoffBaseSeconds", p."backoffMaxSeconds",
            coalesce(s."targetIds", '{}'::uuid[])::text[] AS "targetIds"
@@ -71,6 +84,8 @@ async function candidates(poolIds?: string[]): Promise<Candidate[]> {
     JOIN "PoolMembership" m ON m."poolId" = p."poolId"
     LEFT JOIN "PoolProbeSettings" s ON s."poolId" = p."poolId"
     WHERE p."enabled" AND (${poolIds ?? null}::uuid[] IS NULL OR p."poolId" = ANY(${poolIds ?? null}::uuid[]))
+      AND (m."nodeId" IN (SELECT "nodeId" FROM active)
+           OR EXISTS (SELECT 1 FROM "NodeHealth" h WHERE h."nodeId" = m."nodeId" AND h."state" <> 'healthy'))
     ORDER BY m."nodeId", p."maxConsecutiveFailures", p."poolId"`;
 }
 
@@ -78,7 +93,7 @@ async function candidates(poolIds?: string[]): Promise<Candidate[]> {
 export async function evaluateHealth(options: HealthEvaluationOptions): Promise<HealthTransition[]> {
   const now = options.now ?? (() => new Date());
   const random = options.random ?? Math.random;
-  const list = await candidates(options.poolIds);
+  const list = await candidates(options.since ?? new Date(now().getTime() - 3_600_000), options.poolIds);
   if (list.length === 0) return [];
   await prisma.$executeRaw`INSERT INTO "NodeHealth" ("nodeId", "updatedAt") SELECT unnest(${list.map((c) => c.nodeId)}::uuid[]), now() ON CONFLICT DO NOTHING`;
   const transitions: HealthTransition[] = [];
