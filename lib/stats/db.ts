@@ -6,6 +6,3 @@ export type StatsDb = Pick<PrismaClient, "$queryRaw" | "$executeRaw" | "$transac
 export const defaultStatsDb: StatsDb = prisma;
 
 export const STATS_WATERMARK = "stats";
-
-/** Node-caused failures: every non-ok class whose origin is the proxy or the network path. */
-export const TARGET_ORIGIN = "target";
