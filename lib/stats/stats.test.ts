@@ -16,6 +16,7 @@ import { topOffendingTargets } from "./top-targets";
 import { nodeHealthFigures } from "./node-health";
 import { nodeHistory } from "./node-history";
 import { nodeTargetHeatMap } from "./heat-map";
+import { healthTableQuerySchema, listNodesByHealth } from "./node-table";
 
 const kolkata = new PrismaClient({
   adapter: new PrismaPg({ connectionString: `${process.env.DATABASE_URL}?options=${encodeURIComponent("-c TimeZone=Asia/Kolkata")}` }),
@@ -136,5 +137,18 @@ describe("stats queries", () => {
     expect(map.cells[a][t1]!.failureRate).toBe(1);
     expect(map.cells[b][t1]!.failureRate).toBe(0);
     expect(map.cells[b][t2]!.failureRate).toBe(0.5);
+  });
+});
+
+describe("nodes table by health", () => {
+  it("sorts a filtered set by a health rate server-side and filters by health", async () => {
+    const by502 = await listNodesByHealth(healthTableQuerySchema.parse({ poolId, sort: "rate502", direction: "desc" }));
+    expect(by502.total).toBe(3);
+    expect(by502.rows.map((r) => r.id)).toEqual([nodeA, nodeC, nodeB]); // 100 %, 10 %, 0 %
+    expect(by502.rows[0].health?.rate502).toBe(1);
+    const bySuccess = await listNodesByHealth(healthTableQuerySchema.parse({ poolId, sort: "successRate", direction: "asc", pageSize: "25" }));
+    expect(bySuccess.rows[0].id).toBe(nodeA);
+    const ejected = await listNodesByHealth(healthTableQuerySchema.parse({ poolId, health: "ejected" }));
+    expect(ejected).toMatchObject({ total: 0, rows: [] });
   });
 });
