@@ -141,6 +141,34 @@ test("disable and rotate a node: state, exit IP and audit update without a reloa
   await shot(page, testInfo, "node-rotated");
 });
 
+test("automatic health ejects the failing nodes of a pool with a policy, and leaves the healthy one", async ({ page }, testInfo) => {
+  await page.goto("/?window=15m");
+  await page.getByLabel("Pool").selectOption({ label: POOL });
+  const form = page.getByRole("form", { name: "Automatic health policy" });
+  await form.getByLabel(/Eject failing nodes/).check();
+  await form.getByLabel("Eject after failures in a row").fill("1");
+  await form.getByRole("button", { name: "Save policy" }).click();
+  await expect(form.getByText("Saved.")).toBeVisible();
+
+  await openNode(page, "bad-gateway");
+  await expect(page.getByRole("region", { name: "Health" }).locator('[data-health="ejected"]')).toBeVisible({ timeout: 20_000 });
+  await expect(page.locator('[data-state="DISABLED"]').first()).toBeVisible();
+  await expect(page.getByTestId("state-reason")).toContainText("auto: ");
+  await expect(page.locator('li[data-action="node.auto_ejected"]')).toBeVisible();
+  await shot(page, testInfo, "node-auto-ejected");
+
+  await openNode(page, "healthy");
+  await expect(page.locator('[data-state="ENABLED"]').first()).toBeVisible();
+  await expect(page.locator('li[data-action="node.auto_ejected"]')).toHaveCount(0);
+
+  // Automation off again before the target goes away.
+  await page.goto("/?window=15m");
+  await page.getByLabel("Pool").selectOption({ label: POOL });
+  await form.getByLabel(/Eject failing nodes/).uncheck();
+  await form.getByRole("button", { name: "Save policy" }).click();
+  await expect(form.getByText("Saved.")).toBeVisible();
+});
+
 // Leave the shared e2e database as other specs expect it (their "Test now" dialogs pre-select the first target).
 test("clean up: delete the IP-echo target", async ({ page }) => {
   await page.goto("/targets");

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { HealthBadge } from "@/components/charts/health-badge";
 import { LiveToggle } from "@/components/charts/live-toggle";
 import { StackedClassChart } from "@/components/charts/stacked-class-chart";
@@ -65,6 +65,20 @@ export function NodeHealthPanel({ nodeId }: { nodeId: string }) {
   });
 
   const pinned = h?.health?.pinned ?? false;
+
+  // When automation changes the node (ejects, re-admits), the polled health row shows it first:
+  // refresh the node's state and audit timeline too, so the page stays live without a reload.
+  const automationMark = h?.health ? `${h.health.state}@${h.health.changedAt}` : "none";
+  const loaded = d !== undefined;
+  const seenMark = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    if (!loaded) return;
+    const previous = seenMark.current;
+    seenMark.current = automationMark;
+    if (previous === undefined || previous === automationMark) return;
+    void queryClient.invalidateQueries({ queryKey: ["nodes", "detail", nodeId] });
+    void queryClient.invalidateQueries({ queryKey: ["audit"] });
+  }, [loaded, automationMark, nodeId, queryClient]);
 
   return (
     <section className="space-y-3 rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900" aria-label="Health">
