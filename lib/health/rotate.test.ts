@@ -12,8 +12,12 @@ let nodeId: string;
 beforeAll(async () => {
   lab = await startFaultLab({ proxies: [{ name: "http-rotating", kind: "http", exitAddresses: ["127.0.2.1", "127.0.2.2", "127.0.2.3"] }] });
   // The IP-echo target rotation is confirmed with (first target whose path ends in /ip).
-  await prisma.probeTarget.upsert({ where: { url: `${lab.httpTarget.baseUrl}/ip` }, create: { url: `${lab.httpTarget.baseUrl}/ip`, name: "lab ip echo" }, update: {} });
-  const node = await prisma.proxyNode.create({ data: { scheme: "http", host: "127.0.0.1", port: lab.proxy("http-rotating").port, label: `rotating-${randomUUID()}` } });
+  // (Other test files add /ip targets of their own labs: the node's pool probes this one.)
+  const echo = await prisma.probeTarget.upsert({ where: { url: `${lab.httpTarget.baseUrl}/ip` }, create: { url: `${lab.httpTarget.baseUrl}/ip`, name: "lab ip echo" }, update: {} });
+  const pool = await prisma.pool.create({ data: { name: `rotate-${randomUUID()}`, probeSettings: { create: { enabled: false, targetIds: [echo.id] } } } });
+  const node = await prisma.proxyNode.create({
+    data: { scheme: "http", host: "127.0.0.1", port: lab.proxy("http-rotating").port, label: `rotating-${randomUUID()}`, pools: { create: [{ poolId: pool.id }] } },
+  });
   nodeId = node.id;
 });
 afterAll(() => lab?.close());

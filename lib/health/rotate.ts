@@ -70,16 +70,25 @@ async function callRotationUrl(url: string, lookup: HostLookup, timeoutMs: numbe
   });
 }
 
-/** The IP-echo target rotation is confirmed with: the first probe target whose path ends in /ip. */
-async function echoTarget() {
-  const targets = await prisma.probeTarget.findMany({ orderBy: { createdAt: "asc" } });
-  return targets.find((t) => {
+/**
+ * The IP-echo target rotation is confirmed with: a target whose path ends in /ip, preferring one
+ * the node's own pools probe (PoolProbeSettings.targetIds), else the newest such target.
+ */
+async function echoTarget(nodeId: string) {
+  const isEcho = (url: string) => {
     try {
-      return new URL(t.url).pathname.replace(/\/$/, "").endsWith("/ip");
+      return new URL(url).pathname.replace(/\/$/, "").endsWith("/ip");
     } catch {
       return false;
     }
-  });
+  };
+  const settings = await prisma.poolProbeSettings.findMany({ where: { pool: { members: { some: { nodeId } } } }, select: { targetIds: true } });
+  const poolTargetIds = [...new Set(settings.flatMap((s) => s.targetIds))];
+  const ownTargets = poolTargetIds.length ? await prisma.probeTarget.findMany({ where: { id: { in: poolTargetIds } }, orderBy: { createdAt: "desc" } }) : [];
+  const own = ownTargets.find((t) => isEcho(t.url));
+  if (own) return own;
+  const all = await prisma.probeTarget.findMany({ orderBy: { createdAt: "desc" } });
+  return all.find((t) => isEcho(t.url));
 }
 
 /**
@@ -92,7 +101,7 @@ export async function rotateNode(actor: Actor, nodeId: string, deps: RotateDeps)
   const fail = (message: string): RotateOutcome => ({ nodeId, ok: false, beforeIp: null, afterIp: null, changed: false, rotationStatus: null, message });
   if (!node) return fail("This node no longer exists.");
   if (!node.rotationUrl) return fail("This node has no rotation URL.");
-  const target = await echoTarget();
+  const target = await echoTarget(nodeId);
   if (!target) return fail("Add an IP-echo probe target (a URL ending in /ip) to confirm rotations.");
   const probeNode = toProbeNode(node, deps.revealPassword);
   const spec = { id: target.id, url: target.url, expectedStatus: target.expectedStatus ?? undefined };
