@@ -1,5 +1,13 @@
-import { redirect } from "next/navigation";
+import type { Metadata } from "next";
+import { Suspense } from "react";
+import { OverviewView } from "./dashboard/overview-view";
 
-export default function Home() {
-  redirect("/nodes");
+export const metadata: Metadata = { title: "Overview" };
+
+export default function OverviewPage() {
+  return (
+    <Suspense>
+      <OverviewView />
+    </Suspense>
+  );
 }

@@ -9,6 +9,7 @@ import { useCurrentUser } from "@/lib/auth/use-current-user";
 import type { Role } from "@/lib/auth/roles";
 
 const LINKS: Array<{ href: string; label: string; role: Role }> = [
+  { href: "/", label: "Overview", role: "viewer" },
   { href: "/nodes", label: "Nodes", role: "viewer" },
   { href: "/pools", label: "Pools", role: "viewer" },
   { href: "/targets", label: "Targets", role: "viewer" },
@@ -31,7 +32,7 @@ export function AppNav({ signOut }: { signOut: ReactNode }) {
         </Link>
         <ul className="flex gap-1 text-sm">
           {LINKS.filter((link) => can(link.role)).map((link) => {
-            const active = pathname === link.href || pathname.startsWith(`${link.href}/`);
+            const active = pathname === link.href || (link.href !== "/" && pathname.startsWith(`${link.href}/`));
             return (
               <li key={link.href}>
                 <Link

@@ -11,9 +11,16 @@ import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { Field, FormError, Input, Select } from "@/components/ui/field";
 import { changeNodeStateAction, deleteNodesAction } from "@/lib/nodes/actions";
+import { pinNodesAction, rotateNodesAction } from "@/lib/health/actions";
 import { formatHostPort } from "@/lib/nodes/proxy-address";
 import type { NodeRow } from "@/lib/nodes/data";
-import { nodeQueryKeys, useNodesQuery, usePoolsQuery, useTagsQuery } from "@/lib/nodes/use-node-queries";
+import { nodeQueryKeys, usePoolsQuery, useTagsQuery } from "@/lib/nodes/use-node-queries";
+import { useNodeTableQuery } from "@/lib/stats/use-stats-queries";
+import { LiveToggle } from "@/components/charts/live-toggle";
+import { FaultClassBadge } from "@/components/fault-class-badge";
+import { HealthBadge } from "@/components/charts/health-badge";
+import { ms, pct } from "@/components/charts/format";
+import { FAULT_CLASSES, type FaultClass } from "@/lib/probe/fault-taxonomy";
 import { useCurrentUser } from "@/lib/auth/use-current-user";
 import { ImportDialog } from "./import-dialog";
 import { NodeForm } from "./node-form";
@@ -30,7 +37,8 @@ export function NodesView() {
   const pathname = usePathname();
   const searchParams = useSearchParams();
   const params = useMemo(() => Object.fromEntries(searchParams), [searchParams]);
-  const nodes = useNodesQuery(params);
+  // Polled while live (≤ 5 s): health columns move as results arrive.
+  const nodes = useNodeTableQuery(params);
   const pools = usePoolsQuery();
   const tags = useTagsQuery();
   const queryClient = useQueryClient();
@@ -139,6 +147,46 @@ export function NodesView() {
           </span>
         ),
       },
+      {
+        id: "health",
+        header: "Health",
+        enableSorting: false,
+        cell: ({ row }) => <HealthBadge health={row.original.health?.health ?? null} />,
+      },
+      {
+        id: "lastResult",
+        header: "Last result",
+        enableSorting: false,
+        cell: ({ row }) => {
+          const last = row.original.health?.lastResult;
+          if (!last) return <span className="text-zinc-400">—</span>;
+          const spec = FAULT_CLASSES[last.faultClass as FaultClass];
+          return (
+            <span className="inline-flex items-center gap-1 whitespace-nowrap" data-testid="last-result">
+              <FaultClassBadge faultClass={last.faultClass} bucket={spec?.bucket ?? "other_failure"} title={last.reason} />
+              <time className="text-xs text-zinc-500" dateTime={last.at}>{new Date(last.at).toLocaleTimeString()}</time>
+            </span>
+          );
+        },
+      },
+      { id: "successRate", header: "OK 1h", cell: ({ row }) => <Num>{pct(row.original.health?.successRate, 0)}</Num> },
+      { id: "rate502", header: "502", cell: ({ row }) => <Num>{pct(row.original.health?.rate502, 0)}</Num> },
+      { id: "rate504", header: "504", cell: ({ row }) => <Num>{pct(row.original.health?.rate504, 0)}</Num> },
+      { id: "p95", header: "p95", enableSorting: false, cell: ({ row }) => <Num>{ms(row.original.health?.p95Ms)}</Num> },
+      { id: "exitIp", header: "Exit IP", enableSorting: false, cell: ({ row }) => <span className="font-mono text-xs" data-testid="exit-ip">{row.original.health?.exitIp ?? "—"}</span> },
+      {
+        id: "stateChangedAt",
+        header: "Last change",
+        enableSorting: false,
+        cell: ({ row }) =>
+          row.original.stateChangedAt ? (
+            <time className="text-xs whitespace-nowrap text-zinc-500" dateTime={row.original.stateChangedAt} title={row.original.stateChangedBy ?? undefined}>
+              {new Date(row.original.stateChangedAt).toLocaleString()}
+            </time>
+          ) : (
+            <span className="text-zinc-400">—</span>
+          ),
+      },
       { id: "createdAt", header: "Added", cell: ({ row }) => <time dateTime={row.original.createdAt}>{new Date(row.original.createdAt).toLocaleString()}</time> },
     ],
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -168,6 +216,24 @@ export function NodesView() {
     },
   });
 
+  // Pin / unpin / rotate in bulk work on explicit selections (rotation waits for echo probes).
+  const health = useMutation({
+    mutationFn: async (input: { kind: "pin" | "unpin" | "rotate"; nodeIds: string[] }) => {
+      if (input.kind === "rotate") {
+        const result = await rotateNodesAction({ nodeIds: input.nodeIds });
+        if (!result.ok) return Object.values(result.fieldErrors)[0];
+        const changed = result.outcomes.filter((o) => o.ok).length;
+        return `${changed} of ${result.outcomes.length} rotated.${result.outcomes.filter((o) => !o.ok).map((o) => ` ${o.message}`).slice(0, 3).join("")}`;
+      }
+      const result = await pinNodesAction({ nodeIds: input.nodeIds, pinned: input.kind === "pin" });
+      return result.ok ? `${result.changed} node${result.changed === 1 ? "" : "s"} ${input.kind === "pin" ? "pinned" : "unpinned"}.` : Object.values(result.fieldErrors)[0];
+    },
+    onSettled: async (message, error) => {
+      setNotice(error ? "The server could not be reached; nothing changed." : (message ?? null));
+      await queryClient.invalidateQueries({ queryKey: nodeQueryKeys.all });
+    },
+  });
+
   const remove = useMutation({
     mutationFn: deleteNodesAction,
     onSuccess: async (result) => {
@@ -185,6 +251,9 @@ export function NodesView() {
     <div className="space-y-4">
       <div className="flex items-center justify-between">
         <h1 className="text-xl font-semibold">Nodes</h1>
+        <span className="mr-auto ml-4">
+          <LiveToggle fetching={nodes.isFetching} updatedAt={nodes.dataUpdatedAt} />
+        </span>
         {canOperate && (
           <div className="flex gap-2">
             <Button onClick={() => setImporting(true)}>Import…</Button>
@@ -206,12 +275,13 @@ export function NodesView() {
         <FilterSelect label="State" value={params.state} onChange={(state) => setParams({ state })} options={[["ENABLED", "enabled"], ["DRAINING", "draining"], ["DISABLED", "disabled"]]} />
         <FilterSelect label="Tag" value={params.tag} onChange={(tag) => setParams({ tag })} options={tags.data?.map((tag) => [tag, tag]) ?? []} />
         <FilterSelect label="Scheme" value={params.scheme} onChange={(scheme) => setParams({ scheme })} options={[["http", "http"], ["https", "https"], ["socks5", "socks5"]]} />
-        {Object.keys(filter).length > 0 && (
+        <FilterSelect label="Health" value={params.health} onChange={(health) => setParams({ health })} options={[["failing", "failing (1 h)"], ["ejected", "ejected"], ["pinned", "pinned"]]} />
+        {(Object.keys(filter).length > 0 || params.health) && (
           <Button
             variant="ghost"
             onClick={() => {
               setSearch("");
-              setParams(Object.fromEntries(FILTER_KEYS.map((key) => [key, undefined])));
+              setParams(Object.fromEntries([...FILTER_KEYS, "health"].map((key) => [key, undefined])));
             }}
           >
             Clear filters
@@ -233,7 +303,7 @@ export function NodesView() {
           <span data-testid="selection-count">
             {allMatching ? `All ${targetCount} nodes matching the filter` : `${targetCount} selected`}
           </span>
-          {!allMatching && pageSelected && page && page.total > rows.length && (
+          {!allMatching && !params.health && pageSelected && page && page.total > rows.length && (
             <button type="button" className="underline" onClick={() => setAllMatching(true)}>
               Select all {page.total} matching
             </button>
@@ -251,6 +321,19 @@ export function NodesView() {
             <Button size="sm" onClick={() => setStateChange({ state: "DISABLED", target, count: targetCount })}>
               Disable
             </Button>
+            {!allMatching && (
+              <>
+                <Button size="sm" disabled={health.isPending} onClick={() => health.mutate({ kind: "pin", nodeIds: [...selected] })}>
+                  Pin
+                </Button>
+                <Button size="sm" disabled={health.isPending} onClick={() => health.mutate({ kind: "unpin", nodeIds: [...selected] })}>
+                  Unpin
+                </Button>
+                <Button size="sm" disabled={health.isPending || selected.size > 50} onClick={() => health.mutate({ kind: "rotate", nodeIds: [...selected] })}>
+                  {health.isPending && health.variables?.kind === "rotate" ? "Rotating…" : "Rotate"}
+                </Button>
+              </>
+            )}
             <Button size="sm" variant="danger" onClick={() => setDeleting({ target, count: targetCount })}>
               Delete
             </Button>
@@ -372,6 +455,10 @@ export function NodesView() {
       </Dialog>
     </div>
   );
+}
+
+function Num({ children }: { children: React.ReactNode }) {
+  return <span className="tabular-nums whitespace-nowrap">{children}</span>;
 }
 
 function FilterSelect({ label, value, options, onChange }: { label: string; value?: string; options: Array<[string, string]>; onChange: (value: string | undefined) => void }) {

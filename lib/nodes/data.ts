@@ -3,6 +3,7 @@ import type { Prisma } from "@/generated/prisma/client";
 import { prisma } from "@/lib/db/prisma";
 import { maskUsername } from "./credential-mask";
 import type { NodeListQuery } from "./schema";
+import { nodeHealthFigures, type NodeHealthFigures } from "@/lib/stats/node-health";
 
 /** A node as the browser may see it: credentials masked, password reduced to "has one". */
 export interface NodeRow {
@@ -21,6 +22,8 @@ export interface NodeRow {
   createdAt: string;
   updatedAt: string;
   pools: Array<{ id: string; name: string }>;
+  /** Live health columns (last hour; lib/stats/node-health.ts), on list pages only. */
+  health?: NodeHealthFigures;
 }
 
 const nodeRowSelect = {
@@ -97,7 +100,8 @@ export async function listNodes(query: NodeListQuery): Promise<NodePage> {
       take: query.pageSize,
     }),
   ]);
-  return { rows: nodes.map(toNodeRow), total, page: query.page, pageSize: query.pageSize };
+  const health = await nodeHealthFigures(nodes.map((node) => node.id));
+  return { rows: nodes.map((node) => ({ ...toNodeRow(node), health: health.get(node.id) })), total, page: query.page, pageSize: query.pageSize };
 }
 
 /** Ids of every node matching a filter: bulk actions on "all nodes matching this filter". */
@@ -109,6 +113,13 @@ export async function nodeIdsMatching(query: Pick<NodeListQuery, "search" | "poo
 export interface NodeDetail extends NodeRow {
   /** The real user name, for the edit form of an operator; still never the password. */
   username: string;
+}
+
+/** Rows for explicit ids, in the given order (the health-sorted table pages by id). */
+export async function nodeRowsByIds(ids: string[]): Promise<NodeRow[]> {
+  const nodes = await prisma.proxyNode.findMany({ where: { id: { in: ids } }, select: nodeRowSelect });
+  const byId = new Map(nodes.map((node) => [node.id, toNodeRow(node)]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
 export async function getNode(id: string): Promise<NodeDetail | null> {

@@ -137,3 +137,15 @@ describe("node mutations", () => {
     expect(events.map((e) => e.action)).toEqual(["node.created", "node.deleted"]);
   });
 });
+
+describe("concurrent state changes", () => {
+  it("two identical disables of one node write one change and one audit event", async () => {
+    const host = `10.${randomInt(1, 255)}.${randomInt(0, 255)}.1`;
+    const created = await createNode(SYSTEM_ACTOR, createNodeSchema.parse({ scheme: "http", host, port: 80 }));
+    if (!created.ok) throw new Error("create");
+    const input = changeStateSchema.parse({ nodeIds: [created.id], state: "DISABLED", reason: "double click" });
+    const results = await Promise.all([changeNodeState(SYSTEM_ACTOR, input), changeNodeState(SYSTEM_ACTOR, input), changeNodeState(SYSTEM_ACTOR, input)]);
+    expect(results.map((r) => r.changed).sort()).toEqual([0, 0, 1]);
+    expect(await prisma.auditEvent.count({ where: { nodeId: created.id, action: "node.disabled" } })).toBe(1);
+  });
+});

@@ -114,10 +114,12 @@ export async function deleteNodes(actor: Actor, nodeIds: string[]): Promise<{ de
  */
 export async function changeNodeState(actor: Actor, input: z.output<typeof changeStateSchema>): Promise<{ changed: number; unchanged: number }> {
   return prisma.$transaction(async (tx) => {
-    const nodes = await tx.proxyNode.findMany({
-      where: { id: { in: input.nodeIds }, state: { not: input.state } },
-      select: { id: true, state: true },
-    });
+    // FOR UPDATE: a concurrent change of the same nodes waits, then sees the new state and skips
+    // them, so two identical clicks write one state change and one audit event, not two.
+    const nodes = await tx.$queryRaw<Array<{ id: string; state: NodeStateName }>>`
+      SELECT "id", "state"::text AS "state" FROM "ProxyNode"
+      WHERE "id" = ANY(${input.nodeIds}::uuid[]) AND "state" <> ${input.state}::"NodeState"
+      ORDER BY "id" FOR UPDATE`;
     if (nodes.length > 0) {
       await tx.proxyNode.updateMany({
         where: { id: { in: nodes.map((node) => node.id) } },

@@ -46,10 +46,15 @@ export async function rollUpResults(until: Date): Promise<RollupRun> {
   });
 }
 
-/** Deletes raw results older than `olderThan`, but never rows the rollups have not folded in yet. */
+/**
+ * Deletes raw results older than `olderThan`, but never rows that some rollup has not folded in
+ * yet: every rollup over ProbeResult keeps its own row in ProbeRollupWatermark (this file's and
+ * the dashboard's "stats"), and the oldest of them bounds what may go.
+ */
 export async function pruneRawResults(olderThan: Date): Promise<number> {
-  const [mark] = await prisma.$queryRaw<{ rolledUpTo: Date }[]>`SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${WATERMARK}`;
-  if (!mark) return 0;
+  const [mark] = await prisma.$queryRaw<{ rolledUpTo: Date | null; ours: number }[]>`
+    SELECT min("rolledUpTo") AS "rolledUpTo", count(*) FILTER (WHERE "name" = ${WATERMARK})::int AS ours FROM "ProbeRollupWatermark"`;
+  if (!mark?.rolledUpTo || mark.ours === 0) return 0;
   const cutoff = olderThan < mark.rolledUpTo ? olderThan : mark.rolledUpTo;
   return prisma.$executeRaw`DELETE FROM "ProbeResult" WHERE "startedAt" < ${cutoff}`;
 }

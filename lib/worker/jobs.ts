@@ -4,6 +4,8 @@ import { probeOptionsVersion, productProbeOptions } from "@/lib/probe/probe-sett
 import { runProbeScheduler } from "@/lib/probe/probe-scheduler";
 import { pruneRawResults, rollUpResults } from "@/lib/probe/result-rollups";
 import { sweepAuthTables } from "@/lib/auth/maintenance";
+import { runHealthRound } from "@/lib/health/health-job";
+import { pruneStatsRollups, rollUpStats } from "@/lib/stats/rollup";
 import { registerBackgroundJob } from "./background-jobs";
 
 const RETENTION_HOURS = Number(process.env.SWITCHYARD_RESULT_RETENTION_HOURS ?? 48);
@@ -43,6 +45,25 @@ registerBackgroundJob({
       await pruneRawResults(new Date(Date.now() - RETENTION_HOURS * 3_600_000));
     });
   },
+});
+
+registerBackgroundJob({
+  name: "stats-rollups",
+  // Dashboard rollups (lib/stats): folded often so the raw tail that readers add stays small.
+  intervalMs: 10_000,
+  run: async () => {
+    await withAdvisoryLock("switchyard:stats-rollups", async () => {
+      await rollUpStats(new Date(Date.now() - ROLLUP_LAG_MS));
+      await pruneStatsRollups();
+    });
+  },
+});
+
+registerBackgroundJob({
+  name: "node-health",
+  // Automatic ejection / re-admission (lib/health); one instance at a time.
+  intervalMs: 5_000,
+  run: async () => void (await runHealthRound()),
 });
 
 registerBackgroundJob({

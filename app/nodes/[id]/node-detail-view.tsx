@@ -18,6 +18,8 @@ import { StateChangeDialog } from "../nodes-view";
 import { TestNowDialog } from "../test-now-dialog";
 import { FaultClassBadge } from "@/components/fault-class-badge";
 import { useNodeResultsQuery } from "@/lib/probe/use-probe-queries";
+import { NodeHealthPanel } from "@/app/dashboard/node-health-panel";
+import type { NodeDetail } from "@/lib/nodes/data";
 
 export function NodeDetailView({ id }: { id: string }) {
   const node = useNodeQuery(id);
@@ -46,10 +48,21 @@ export function NodeDetailView({ id }: { id: string }) {
     await queryClient.invalidateQueries({ queryKey: nodeQueryKeys.all });
     await queryClient.invalidateQueries({ queryKey: ["audit"] });
   };
+  // Optimistic: the badge shows the new state at once; a refusal or error puts the old one back.
   const applyState = useMutation({
     mutationFn: changeNodeStateAction,
-    onSuccess: async (result) => {
-      if (!result.ok) return;
+    onMutate: async (input) => {
+      await queryClient.cancelQueries({ queryKey: nodeQueryKeys.detail(id) });
+      const previous = queryClient.getQueryData<NodeDetail>(nodeQueryKeys.detail(id));
+      if (previous) queryClient.setQueryData<NodeDetail>(nodeQueryKeys.detail(id), { ...previous, state: input.state as NodeDetail["state"] });
+      return { previous };
+    },
+    onError: (_error, _input, context) => queryClient.setQueryData(nodeQueryKeys.detail(id), context?.previous),
+    onSuccess: async (result, _input, context) => {
+      if (!result.ok) {
+        queryClient.setQueryData(nodeQueryKeys.detail(id), context?.previous);
+        return;
+      }
       setStateTarget(null);
       await refresh();
     },
@@ -119,6 +132,8 @@ export function NodeDetailView({ id }: { id: string }) {
         <Item label="Added">{new Date(n.createdAt).toLocaleString()}</Item>
         <Item label="Last change">{new Date(n.updatedAt).toLocaleString()}</Item>
       </dl>
+
+      <NodeHealthPanel nodeId={n.id} />
 
       <section>
         <h2 className="mb-2 font-semibold">Recent results</h2>

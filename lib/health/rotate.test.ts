@@ -1,0 +1,51 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { prisma } from "@/lib/db/prisma";
+import { startFaultLab, type FaultLab } from "@/lib/lab/fault-lab";
+import { ipLiteralOnlyLookup } from "@/lib/probe/host-lookup";
+import { rotateNode, setRotationUrl } from "./rotate";
+
+const operator = { kind: "user" as const, id: randomUUID(), label: "rotator@example.test", role: "operator" as const };
+let lab: FaultLab;
+let nodeId: string;
+
+beforeAll(async () => {
+  lab = await startFaultLab({ proxies: [{ name: "http-rotating", kind: "http", exitAddresses: ["127.0.2.1", "127.0.2.2", "127.0.2.3"] }] });
+  // The IP-echo target rotation is confirmed with (first target whose path ends in /ip).
+  // (Other test files add /ip targets of their own labs: the node's pool probes this one.)
+  const echo = await prisma.probeTarget.upsert({ where: { url: `${lab.httpTarget.baseUrl}/ip` }, create: { url: `${lab.httpTarget.baseUrl}/ip`, name: "lab ip echo" }, update: {} });
+  const pool = await prisma.pool.create({ data: { name: `rotate-${randomUUID()}`, probeSettings: { create: { enabled: false, targetIds: [echo.id] } } } });
+  const node = await prisma.proxyNode.create({
+    data: { scheme: "http", host: "127.0.0.1", port: lab.proxy("http-rotating").port, label: `rotating-${randomUUID()}`, pools: { create: [{ poolId: pool.id }] } },
+  });
+  nodeId = node.id;
+});
+afterAll(() => lab?.close());
+
+const deps = () => ({ lookup: ipLiteralOnlyLookup, check: { lookup: ipLiteralOnlyLookup }, confirmPauseMs: 50 });
+
+describe("rotate", () => {
+  it("refuses a node without a rotation URL", async () => {
+    expect(await rotateNode(operator, nodeId, deps())).toMatchObject({ ok: false, message: "This node has no rotation URL." });
+  });
+
+  it("calls the rotation URL, confirms the new exit IP with an echo probe and audits both", async () => {
+    await setRotationUrl(operator, nodeId, `${lab.controlUrl}/rotate?proxy=http-rotating&token=secret`);
+    const outcome = await rotateNode(operator, nodeId, deps());
+    expect(outcome).toMatchObject({ ok: true, changed: true, rotationStatus: 200, beforeIp: "127.0.2.1", afterIp: "127.0.2.2" });
+    const events = await prisma.auditEvent.findMany({ where: { nodeId }, orderBy: { id: "asc" } });
+    expect(events.map((e) => e.action)).toEqual(["node.rotation_url_set", "node.rotated"]);
+    expect(events[1].before).toEqual({ exitIp: "127.0.2.1" });
+    expect(events[1].after).toMatchObject({ exitIp: "127.0.2.2", changed: true, rotationStatus: 200 });
+    expect(JSON.stringify(events.map((e) => [e.before, e.after, e.reason]))).not.toContain("secret"); // the URL's token stays out of the audit log
+    const ips = await prisma.probeResult.findMany({ where: { nodeId }, orderBy: { id: "asc" }, select: { exitIp: true } });
+    expect(ips.map((r) => r.exitIp)).toEqual(["127.0.2.1", "127.0.2.2"]);
+  });
+
+  it("reports a failing rotation URL and records it", async () => {
+    await setRotationUrl(operator, nodeId, `${lab.controlUrl}/rotate?proxy=no-such-proxy`);
+    const outcome = await rotateNode(operator, nodeId, deps());
+    expect(outcome).toMatchObject({ ok: false, changed: false, rotationStatus: 400 });
+    expect(outcome.message).toMatch(/answered 400/);
+  });
+});

@@ -1,0 +1,56 @@
+import "server-only";
+import { prisma } from "@/lib/db/prisma";
+import { nodeTargetHeatMap, type HeatMap } from "./heat-map";
+import { statsOverview, type Overview } from "./overview";
+import { statsTimeSeries, type TimeSeries } from "./time-series";
+import { topOffendingNodes, type NodeOffenderRow } from "./top-nodes";
+import { topOffendingTargets, type OffenderRow } from "./top-targets";
+import type { StatsQuery } from "./windows";
+
+export interface HealthPolicyView {
+  enabled: boolean;
+  windowMinutes: number;
+  minSamples: number;
+  max502504Rate: number;
+  maxConsecutiveFailures: number;
+  readmitAfterSuccesses: number;
+  backoffBaseSeconds: number;
+  backoffMaxSeconds: number;
+}
+
+export interface DashboardData {
+  overview: Overview;
+  series: TimeSeries;
+  topNodes: NodeOffenderRow[];
+  topTargets: OffenderRow[];
+  heatMap: HeatMap;
+  /** The selected pool's automatic-health policy (null: automation off for it). */
+  healthPolicy: HealthPolicyView | null;
+  generatedAt: string;
+}
+
+/** Everything the overview page shows, in one response: the page polls one query, not five. */
+export async function dashboardData(query: StatsQuery): Promise<DashboardData> {
+  const now = new Date();
+  // The 30 worst nodes are ranked once: the first 10 are the list, all 30 the heat map's rows.
+  const worst = topOffendingNodes(query, 30, undefined, now);
+  const [overview, series, worstNodes, topTargets, heatMap, policy] = await Promise.all([
+    statsOverview(query, undefined, now),
+    statsTimeSeries(query, undefined, now),
+    worst,
+    topOffendingTargets(query, 10, undefined, now),
+    worst.then((nodes) => nodeTargetHeatMap(query, 30, undefined, now, nodes.map((n) => n.id))),
+    query.poolId ? prisma.poolHealthPolicy.findUnique({ where: { poolId: query.poolId } }) : null,
+  ]);
+  const healthPolicy: HealthPolicyView | null = policy && {
+    enabled: policy.enabled,
+    windowMinutes: policy.windowMinutes,
+    minSamples: policy.minSamples,
+    max502504Rate: policy.max502504Rate,
+    maxConsecutiveFailures: policy.maxConsecutiveFailures,
+    readmitAfterSuccesses: policy.readmitAfterSuccesses,
+    backoffBaseSeconds: policy.backoffBaseSeconds,
+    backoffMaxSeconds: policy.backoffMaxSeconds,
+  };
+  return { overview, series, topNodes: worstNodes.slice(0, 10), topTargets, heatMap, healthPolicy, generatedAt: now.toISOString() };
+}

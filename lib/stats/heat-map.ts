@@ -1,0 +1,61 @@
+import { NODE_FAILURE_CLASSES } from "./class-figures";
+import { defaultStatsDb, type StatsDb } from "./db";
+import { topOffendingNodes } from "./top-nodes";
+import { resolveWindow, type StatsQuery } from "./windows";
+
+export interface HeatMap {
+  nodes: Array<{ id: string; name: string }>;
+  targets: Array<{ id: string; name: string }>;
+  /** cells[i][j]: node i × target j; null = no results. */
+  cells: Array<Array<{ requests: number; failures: number; nodeFailures: number; failureRate: number } | null>>;
+}
+
+/**
+ * Node × target failure rates for the nodes with the most failures: a row red on one column is
+ * "node X is blocked by target Y", a row red everywhere is "node X is dead". Reads the probe
+ * engine's node×target×hour rollup (ProbeRollupNodeHour) plus raw rows past its own watermark,
+ * for the worst nodes only (picked from the cheaper node rollup first, so the node×target rows
+ * are read through their primary key for those nodes instead of aggregated fleet-wide).
+ */
+export async function nodeTargetHeatMap(query: StatsQuery, maxNodes = 30, db: StatsDb = defaultStatsDb, now = new Date(), worstNodeIds?: string[]): Promise<HeatMap> {
+  const w = resolveWindow(query.window, now);
+  const hourStart = new Date(Math.floor(w.start.getTime() / 3_600_000) * 3_600_000);
+  const worstIds = worstNodeIds ?? (await topOffendingNodes(query, maxNodes, db, now)).map((n) => n.id);
+  if (worstIds.length === 0) return { nodes: [], targets: [], cells: [] };
+  const rows = await db.$queryRaw<Array<{ nodeId: string; targetId: string; requests: bigint; failures: bigint; nodeFailures: bigint }>>`
+    WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = 'probe-results') AS mark),
+    parts AS (
+      SELECT h."nodeId", h."targetId", h."faultClass", sum(h."count")::bigint AS n FROM "ProbeRollupNodeHour" h
+      WHERE h."nodeId" = ANY(${worstIds}::uuid[]) AND h."hour" >= ${hourStart}
+      GROUP BY 1, 2, 3
+      UNION ALL
+      SELECT p."nodeId", p."targetId", p."faultClass", count(*)::bigint FROM "ProbeResult" p, w
+      WHERE p."nodeId" = ANY(${worstIds}::uuid[]) AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${w.start}::timestamptz)
+      GROUP BY 1, 2, 3
+    ), cells AS (
+      SELECT "nodeId", "targetId", sum(n)::bigint AS requests,
+             coalesce(sum(n) FILTER (WHERE "faultClass" <> 'ok'), 0)::bigint AS failures,
+             coalesce(sum(n) FILTER (WHERE "faultClass" = ANY(${NODE_FAILURE_CLASSES}::text[])), 0)::bigint AS "nodeFailures"
+      FROM parts GROUP BY 1, 2
+    )
+    SELECT * FROM cells`;
+  const nodeIds = [...new Set(rows.map((r) => r.nodeId))];
+  const targetIds = [...new Set(rows.map((r) => r.targetId))];
+  const [nodes, targets] = await Promise.all([
+    db.$queryRaw<Array<{ id: string; host: string; port: number; label: string }>>`SELECT "id", "host", "port", "label" FROM "ProxyNode" WHERE "id" = ANY(${nodeIds}::uuid[]) ORDER BY "host", "port"`,
+    db.$queryRaw<Array<{ id: string; url: string; name: string }>>`SELECT "id", "url", "name" FROM "ProbeTarget" WHERE "id" = ANY(${targetIds}::uuid[]) ORDER BY "url"`,
+  ]);
+  const cell = new Map(rows.map((r) => [`${r.nodeId}|${r.targetId}`, r]));
+  return {
+    nodes: nodes.map((n) => ({ id: n.id, name: n.label || `${n.host}:${n.port}` })),
+    targets: targets.map((t) => ({ id: t.id, name: t.name || t.url })),
+    cells: nodes.map((n) =>
+      targets.map((t) => {
+        const r = cell.get(`${n.id}|${t.id}`);
+        if (!r) return null;
+        const requests = Number(r.requests);
+        return { requests, failures: Number(r.failures), nodeFailures: Number(r.nodeFailures), failureRate: Number(r.failures) / Math.max(1, requests) };
+      }),
+    ),
+  };
+}

@@ -1,0 +1,57 @@
+import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
+import type { SeriesPoint, TimeSeries } from "./time-series";
+import type { FaultClass } from "@/lib/probe/fault-taxonomy";
+import { resolveWindow, type StatsWindow } from "./windows";
+
+/** One node's results per node-grain bucket and class (StatsRollupNode + raw rows past the watermark). */
+export async function nodeHistory(nodeId: string, window: StatsWindow, db: StatsDb = defaultStatsDb, now = new Date()): Promise<TimeSeries> {
+  const w = resolveWindow(window, now);
+  const step = w.nodeGrainMinutes * 60;
+  const rows = await db.$queryRaw<Array<{ t: Date; faultClass: string; n: bigint }>>`
+    WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}) AS mark),
+    parts AS (
+      SELECT s."bucketStart" AS t, s."faultClass", s."count"::bigint AS n
+      FROM "StatsRollupNode" s
+      WHERE s."nodeId" = ${nodeId}::uuid AND s."grainMinutes" = ${w.nodeGrainMinutes} AND s."bucketStart" >= ${w.nodeBucketStart}
+      UNION ALL
+      SELECT to_timestamp(floor(extract(epoch FROM p."startedAt") / ${step}) * ${step}), p."faultClass", count(*)::bigint
+      FROM "ProbeResult" p, w
+      WHERE p."nodeId" = ${nodeId}::uuid AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${w.start}::timestamptz)
+      GROUP BY 1, 2
+    )
+    SELECT t, "faultClass", sum(n)::bigint AS n FROM parts GROUP BY 1, 2 ORDER BY 1`;
+  const stepMs = step * 1000;
+  const points = new Map<number, SeriesPoint>();
+  for (let t = w.nodeBucketStart.getTime(); t <= now.getTime(); t += stepMs) points.set(t, { t: new Date(t).toISOString(), total: 0, counts: {} });
+  const classes = new Set<FaultClass>();
+  for (const row of rows) {
+    const key = row.t.getTime();
+    let point = points.get(key);
+    if (!point) points.set(key, (point = { t: row.t.toISOString(), total: 0, counts: {} }));
+    const cls = row.faultClass as FaultClass;
+    point.counts[cls] = (point.counts[cls] ?? 0) + Number(row.n);
+    point.total += Number(row.n);
+    classes.add(cls);
+  }
+  return { stepSeconds: step, classes: [...classes].sort(), points: [...points.values()].sort((a, b) => a.t.localeCompare(b.t)) };
+}
+
+export interface ExitIpChange {
+  exitIp: string;
+  firstSeen: string;
+  lastSeen: string;
+  results: number;
+}
+
+/** Runs of the same exit IP in the node's raw results (newest first), within raw retention. */
+export async function exitIpHistory(nodeId: string, db: StatsDb = defaultStatsDb, limit = 20): Promise<ExitIpChange[]> {
+  const rows = await db.$queryRaw<Array<{ exitIp: string; firstSeen: Date; lastSeen: Date; n: bigint }>>`
+    WITH seq AS (
+      SELECT p."exitIp", p."startedAt",
+             row_number() OVER (ORDER BY p."startedAt") - row_number() OVER (PARTITION BY p."exitIp" ORDER BY p."startedAt") AS run
+      FROM "ProbeResult" p WHERE p."nodeId" = ${nodeId}::uuid AND p."exitIp" IS NOT NULL
+    )
+    SELECT "exitIp", min("startedAt") AS "firstSeen", max("startedAt") AS "lastSeen", count(*)::bigint AS n
+    FROM seq GROUP BY "exitIp", run ORDER BY max("startedAt") DESC LIMIT ${limit}`;
+  return rows.map((r) => ({ exitIp: r.exitIp, firstSeen: r.firstSeen.toISOString(), lastSeen: r.lastSeen.toISOString(), results: Number(r.n) }));
+}

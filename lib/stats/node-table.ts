@@ -1,0 +1,62 @@
+import "server-only";
+import { z } from "zod";
+import { nodeIdsMatching, nodeRowsByIds, type NodePage } from "@/lib/nodes/data";
+import { nodeListQuerySchema } from "@/lib/nodes/schema";
+import { CLASSES_502, CLASSES_504 } from "./class-figures";
+import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
+import { nodeHealthFigures } from "./node-health";
+import { HEALTH_FILTERS, HEALTH_SORTS, resolveWindow } from "./windows";
+
+
+export const healthTableQuerySchema = nodeListQuerySchema.omit({ sort: true }).extend({
+  sort: z.enum(HEALTH_SORTS).default("successRate"),
+  health: z.enum(HEALTH_FILTERS).optional().or(z.literal("").transform(() => undefined)),
+});
+
+/**
+ * The nodes table sorted or filtered by live health (last hour): the filter's ids (≤ 10,000)
+ * are ranked in one aggregate over StatsRollupNode (5-minute grain) plus raw rows past the
+ * watermark, then one page of rows is loaded. Nodes without results sort as "no data" (last).
+ */
+export async function listNodesByHealth(input: z.output<typeof healthTableQuerySchema>, db: StatsDb = defaultStatsDb): Promise<NodePage> {
+  const ids = await nodeIdsMatching(input);
+  const w = resolveWindow("1h");
+  const desc = input.direction === "desc";
+  const ranked = await db.$queryRaw<Array<{ id: string; total: bigint }>>`
+    WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}) AS mark),
+    ids AS (SELECT unnest(${ids}::uuid[]) AS id),
+    parts AS (
+      SELECT s."nodeId", s."faultClass", s."count"::bigint AS n FROM "StatsRollupNode" s
+      WHERE s."nodeId" = ANY(${ids}::uuid[]) AND s."grainMinutes" = ${w.nodeGrainMinutes} AND s."bucketStart" >= ${w.nodeBucketStart}
+      UNION ALL
+      SELECT p."nodeId", p."faultClass", 1 FROM "ProbeResult" p, w
+      WHERE p."nodeId" = ANY(${ids}::uuid[]) AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${w.start}::timestamptz)
+    ), agg AS (
+      SELECT "nodeId", sum(n) AS requests,
+             sum(n) FILTER (WHERE "faultClass" = 'ok') AS ok,
+             sum(n) FILTER (WHERE "faultClass" = ANY(${CLASSES_502}::text[])) AS c502,
+             sum(n) FILTER (WHERE "faultClass" = ANY(${CLASSES_504}::text[])) AS c504
+      FROM parts GROUP BY 1
+    ), scored AS (
+      SELECT ids.id, CASE ${input.sort}::text
+               WHEN 'successRate' THEN coalesce(agg.ok, 0)::float8 / nullif(agg.requests, 0)
+               WHEN 'rate502' THEN coalesce(agg.c502, 0)::float8 / nullif(agg.requests, 0)
+               WHEN 'rate504' THEN coalesce(agg.c504, 0)::float8 / nullif(agg.requests, 0)
+               ELSE agg.requests::float8 END AS score,
+             h."state" AS hstate, h."pinned",
+             coalesce(agg.requests, 0) - coalesce(agg.ok, 0) AS failures
+      FROM ids LEFT JOIN agg ON agg."nodeId" = ids.id LEFT JOIN "NodeHealth" h ON h."nodeId" = ids.id
+    )
+    SELECT id, count(*) OVER () AS total FROM scored
+    WHERE (${input.health ?? null}::text IS NULL
+           OR (${input.health ?? null}::text = 'failing' AND failures > 0)
+           OR (${input.health ?? null}::text = 'ejected' AND hstate = 'ejected')
+           OR (${input.health ?? null}::text = 'pinned' AND pinned))
+    ORDER BY CASE WHEN ${desc} THEN score END DESC NULLS LAST, CASE WHEN NOT ${desc} THEN score END ASC NULLS LAST, id
+    OFFSET ${(input.page - 1) * input.pageSize} LIMIT ${input.pageSize}`;
+  const pageIds = ranked.map((r) => r.id);
+  const [rows, health] = await Promise.all([nodeRowsByIds(pageIds), nodeHealthFigures(pageIds)]);
+  let total = ranked.length ? Number(ranked[0].total) : 0;
+  if (!ranked.length && input.page === 1) total = 0;
+  return { rows: rows.map((row) => ({ ...row, health: health.get(row.id) })), total, page: input.page, pageSize: input.pageSize };
+}

@@ -1,0 +1,47 @@
+import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
+import { figuresFromClassRows, type ClassCountRow, type ClassFigures } from "./class-figures";
+import { histFromIndexSql, histIndexSql, histSumSql } from "./latency-histogram";
+import { ALL_POOLS_KEY, resolveWindow, type StatsQuery } from "./windows";
+
+export interface Overview extends ClassFigures {
+  window: StatsQuery["window"];
+  poolId: string | null;
+  from: string;
+  to: string;
+  /** How far the rollups reach; newer results are read raw. */
+  rolledUpTo: string | null;
+}
+
+/**
+ * KPIs for a window (and optionally a pool): rollup minutes (StatsRollupMinute) plus raw rows at or
+ * after the "stats" watermark, read in one statement (one snapshot, so nothing is counted twice).
+ */
+export async function statsOverview(query: StatsQuery, db: StatsDb = defaultStatsDb, now = new Date()): Promise<Overview> {
+  const w = resolveWindow(query.window, now);
+  const poolId = query.poolId ?? null;
+  const rows = await db.$queryRaw<Array<ClassCountRow & { mark: Date | null }>>`
+    WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}) AS mark),
+    parts AS (
+      SELECT s."faultClass", sum(s."count")::bigint AS n, sum(s."totalMsSum") AS ms, ${histSumSql('s."hist"')} AS hist
+      FROM "StatsRollupMinute" s
+      WHERE s."poolKey" = coalesce(${poolId}::uuid, ${ALL_POOLS_KEY}::uuid) AND s."minute" >= ${w.minuteStart}
+      GROUP BY 1
+      UNION ALL
+      SELECT r."faultClass", count(*)::bigint, sum(r."totalMs"), ${histFromIndexSql("r.idx")}::int8[]
+      FROM (SELECT p."faultClass", p."totalMs", ${histIndexSql('p."totalMs"')} AS idx
+            FROM "ProbeResult" p, w
+            WHERE p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${w.start}::timestamptz)
+              AND (${poolId}::uuid IS NULL OR EXISTS (SELECT 1 FROM "PoolMembership" m WHERE m."nodeId" = p."nodeId" AND m."poolId" = ${poolId}::uuid))) r
+      GROUP BY 1
+    )
+    SELECT parts."faultClass", sum(parts.n)::bigint AS n, sum(parts.ms) AS ms, ${histSumSql("parts.hist")} AS hist, (SELECT mark FROM w) AS mark
+    FROM parts GROUP BY 1`;
+  return {
+    window: query.window,
+    poolId,
+    from: w.start.toISOString(),
+    to: w.now.toISOString(),
+    rolledUpTo: rows[0]?.mark?.toISOString() ?? null,
+    ...figuresFromClassRows(rows),
+  };
+}

@@ -1,0 +1,154 @@
+// The suite runs in a non-UTC zone on purpose, and repeats the checks through a session whose
+// PostgreSQL TimeZone is a half-hour zone: buckets must not move with either.
+process.env.TZ = "America/Los_Angeles";
+
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "@/generated/prisma/client";
+import { prisma } from "@/lib/db/prisma";
+import { histogramIndex, percentileFromHistogram, toHistogram } from "./latency-histogram";
+import { statsOverview } from "./overview";
+import { rollUpStats } from "./rollup";
+import { statsTimeSeries } from "./time-series";
+import { topOffendingNodes } from "./top-nodes";
+import { topOffendingTargets } from "./top-targets";
+import { nodeHealthFigures } from "./node-health";
+import { nodeHistory } from "./node-history";
+import { nodeTargetHeatMap } from "./heat-map";
+import { healthTableQuerySchema, listNodesByHealth } from "./node-table";
+
+const kolkata = new PrismaClient({
+  adapter: new PrismaPg({ connectionString: `${process.env.DATABASE_URL}?options=${encodeURIComponent("-c TimeZone=Asia/Kolkata")}` }),
+});
+
+const poolId = randomUUID();
+const nodeA = randomUUID(); // dead: proxy 502s
+const nodeB = randomUUID(); // network 504s on one target
+const nodeC = randomUUID(); // healthy
+const target1 = randomUUID();
+const target2 = randomUUID();
+const now = new Date();
+
+interface Row { node: string; target: string; minutesAgo: number; cls: string; bucket: string; origin: string; ms: number }
+const rows: Row[] = [];
+for (let m = 1; m <= 50; m++) {
+  rows.push({ node: nodeA, target: target1, minutesAgo: m, cls: "proxy_502", bucket: "502", origin: "proxy", ms: 40 });
+  rows.push({ node: nodeB, target: target1, minutesAgo: m, cls: "ok", bucket: "ok", origin: "none", ms: 100 });
+  rows.push({ node: nodeB, target: target2, minutesAgo: m, cls: m % 2 ? "upstream_timeout" : "ok", bucket: m % 2 ? "504" : "ok", origin: m % 2 ? "network" : "none", ms: m % 2 ? 10_000 : 100 });
+  rows.push({ node: nodeC, target: target2, minutesAgo: m, cls: m % 10 === 0 ? "target_502" : "ok", bucket: m % 10 === 0 ? "502" : "ok", origin: m % 10 === 0 ? "target" : "none", ms: 200 });
+}
+
+beforeAll(async () => {
+  await prisma.pool.create({ data: { id: poolId, name: `stats-${poolId}` } });
+  for (const [id, host] of [[nodeA, "10.9.0.1"], [nodeB, "10.9.0.2"], [nodeC, "10.9.0.3"]])
+    await prisma.proxyNode.create({ data: { id, scheme: "http", host: `${host}-${poolId}`, port: 8080, pools: { create: [{ poolId }] } } });
+  await prisma.probeTarget.create({ data: { id: target1, url: `http://t1-${poolId}.test/` } });
+  await prisma.probeTarget.create({ data: { id: target2, url: `http://t2-${poolId}.test/` } });
+  await prisma.probeResult.createMany({
+    data: rows.map((r) => ({
+      nodeId: r.node, targetId: r.target, startedAt: new Date(now.getTime() - r.minutesAgo * 60_000 + 1_000), totalMs: r.ms,
+      faultClass: r.cls, bucket: r.bucket, origin: r.origin, reason: "test", exitIp: r.node === nodeC ? "203.0.113.9" : null,
+    })),
+  });
+});
+
+afterAll(async () => {
+  await kolkata.$disconnect();
+});
+
+function expectFigures(o: Awaited<ReturnType<typeof statsOverview>>) {
+  expect(o.requests).toBe(200);
+  expect(o.ok).toBe(25 + 50 + 45);
+  expect(o.count502).toBe(55);
+  expect(o.by502).toEqual({ proxy: 50, network: 0, target: 5 });
+  expect(o.count504).toBe(25);
+  expect(o.by504).toEqual({ proxy: 0, network: 25, target: 0 });
+  expect(o.successRate).toBeCloseTo(120 / 200);
+  // p95 of the mix: the 10 s timeouts are the top 12.5 %.
+  expect(o.p95Ms!).toBeGreaterThan(8_000);
+  expect(o.p95Ms!).toBeLessThan(12_000);
+}
+
+describe("latency histogram", () => {
+  it("places latencies in log buckets and interpolates percentiles within ±13 %", () => {
+    const values = Array.from({ length: 1000 }, (_, i) => 5 + i * 3);
+    const hist = toHistogram(null);
+    for (const v of values) hist[histogramIndex(v)]++;
+    const exact = values[Math.ceil(0.95 * values.length) - 1];
+    expect(Math.abs(percentileFromHistogram(hist, 0.95)! - exact) / exact).toBeLessThan(0.13);
+    expect(percentileFromHistogram(toHistogram(null), 0.5)).toBeNull();
+  });
+});
+
+describe("stats queries", () => {
+  it("answers from raw rows alone, then the same after a partial rollup, in any time zone", async () => {
+    const before = await statsOverview({ window: "1h", poolId }, prisma, now);
+    expectFigures(before);
+
+    // Fold everything older than 20 minutes; the rest stays raw. Figures must not change.
+    await rollUpStats(new Date(now.getTime() - 20 * 60_000));
+    expectFigures(await statsOverview({ window: "1h", poolId }, prisma, now));
+    expectFigures(await statsOverview({ window: "1h", poolId }, kolkata, now));
+    await rollUpStats(new Date(now.getTime() - 20 * 60_000)); // idempotent
+    expectFigures(await statsOverview({ window: "24h", poolId }, kolkata, now));
+
+    const fifteen = await statsOverview({ window: "15m", poolId }, prisma, now);
+    expect(fifteen.requests).toBeGreaterThanOrEqual(4 * 15);
+    expect(fifteen.requests).toBeLessThanOrEqual(4 * 16);
+  });
+
+  it("time series sums to the overview and buckets on fixed epoch steps", async () => {
+    for (const db of [prisma, kolkata]) {
+      const series = await statsTimeSeries({ window: "1h", poolId }, db, now);
+      expect(series.points.reduce((s, p) => s + p.total, 0)).toBe(200);
+      for (const p of series.points) expect(new Date(p.t).getTime() % (series.stepSeconds * 1000)).toBe(0);
+      expect(series.classes).toEqual(expect.arrayContaining(["ok", "proxy_502", "upstream_timeout", "target_502"]));
+    }
+  });
+
+  it("ranks offending nodes and targets, and builds the node health columns", async () => {
+    await rollUpStats(new Date(now.getTime() - 10 * 60_000));
+    const nodes = await topOffendingNodes({ window: "1h", poolId }, 10, prisma, now);
+    expect(nodes.map((n) => n.id)).toEqual([nodeA, nodeB, nodeC]);
+    expect(nodes[0]).toMatchObject({ requests: 50, failures: 50, count502: 50 });
+    expect(nodes[1]).toMatchObject({ requests: 100, failures: 25, count504: 25 });
+    expect(nodes[2]).toMatchObject({ nodeFailures: 0, failures: 5 });
+
+    const targets = await topOffendingTargets({ window: "1h", poolId }, 10, prisma, now);
+    expect(targets.map((t) => [t.id, t.failures])).toEqual([[target1, 50], [target2, 30]]);
+
+    const health = await nodeHealthFigures([nodeA, nodeB, nodeC], "1h", prisma, now);
+    expect(health.get(nodeA)).toMatchObject({ requests: 50, successRate: 0, rate502: 1 });
+    expect(health.get(nodeB)!.rate504).toBeCloseTo(0.25);
+    expect(health.get(nodeC)!.exitIp).toBe("203.0.113.9");
+    expect(health.get(nodeC)!.lastResult?.faultClass).toBe("ok");
+
+    const history = await nodeHistory(nodeB, "1h", kolkata, now);
+    expect(history.points.reduce((s, p) => s + p.total, 0)).toBe(100);
+  });
+
+  it("heat map tells a blocked pair from a dead node", async () => {
+    const map = await nodeTargetHeatMap({ window: "1h", poolId }, 30, prisma, now);
+    const a = map.nodes.findIndex((n) => n.name.startsWith("10.9.0.1"));
+    const b = map.nodes.findIndex((n) => n.name.startsWith("10.9.0.2"));
+    const t1 = map.targets.findIndex((t) => t.name.includes("t1-"));
+    const t2 = map.targets.findIndex((t) => t.name.includes("t2-"));
+    expect(map.cells[a][t1]!.failureRate).toBe(1);
+    expect(map.cells[b][t1]!.failureRate).toBe(0);
+    expect(map.cells[b][t2]!.failureRate).toBe(0.5);
+  });
+});
+
+describe("nodes table by health", () => {
+  it("sorts a filtered set by a health rate server-side and filters by health", async () => {
+    const by502 = await listNodesByHealth(healthTableQuerySchema.parse({ poolId, sort: "rate502", direction: "desc" }));
+    expect(by502.total).toBe(3);
+    expect(by502.rows.map((r) => r.id)).toEqual([nodeA, nodeC, nodeB]); // 100 %, 10 %, 0 %
+    expect(by502.rows[0].health?.rate502).toBe(1);
+    const bySuccess = await listNodesByHealth(healthTableQuerySchema.parse({ poolId, sort: "successRate", direction: "asc", pageSize: "25" }));
+    expect(bySuccess.rows[0].id).toBe(nodeA);
+    const ejected = await listNodesByHealth(healthTableQuerySchema.parse({ poolId, health: "ejected" }));
+    expect(ejected).toMatchObject({ total: 0, rows: [] });
+  });
+});

@@ -1,0 +1,58 @@
+import type { FaultClass } from "@/lib/probe/fault-taxonomy";
+import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
+import { ALL_POOLS_KEY, resolveWindow, type StatsQuery } from "./windows";
+
+export interface SeriesPoint {
+  /** Bucket start, ISO. */
+  t: string;
+  total: number;
+  counts: Partial<Record<FaultClass, number>>;
+}
+
+export interface TimeSeries {
+  stepSeconds: number;
+  classes: FaultClass[];
+  points: SeriesPoint[];
+}
+
+/**
+ * Results per time step and class for the stacked chart. Steps are fixed-width epoch buckets
+ * (floor(epoch / step) * step, step from the whitelisted window), so they do not move with the
+ * time zone; empty steps are filled in so the x axis is even.
+ */
+export async function statsTimeSeries(query: StatsQuery, db: StatsDb = defaultStatsDb, now = new Date()): Promise<TimeSeries> {
+  const w = resolveWindow(query.window, now);
+  const poolId = query.poolId ?? null;
+  const step = w.stepSeconds;
+  const rows = await db.$queryRaw<Array<{ t: Date; faultClass: string; n: bigint }>>`
+    WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}) AS mark),
+    parts AS (
+      SELECT to_timestamp(floor(extract(epoch FROM s."minute") / ${step}) * ${step}) AS t, s."faultClass", sum(s."count")::bigint AS n
+      FROM "StatsRollupMinute" s
+      WHERE s."poolKey" = coalesce(${poolId}::uuid, ${ALL_POOLS_KEY}::uuid) AND s."minute" >= ${w.minuteStart}
+      GROUP BY 1, 2
+      UNION ALL
+      SELECT to_timestamp(floor(extract(epoch FROM p."startedAt") / ${step}) * ${step}), p."faultClass", count(*)::bigint
+      FROM "ProbeResult" p, w
+      WHERE p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${w.start}::timestamptz)
+        AND (${poolId}::uuid IS NULL OR EXISTS (SELECT 1 FROM "PoolMembership" m WHERE m."nodeId" = p."nodeId" AND m."poolId" = ${poolId}::uuid))
+      GROUP BY 1, 2
+    )
+    SELECT t, "faultClass", sum(n)::bigint AS n FROM parts GROUP BY 1, 2 ORDER BY 1`;
+  const stepMs = step * 1000;
+  const first = Math.floor(w.start.getTime() / stepMs) * stepMs;
+  const points = new Map<number, SeriesPoint>();
+  for (let t = first; t <= w.now.getTime(); t += stepMs) points.set(t, { t: new Date(t).toISOString(), total: 0, counts: {} });
+  const classes = new Set<FaultClass>();
+  for (const row of rows) {
+    const key = row.t.getTime();
+    let point = points.get(key);
+    if (!point) points.set(key, (point = { t: row.t.toISOString(), total: 0, counts: {} }));
+    const cls = row.faultClass as FaultClass;
+    const n = Number(row.n);
+    point.counts[cls] = (point.counts[cls] ?? 0) + n;
+    point.total += n;
+    classes.add(cls);
+  }
+  return { stepSeconds: step, classes: [...classes].sort(), points: [...points.values()].sort((a, b) => a.t.localeCompare(b.t)) };
+}

@@ -1,0 +1,60 @@
+import { CLASSES_502, CLASSES_504, NODE_FAILURE_CLASSES } from "./class-figures";
+import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
+import type { OffenderRow } from "./top-targets";
+import { resolveWindow, type StatsQuery } from "./windows";
+
+export interface NodeOffenderRow extends OffenderRow {
+  /** Failures the node or its network caused (target-origin classes excluded). */
+  nodeFailures: number;
+}
+
+/**
+ * Nodes with the most failed results in the window, from StatsRollupNode at the window's grain
+ * (5 min for 15 min / 1 h, hourly for 24 h / 7 d) plus raw rows past the watermark. Ranked by
+ * node-caused failures first, so a target that blocks everyone does not crowd the list.
+ */
+export async function topOffendingNodes(query: StatsQuery, limit = 10, db: StatsDb = defaultStatsDb, now = new Date()): Promise<NodeOffenderRow[]> {
+  const w = resolveWindow(query.window, now);
+  const poolId = query.poolId ?? null;
+  const rows = await db.$queryRaw<Array<{ id: string; host: string; port: number; label: string; requests: bigint; failures: bigint; nodeFailures: bigint; c502: bigint; c504: bigint }>>`
+    WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}) AS mark),
+    parts AS (
+      SELECT s."nodeId", s."faultClass", sum(s."count")::bigint AS n
+      FROM "StatsRollupNode" s
+      WHERE s."grainMinutes" = ${w.nodeGrainMinutes} AND s."bucketStart" >= ${w.nodeBucketStart} AND s."faultClass" <> 'ok'
+        AND (${poolId}::uuid IS NULL OR EXISTS (SELECT 1 FROM "PoolMembership" m WHERE m."nodeId" = s."nodeId" AND m."poolId" = ${poolId}::uuid))
+      GROUP BY 1, 2
+      UNION ALL
+      SELECT p."nodeId", p."faultClass", count(*)::bigint
+      FROM "ProbeResult" p, w
+      WHERE p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${w.start}::timestamptz) AND p."faultClass" <> 'ok'
+        AND (${poolId}::uuid IS NULL OR EXISTS (SELECT 1 FROM "PoolMembership" m WHERE m."nodeId" = p."nodeId" AND m."poolId" = ${poolId}::uuid))
+      GROUP BY 1, 2
+    ), agg AS (
+      SELECT "nodeId", sum(n)::bigint AS failures,
+             coalesce(sum(n) FILTER (WHERE "faultClass" = ANY(${NODE_FAILURE_CLASSES}::text[])), 0)::bigint AS "nodeFailures",
+             coalesce(sum(n) FILTER (WHERE "faultClass" = ANY(${CLASSES_502}::text[])), 0)::bigint AS c502,
+             coalesce(sum(n) FILTER (WHERE "faultClass" = ANY(${CLASSES_504}::text[])), 0)::bigint AS c504
+      FROM parts GROUP BY 1
+      ORDER BY "nodeFailures" DESC, failures DESC LIMIT ${limit}
+    ), totals AS (
+      SELECT agg."nodeId", coalesce((SELECT sum(s."count") FROM "StatsRollupNode" s
+               WHERE s."nodeId" = agg."nodeId" AND s."grainMinutes" = ${w.nodeGrainMinutes} AND s."bucketStart" >= ${w.nodeBucketStart}), 0)
+             + (SELECT count(*) FROM "ProbeResult" p, w WHERE p."nodeId" = agg."nodeId"
+                  AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${w.start}::timestamptz)) AS requests
+      FROM agg
+    )
+    SELECT n."id", n."host", n."port", n."label", totals.requests::bigint AS requests, agg.failures, agg."nodeFailures", agg.c502, agg.c504
+    FROM agg JOIN totals ON totals."nodeId" = agg."nodeId" JOIN "ProxyNode" n ON n."id" = agg."nodeId"
+    ORDER BY agg."nodeFailures" DESC, agg.failures DESC, n."host"`;
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.label ? `${r.label} (${r.host}:${r.port})` : `${r.host}:${r.port}`,
+    requests: Number(r.requests),
+    failures: Number(r.failures),
+    nodeFailures: Number(r.nodeFailures),
+    count502: Number(r.c502),
+    count504: Number(r.c504),
+    failureRate: Number(r.failures) / Math.max(1, Number(r.requests)),
+  }));
+}
