@@ -92,6 +92,7 @@ test("cancel a run stuck on a hanging proxy", async ({ page }) => {
   await page.getByRole("link", { name: `socks5://127.0.0.1:${hang.port}` }).click();
   await page.getByRole("button", { name: "Test now" }).click();
   const dialog = page.getByRole("dialog");
+  await dialog.getByRole("checkbox", { name: /lab ok page/ }).check();
   await dialog.getByRole("button", { name: "Test 1 node" }).click();
   const run = dialog.getByTestId("probe-run");
   await expect(run).toHaveAttribute("data-status", "running");

@@ -56,7 +56,9 @@ export function NodesView() {
   const [testing, setTesting] = useState<{ target: BulkTarget; count: number } | null>(null);
 
   function setParams(patch: Record<string, string | undefined>, resetPage = true) {
-    const next = new URLSearchParams(searchParams);
+    // From the live URL, not the render's searchParams: a debounced search update must not undo a
+    // filter chosen while it was waiting.
+    const next = new URLSearchParams(window.location.search);
     for (const [key, value] of Object.entries(patch)) {
       if (value) next.set(key, value);
       else next.delete(key);

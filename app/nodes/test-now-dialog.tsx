@@ -20,7 +20,8 @@ export function TestNowDialog({ target, count, onClose }: { target: TestTarget; 
   const [chosen, setChosen] = useState<Set<string> | null>(null);
   const [runId, setRunId] = useState<string | null>(null);
   const run = useProbeRunQuery(runId);
-  const selected = chosen ?? new Set(targets.data?.slice(0, 1).map((t) => t.id) ?? []);
+  // With one target the choice is obvious; with several the operator picks (no silent default).
+  const selected = chosen ?? new Set(targets.data?.length === 1 ? [targets.data[0].id] : []);
 
   const start = useMutation({
     mutationFn: startProbeRunAction,

@@ -36,6 +36,6 @@ export async function signInAsAdmin(page: Page, next = "/settings"): Promise<voi
 
 export async function signOut(page: Page): Promise<void> {
   await page.goto("/settings");
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("main").getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/login/);
 }
