@@ -2,13 +2,14 @@ import "server-only";
 import type { Prisma } from "@/generated/prisma/client";
 import { prisma } from "@/lib/db/prisma";
 import { maskUsername } from "./credential-mask";
+import type { ProxyScheme } from "./proxy-address";
 import type { NodeListQuery } from "./schema";
 import { nodeHealthFigures, type NodeHealthFigures } from "@/lib/stats/node-health";
 
 /** A node as the browser may see it: credentials masked, password reduced to "has one". */
 export interface NodeRow {
   id: string;
-  scheme: string;
+  scheme: ProxyScheme;
   host: string;
   port: number;
   usernameMasked: string;
@@ -26,7 +27,8 @@ export interface NodeRow {
   health?: NodeHealthFigures;
 }
 
-const nodeRowSelect = {
+/** What every view of a node (browser, REST API) reads: one select, one mapping, one masking rule. */
+export const nodeRowSelect = {
   id: true,
   scheme: true,
   host: true,
@@ -44,7 +46,7 @@ const nodeRowSelect = {
   pools: { select: { pool: { select: { id: true, name: true } } }, orderBy: { pool: { name: "asc" } } },
 } satisfies Prisma.ProxyNodeSelect;
 
-function toNodeRow(node: Prisma.ProxyNodeGetPayload<{ select: typeof nodeRowSelect }>): NodeRow {
+export function toNodeRow(node: Prisma.ProxyNodeGetPayload<{ select: typeof nodeRowSelect }>): NodeRow {
   return {
     id: node.id,
     scheme: node.scheme,

@@ -2,8 +2,7 @@ import { z } from "zod";
 import type { Prisma } from "@/generated/prisma/client";
 import { prisma } from "@/lib/db/prisma";
 import { assertPoolAccess } from "@/lib/auth/api-key-actor";
-import { maskUsername } from "@/lib/nodes/credential-mask";
-import { nodeListWhere } from "@/lib/nodes/data";
+import { nodeListWhere, nodeRowSelect, toNodeRow } from "@/lib/nodes/data";
 import { changeNodeState, createNode, deleteNodes, importNodes, updateNode } from "@/lib/nodes/mutations";
 import { NODE_STATES, changeStateSchema, createNodeSchema, importNodesSchema, updateNodeSchema, MAX_IMPORT_BYTES } from "@/lib/nodes/schema";
 import { PROXY_SCHEMES } from "@/lib/nodes/proxy-address";
@@ -24,34 +23,9 @@ import {
   updateNodeBody,
 } from "../schemas";
 
-const nodeSelect = {
-  id: true, scheme: true, host: true, port: true, username: true, passwordSealed: true, label: true, tags: true,
-  state: true, stateReason: true, stateChangedBy: true, stateChangedAt: true, createdAt: true, updatedAt: true,
-  pools: { select: { pool: { select: { id: true, name: true } } }, orderBy: { pool: { name: "asc" } } },
-} satisfies Prisma.ProxyNodeSelect;
-
-type SelectedNode = Prisma.ProxyNodeGetPayload<{ select: typeof nodeSelect }>;
-
-/** The API's view of a node: the same masking as the UI (user name masked, password as a flag). */
-export function toApiNode(node: SelectedNode): z.infer<typeof nodeSchema> {
-  return {
-    id: node.id,
-    scheme: node.scheme,
-    host: node.host,
-    port: node.port,
-    usernameMasked: maskUsername(node.username),
-    hasPassword: node.passwordSealed !== null,
-    label: node.label,
-    tags: node.tags,
-    state: node.state,
-    stateReason: node.stateReason,
-    stateChangedBy: node.stateChangedBy,
-    stateChangedAt: node.stateChangedAt?.toISOString() ?? null,
-    createdAt: node.createdAt.toISOString(),
-    updatedAt: node.updatedAt.toISOString(),
-    pools: node.pools.map((membership) => membership.pool),
-  };
-}
+/** The API's view of a node is the UI's: user name masked, password only as a flag. */
+const toApiNode = (node: Prisma.ProxyNodeGetPayload<{ select: typeof nodeSelect }>): z.infer<typeof nodeSchema> => toNodeRow(node);
+const nodeSelect = nodeRowSelect;
 
 async function loadNode(id: string) {
   const node = await prisma.proxyNode.findUnique({ where: { id }, select: nodeSelect });
