@@ -136,3 +136,13 @@ test("a lease is reported once; the stats show the 502s behind the dead gateway"
   expect(stats.json.byBucket["502"]).toBeGreaterThanOrEqual(1);
   expect(stats.json.byBucket.ok).toBe(0);
 });
+
+test("the operator sees the scraper's reports on the overview", async ({ page }) => {
+  await signInAsAdmin(page, "/");
+  await page.goto("/?window=15m");
+  await page.getByLabel("Pool").selectOption({ label: POOL });
+  // 5 strategies × 12 checkouts + the lease, all reported by the scraper itself.
+  await expect(page.getByTestId("kpi-requests")).toHaveText("61");
+  await expect(page.getByTestId("kpi-502")).not.toHaveText("0");
+  await expect(page.getByTestId("top-nodes")).toContainText(`127.0.0.1:${lab.proxy("dead").port}`);
+});
