@@ -5,6 +5,7 @@ import { prisma } from "@/lib/db/prisma";
 import { createTestUser } from "@/lib/auth/testing";
 import { createApiKey } from "@/lib/api-keys/api-keys";
 import { Gateway, type GatewayCaller } from "./gateway";
+import { stickyEpoch } from "./select";
 import type { Strategy } from "@/lib/api/schemas";
 
 const caller: GatewayCaller = { id: "00000000-0000-4000-8000-000000000001", scope: "read", poolId: null };
@@ -89,8 +90,10 @@ describe("gateway strategies", () => {
 });
 
 describe("sticky sessions", () => {
-  it("two gateway instances agree; removing a node moves only its sessions; TTL rotates", async () => {
+  it("two gateway instances agree; removing a node moves only its sessions", async () => {
     const { pool, ids } = await poolWith(20, "random");
+    // Sessions move on at staggered moments within the TTL; a week keeps that out of this test.
+    await prisma.poolGatewaySettings.update({ where: { poolId: pool.id }, data: { stickyTtlSeconds: 7 * 86_400 } });
     const [a, b] = [await newGateway(), await newGateway()];
     const sessions = Array.from({ length: 500 }, (_, i) => `user-${i}`);
     const pick = async (g: Gateway, session: string) => (await g.checkout(caller, pool.id, { count: 1, session })).proxies[0].nodeId;
@@ -111,6 +114,20 @@ describe("sticky sessions", () => {
       if (before.get(s) === failed) expect(node).not.toBe(failed);
       else expect(node).toBe(before.get(s));
     }
+  });
+});
+
+describe("sticky TTL", () => {
+  it("keeps a session's epoch for a whole TTL, then moves on, each session at its own moment", () => {
+    const ttl = 600;
+    const t0 = Date.UTC(2026, 10, 25);
+    for (const session of ["a", "b", "c"]) {
+      const epochs = Array.from({ length: 2 * ttl }, (_, second) => stickyEpoch(session, ttl, t0 + second * 1000));
+      const changes = epochs.filter((epoch, i) => i > 0 && epoch !== epochs[i - 1]).length;
+      expect(changes, session).toBe(2); // one epoch change per TTL, never more
+    }
+    const firstChange = (session: string) => Array.from({ length: ttl }, (_, s) => stickyEpoch(session, ttl, t0 + s * 1000)).findIndex((e, i, all) => i > 0 && e !== all[i - 1]);
+    expect(new Set(["a", "b", "c", "d", "e"].map(firstChange)).size).toBeGreaterThan(1);
   });
 });
 
