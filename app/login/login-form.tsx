@@ -4,6 +4,7 @@ import { useActionState } from "react";
 import type { ActionState } from "@/lib/auth/action-state";
 import { signIn } from "./actions";
 import { buttonClass, inputClass } from "./styles";
+import { FormError } from "@/components/ui/field";
 
 export function LoginForm({ next }: { next: string }) {
   const [state, action, pending] = useActionState<ActionState, FormData>(signIn, {});
@@ -18,11 +19,7 @@ export function LoginForm({ next }: { next: string }) {
         <span>Password</span>
         <input name="password" type="password" autoComplete="current-password" required maxLength={256} className={inputClass} />
       </label>
-      {state.error ? (
-        <p role="alert" className="text-sm text-red-700 dark:text-red-400">
-          {state.error}
-        </p>
-      ) : null}
+      <FormError message={state.error} />
       <button type="submit" disabled={pending} className={buttonClass}>
         {pending ? "Signing in…" : "Sign in"}
       </button>

@@ -5,6 +5,7 @@ import type { ActionState } from "@/lib/auth/action-state";
 import { PASSWORD_MIN } from "@/lib/auth/validation";
 import { buttonClass, inputClass } from "@/app/login/styles";
 import { changeOwnPasswordAction } from "./password-actions";
+import { FormError } from "@/components/ui/field";
 
 export function ChangePasswordForm() {
   const [state, action, pending] = useActionState<ActionState, FormData>(changeOwnPasswordAction, {});
@@ -22,7 +23,7 @@ export function ChangePasswordForm() {
         <span>Repeat the new password</span>
         <input name="confirm" type="password" required minLength={PASSWORD_MIN} maxLength={256} autoComplete="new-password" className={inputClass} />
       </label>
-      {state.error ? <p role="alert" className="text-sm text-red-700 dark:text-red-400">{state.error}</p> : null}
+      <FormError message={state.error} />
       {state.message ? <p role="status" className="text-sm text-green-700 dark:text-green-400">{state.message}</p> : null}
       <button type="submit" disabled={pending} className={buttonClass}>Change password</button>
     </form>

@@ -5,6 +5,7 @@ import type { ActionState } from "@/lib/auth/action-state";
 import { PASSWORD_MIN } from "@/lib/auth/validation";
 import { buttonClass, inputClass } from "@/app/login/styles";
 import { createFirstAdminAction } from "./actions";
+import { FormError } from "@/components/ui/field";
 
 export function SetupForm() {
   const [state, action, pending] = useActionState<ActionState, FormData>(createFirstAdminAction, {});
@@ -22,11 +23,7 @@ export function SetupForm() {
         <span>Repeat the password</span>
         <input name="confirm" type="password" autoComplete="new-password" required minLength={PASSWORD_MIN} maxLength={256} className={inputClass} />
       </label>
-      {state.error ? (
-        <p role="alert" className="text-sm text-red-700 dark:text-red-400">
-          {state.error}
-        </p>
-      ) : null}
+      <FormError message={state.error} />
       <button type="submit" disabled={pending} className={buttonClass}>
         {pending ? "Creating…" : "Create admin account"}
       </button>

@@ -6,17 +6,10 @@ import { statsTimeSeries, type TimeSeries } from "./time-series";
 import { topOffendingNodes, type NodeOffenderRow } from "./top-nodes";
 import { topOffendingTargets, type OffenderRow } from "./top-targets";
 import type { StatsQuery } from "./windows";
+import type { HealthPolicy } from "@/lib/health/health-machine";
 
-export interface HealthPolicyView {
-  enabled: boolean;
-  windowMinutes: number;
-  minSamples: number;
-  max502504Rate: number;
-  maxConsecutiveFailures: number;
-  readmitAfterSuccesses: number;
-  backoffBaseSeconds: number;
-  backoffMaxSeconds: number;
-}
+/** The policy the health machine applies (lib/health), plus whether automation is on for the pool. */
+export type HealthPolicyView = Omit<HealthPolicy, "poolId"> & { enabled: boolean };
 
 export interface DashboardData {
   overview: Overview;

@@ -4,6 +4,7 @@ import { useActionState, useState } from "react";
 import type { ActionState } from "@/lib/auth/action-state";
 import { buttonClass, inputClass, secondaryButtonClass } from "@/app/login/styles";
 import { createApiKeyAction, revokeApiKeyAction, type CreateKeyState } from "./actions";
+import { FormError } from "@/components/ui/field";
 
 export function CreateKeyForm({ pools }: { pools: { id: string; name: string }[] }) {
   const [state, action, pending] = useActionState<CreateKeyState, FormData>(createApiKeyAction, {});
@@ -38,7 +39,7 @@ export function CreateKeyForm({ pools }: { pools: { id: string; name: string }[]
         </label>
         <button type="submit" disabled={pending} className={buttonClass}>Create key</button>
       </form>
-      {state.error ? <p role="alert" className="text-sm text-red-700 dark:text-red-400">{state.error}</p> : null}
+      <FormError message={state.error} />
       {state.key ? (
         <div role="status" className="max-w-4xl space-y-2 rounded border border-green-300 bg-green-50 p-3 text-sm dark:border-green-800 dark:bg-green-950">
           <p>{state.message}</p>

@@ -6,9 +6,10 @@ import { ROLES, type Role } from "@/lib/auth/roles";
 import { PASSWORD_MIN } from "@/lib/auth/validation";
 import { buttonClass, inputClass, secondaryButtonClass } from "@/app/login/styles";
 import { changeRoleAction, createUserAction, resetPasswordAction, setDisabledAction } from "./actions";
+import { FormError } from "@/components/ui/field";
 
 function Feedback({ state }: { state: ActionState }) {
-  if (state.error) return <p role="alert" className="text-sm text-red-700 dark:text-red-400">{state.error}</p>;
+  if (state.error) return <FormError message={state.error} />;
   if (state.message) return <p role="status" className="text-sm text-green-700 dark:text-green-400">{state.message}</p>;
   return null;
 }
