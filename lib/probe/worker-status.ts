@@ -28,14 +28,14 @@ export interface ScheduleLag {
   oldestLagMs: number;
 }
 
-/** Over every probed node, whichever worker will take it: the schedule's backlog right now. */
-export async function scheduleLag(): Promise<ScheduleLag> {
+/** Over every probed node (or those of some pools), whichever worker will take it: the schedule's backlog right now. */
+export async function scheduleLag(poolIds?: string[]): Promise<ScheduleLag> {
   const [row] = await prisma.$queryRaw<{ overdue: number; oldest: number | null }[]>`
     SELECT count(*)::int AS overdue, (extract(epoch FROM now() - min(l."nextProbeAt")) * 1000)::int AS oldest
     FROM "NodeProbeLease" l
     WHERE l."nextProbeAt" < now() - ${OVERDUE_GRACE_MS} * interval '1 millisecond'
       AND (l."leaseUntil" IS NULL OR l."leaseUntil" < now())
-      AND ${probedNodeCondition(Prisma.sql`l."nodeId"`)}`;
+      AND ${probedNodeCondition(Prisma.sql`l."nodeId"`, poolIds)}`;
   return { overdueNodes: row?.overdue ?? 0, oldestLagMs: row?.oldest ?? 0 };
 }
 
