@@ -5,6 +5,7 @@ import type { Strategy } from "@/lib/api/schemas";
 import { STRATEGIES } from "@/lib/api/schemas";
 import { hash32 } from "./hashing";
 import { isNodeHealthy, NODE_STATS_SQL } from "./health";
+import { registerPgPool } from "@/lib/db/pg-pool-registry";
 
 export const GATEWAY_CHANNEL = "switchyard_gateway";
 
@@ -83,6 +84,7 @@ export class GatewayIndex {
   constructor(private readonly options: GatewayIndexOptions) {
     this.db = new pg.Pool({ connectionString: options.connectionString, max: 3, allowExitOnIdle: true });
     this.db.on("error", () => {});
+    registerPgPool("gateway", this.db);
   }
 
   /** The pool connection the gateway also uses for leases. */
