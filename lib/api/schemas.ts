@@ -67,7 +67,7 @@ export const updateNodeBody = z
 
 export const importNodesBody = z
   .object({
-    text: z.string().min(1).describe("One proxy per line: host:port, host:port:user:pass, user:pass@host:port or scheme://user:pass@host:port."),
+    text: z.string().min(1).describe("One proxy per line: host:port, host:port:user:pass, user:pass@host:port or scheme://user:pass@host:port. The colon form has exactly four fields; a password containing ':' needs a URL form."),
     defaultScheme: z.enum(PROXY_SCHEMES).optional(),
     tags: z.array(z.string()).max(20).optional(),
     poolId: z.uuid().optional(),

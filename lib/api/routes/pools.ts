@@ -159,10 +159,11 @@ export const poolMembersRoute = defineRoute(
     if (unique.length && (await prisma.proxyNode.count({ where: { id: { in: unique } } })) !== unique.length) {
       throw new ApiError("unprocessable_entity", "Some nodes do not exist.", { fields: { nodeIds: "Unknown node id." } });
     }
-    if (actor.poolId && body.add?.length) {
-      // A restricted key may only add nodes that are in no pool or already in its own.
-      const foreign = await prisma.poolMembership.count({ where: { nodeId: { in: body.add }, poolId: { not: actor.poolId } } });
-      if (foreign) throw new ApiError("forbidden", "Some of these nodes belong to other pools.");
+    if (actor.poolId && unique.length) {
+      // A restricted key names only nodes it can already see (members of its pool): adding a node
+      // from another pool, or from no pool, would hand it a node it could not read before.
+      const visible = await prisma.poolMembership.count({ where: { nodeId: { in: unique }, poolId: actor.poolId } });
+      if (visible !== unique.length) throw new ApiError("forbidden", "Some of these nodes are outside this key's pool.");
     }
     const added = body.add?.length ? (await setPoolMembership(actor, { poolId: params.id, nodeIds: body.add, member: true })).changed : 0;
     const removed = body.remove?.length ? (await setPoolMembership(actor, { poolId: params.id, nodeIds: body.remove, member: false })).changed : 0;
