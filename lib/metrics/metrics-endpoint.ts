@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { BlockList, isIP } from "node:net";
-import { scopeAtLeast, verifyApiKey } from "@/lib/api-keys/api-keys";
+import { scopeAtLeast, verifyApiKey } from "@/lib/auth/api-keys";
 import { refreshFleetGauges } from "./fleet-gauges";
 import { processMetrics } from "./metrics";
 
