@@ -33,6 +33,7 @@ try {
     `\nbaseline ${report.baselineFds} fds, peak ${report.peakFds}, after the last wave ${report.finalFds}; ` +
       `${report.abandoned} connections abandoned; healthy proxy ${report.healthyOk} ok / ${report.healthyFailed} failed; still held: ${report.finalHanging}`,
   );
+  for (const failure of report.failures) console.log(`  healthy proxy failed: ${failure}`);
   const leaked = report.finalFds > report.baselineFds + 3 || report.finalHanging > 0;
   if (leaked || report.healthyFailed > 0) {
     console.log(leaked ? "FAIL: descriptors leaked" : "FAIL: the healthy proxy failed");

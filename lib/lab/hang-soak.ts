@@ -30,6 +30,8 @@ export interface SoakReport {
   abandoned: number;
   healthyOk: number;
   healthyFailed: number;
+  /** The healthy proxy's first failures, if any (class: reason). */
+  failures: string[];
   samples: SoakSample[];
 }
 
@@ -57,6 +59,7 @@ export async function runHangSoak(lab: FaultLab, options: SoakOptions): Promise<
   const healthyNode = { id: "soak-healthy", scheme: "http" as const, host: "127.0.0.1", port: options.healthyProxy.port };
   const hanging = () => options.hangProxies.reduce((sum, p) => sum + p.hanging, 0);
   const counts = { abandoned: 0, healthyOk: 0, healthyFailed: 0 };
+  const failures: string[] = [];
 
   const wave = async () => {
     const sockets: Socket[] = [];
@@ -65,9 +68,13 @@ export async function runHangSoak(lab: FaultLab, options: SoakOptions): Promise<
     // Hold until the proxies hang on (nearly) all of them, so the abandon really hits a hung connection.
     const deadline = Date.now() + 5_000;
     while (hanging() - before < sockets.length * 0.95 && Date.now() < deadline) await pause(20);
-    const check = await runProbeCheck(healthyNode, healthyTarget, { timeouts: { connectMs: 2_000, firstByteMs: 5_000, totalMs: 8_000 } });
+    // Generous timeouts: a lab out of descriptors fails at once (reset, refused); a busy machine is only slow.
+    const check = await runProbeCheck(healthyNode, healthyTarget, { timeouts: { connectMs: 10_000, firstByteMs: 30_000, totalMs: 40_000 } });
     if (check.faultClass === "ok") counts.healthyOk++;
-    else counts.healthyFailed++;
+    else {
+      counts.healthyFailed++;
+      failures.push(`${check.faultClass}: ${check.reason}`);
+    }
     for (const socket of sockets) socket.destroy();
     counts.abandoned += sockets.length;
   };
@@ -95,7 +102,7 @@ export async function runHangSoak(lab: FaultLab, options: SoakOptions): Promise<
     }
   }
   await settle(hanging);
-  return { baselineFds, peakFds, finalFds: openDescriptors(), finalHanging: hanging(), ...counts, samples };
+  return { baselineFds, peakFds, finalFds: openDescriptors(), finalHanging: hanging(), ...counts, failures: failures.slice(0, 10), samples };
 }
 
 /** Waits (up to 10 s) until the hanging proxies have let go of every abandoned connection. */

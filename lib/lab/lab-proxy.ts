@@ -110,6 +110,8 @@ export abstract class LabProxy {
    * every abandoned socket ran out of descriptors after ~20,000 checks and then failed everyone.
    */
   protected hang(socket: Socket): void {
+    // The client may have gone before the request was handed to us (its FIN came with the request).
+    if (socket.destroyed || socket.readableEnded) return void socket.destroy();
     this.hanging++;
     socket.once("close", () => this.hanging--);
     const release = () => socket.destroy();
