@@ -6,6 +6,7 @@ import { insertProbeResults } from "@/lib/probe/result-writer";
 import type { ProbeAttempt } from "@/lib/probe/probe-check";
 import { getGateway } from "@/lib/gateway/gateway";
 import { checkoutParams, checkoutQuery, checkoutResponse, leaseBody, leaseResponse } from "@/lib/gateway/wire";
+import { TARGET_URL_MAX_LENGTH, TargetUrlError, targetUrlRulesFromEnv, validateTargetUrl } from "@/lib/security/target-url";
 import { defineRoute } from "../api-route";
 import { ApiError } from "../errors";
 
@@ -68,7 +69,25 @@ export function faultClassOf(outcome: { status?: number; errorKind?: FaultClass 
   return "target_5xx";
 }
 
-const targetUrl = z.url({ protocol: /^https?$/ }).max(2000);
+/**
+ * A caller-reported target passes the same URL policy as one an operator types in the UI
+ * (lib/security/target-url.ts: http(s) only, no credentials, the allow-list, no refused address
+ * classes), because it becomes a stored target that shows up, and can be chosen, in the UI.
+ */
+const targetUrl = z
+  .string()
+  .max(TARGET_URL_MAX_LENGTH)
+  .superRefine((value, ctx) => {
+    try {
+      validateTargetUrl(value, targetUrlRulesFromEnv());
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: error instanceof TargetUrlError ? error.message : "That is not a valid URL." });
+    }
+  })
+  .describe("http(s) URL without credentials; the same policy as probe targets (allow-list, no internal address ranges).");
+
+/** The stored form of a target URL that passed the schema above (same normalisation as the UI's). */
+const normalisedTarget = (url: string) => validateTargetUrl(url, targetUrlRulesFromEnv()).toString();
 
 async function targetIdFor(url: string): Promise<string> {
   const [row] = await prisma.$queryRaw<{ id: string }[]>`
@@ -115,14 +134,17 @@ export const leaseResultRoute = defineRoute(
       return { leaseId: params.id, faultClass, duplicate: true, reportedAt: stored.reportedAt!.toISOString() };
     }
     await prisma.gatewayNodeLease.deleteMany({ where: { nodeId: lease.nodeId, leaseId: lease.id } });
-    if (body.target) await insertProbeResults([attempt(lease.nodeId, await targetIdFor(body.target), body.target, faultClass, body)], "caller");
+    if (body.target) {
+      const url = normalisedTarget(body.target);
+      await insertProbeResults([attempt(lease.nodeId, await targetIdFor(url), url, faultClass, body)], "caller");
+    }
     const stored = await prisma.gatewayLease.findUniqueOrThrow({ where: { id: params.id } });
     return { leaseId: params.id, faultClass, duplicate: false, reportedAt: stored.reportedAt!.toISOString() };
   },
 );
 
 const resultItem = z
-  .object({ nodeId: z.uuid(), target: targetUrl, ...outcomeFields, exitIp: z.string().max(64).optional() })
+  .object({ nodeId: z.uuid(), target: targetUrl, ...outcomeFields, exitIp: z.union([z.ipv4(), z.ipv6()]).optional().describe("The exit IP the target saw (an IPv4 or IPv6 address).") })
   .strict()
   .refine(exactlyOne, exactlyOneMessage);
 
@@ -132,8 +154,10 @@ export const reportResultsRoute = defineRoute(
     path: "/api/v1/results",
     operationId: "reportResults",
     summary: "Report results of requests made through nodes (up to 1,000); stored as caller results, they feed the same breakdowns as probes",
+    description:
+      "Needs the write scope: reports become stored results and targets. Caller reports weigh less than Switchyard's own probes: they feed the statistics, can confirm a failing probe in the checkout health rule, but never take a node out of checkout or eject it on their own.",
     tag: "gateway",
-    scope: "read",
+    scope: "write",
     body: z.object({ results: z.array(resultItem).min(1).max(1000) }).strict(),
     response: z.object({ stored: z.int(), byFaultClass: z.record(z.string(), z.int()) }),
     errors: ["bad_request", "payload_too_large", "unprocessable_entity"],
@@ -144,12 +168,13 @@ export const reportResultsRoute = defineRoute(
     if (known.length !== nodeIds.length) throw new ApiError("unprocessable_entity", "Some nodes do not exist.", { fields: { "results.nodeId": "Unknown node id." } });
     if (actor.poolId && known.some((node) => !node.pools.some((m) => m.poolId === actor.poolId))) throw new ApiError("forbidden", "Some nodes are outside this key's pool.");
     const targets = new Map<string, string>();
-    for (const url of new Set(body.results.map((r) => r.target))) targets.set(url, await targetIdFor(url));
+    const urls = body.results.map((r) => normalisedTarget(r.target));
+    for (const url of new Set(urls)) targets.set(url, await targetIdFor(url));
     const byFaultClass: Record<string, number> = {};
-    const attempts = body.results.map((r) => {
+    const attempts = body.results.map((r, i) => {
       const faultClass = faultClassOf(r);
       byFaultClass[faultClass] = (byFaultClass[faultClass] ?? 0) + 1;
-      return attempt(r.nodeId, targets.get(r.target)!, r.target, faultClass, r);
+      return attempt(r.nodeId, targets.get(urls[i])!, urls[i], faultClass, r);
     });
     return { stored: await insertProbeResults(attempts, "caller"), byFaultClass };
   },
