@@ -11,6 +11,7 @@ import { Select } from "@/components/ui/field";
 import { usePoolsQuery } from "@/lib/nodes/use-node-queries";
 import { useCurrentUser } from "@/lib/auth/use-current-user";
 import { HealthPolicyForm } from "./health-policy-form";
+import { MonitoringNotice } from "./monitoring-notice";
 import { useDashboardQuery } from "@/lib/stats/use-stats-queries";
 import { STATS_WINDOWS, STATS_WINDOW_NAMES } from "@/lib/stats/windows";
 import type { OriginSplit } from "@/lib/stats/class-figures";
@@ -77,6 +78,8 @@ export function OverviewView() {
         </div>
         <LiveToggle fetching={dashboard.isFetching} updatedAt={dashboard.dataUpdatedAt} />
       </div>
+
+      <MonitoringNotice status={d?.monitoring} />
 
       {dashboard.isError && (
         <p role="alert" className="text-red-600">

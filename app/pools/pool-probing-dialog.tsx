@@ -45,6 +45,7 @@ function ProbingForm({ settings, onClose }: { settings: PoolProbeSettingsView; o
       firstByteTimeoutMs: String(form.get("firstByteTimeoutMs")),
       totalTimeoutMs: String(form.get("totalTimeoutMs")),
       targetIds: form.getAll("targetIds").map(String),
+      maxBackoffSeconds: String(form.get("maxBackoffSeconds")),
     };
     const check = poolProbeSettingsSchema.safeParse(input);
     if (!check.success) return setErrors(fieldErrors(check.error));
@@ -70,6 +71,9 @@ function ProbingForm({ settings, onClose }: { settings: PoolProbeSettingsView; o
         </Field>
         <Field id="probe-total" label="Total timeout (ms)" error={errors.totalTimeoutMs}>
           <Input id="probe-total" name="totalTimeoutMs" inputMode="numeric" defaultValue={settings.totalTimeoutMs} />
+        </Field>
+        <Field id="probe-max-backoff" label="Failing nodes: re-test at least every (seconds)" error={errors.maxBackoffSeconds}>
+          <Input id="probe-max-backoff" name="maxBackoffSeconds" inputMode="numeric" defaultValue={settings.maxBackoffSeconds} />
         </Field>
       </div>
       <fieldset>

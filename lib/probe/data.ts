@@ -33,14 +33,15 @@ export interface PoolProbeSettingsView {
   firstByteTimeoutMs: number;
   totalTimeoutMs: number;
   targetIds: string[];
+  maxBackoffSeconds: number;
 }
 
 /** The pool's schedule, or the defaults a new schedule starts from. */
 export async function getPoolProbeSettings(poolId: string): Promise<PoolProbeSettingsView> {
   const settings = await prisma.poolProbeSettings.findUnique({ where: { poolId } });
   return settings
-    ? { poolId, enabled: settings.enabled, intervalSeconds: settings.intervalSeconds, connectTimeoutMs: settings.connectTimeoutMs, firstByteTimeoutMs: settings.firstByteTimeoutMs, totalTimeoutMs: settings.totalTimeoutMs, targetIds: settings.targetIds }
-    : { poolId, enabled: false, intervalSeconds: 60, connectTimeoutMs: 3_000, firstByteTimeoutMs: 10_000, totalTimeoutMs: 15_000, targetIds: [] };
+    ? { poolId, enabled: settings.enabled, intervalSeconds: settings.intervalSeconds, connectTimeoutMs: settings.connectTimeoutMs, firstByteTimeoutMs: settings.firstByteTimeoutMs, totalTimeoutMs: settings.totalTimeoutMs, targetIds: settings.targetIds, maxBackoffSeconds: settings.maxBackoffSeconds }
+    : { poolId, enabled: false, intervalSeconds: 60, connectTimeoutMs: 3_000, firstByteTimeoutMs: 10_000, totalTimeoutMs: 15_000, targetIds: [], maxBackoffSeconds: 600 };
 }
 
 export interface ProbeResultRow {

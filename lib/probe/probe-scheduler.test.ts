@@ -5,6 +5,7 @@ import { startFaultLab, type FaultLab } from "@/lib/lab/fault-lab";
 import { TARGET_PATHS } from "@/lib/lab/target-server";
 import type { ProbeAttempt } from "./probe-check";
 import { adaptiveTimeouts, nextDelayMs, nodeItselfFailed, runProbeScheduler, type ProbeSchedulerOptions } from "./probe-scheduler";
+import { poolProbeSettingsSchema } from "./schema";
 import { monitoringStatus, scheduleLag } from "./worker-status";
 
 // Every row here belongs to nodes, targets and pools this file made (test files share one database),
@@ -184,6 +185,20 @@ describe("schedule lag", () => {
     const after = await scheduleLag([poolId]);
     expect(after.overdueNodes).toBe(3);
     expect(after.oldestLagMs).toBeGreaterThanOrEqual(3_600_000);
+  });
+});
+
+describe("pool backoff bound", () => {
+  const settings = { poolId: randomUUID(), enabled: true, intervalSeconds: 60, connectTimeoutMs: 3_000, firstByteTimeoutMs: 10_000, totalTimeoutMs: 15_000, targetIds: [randomUUID()] };
+
+  it("defaults to 10 minutes and refuses a bound that is not a sane number of seconds, naming the field", () => {
+    expect(poolProbeSettingsSchema.parse(settings).maxBackoffSeconds).toBe(600);
+    expect(poolProbeSettingsSchema.parse({ ...settings, maxBackoffSeconds: "120" }).maxBackoffSeconds).toBe(120);
+    for (const bad of ["5", "abc", "1.5", "100000"]) {
+      const parsed = poolProbeSettingsSchema.safeParse({ ...settings, maxBackoffSeconds: bad });
+      expect(parsed.success).toBe(false);
+      expect(parsed.error?.issues[0].path).toEqual(["maxBackoffSeconds"]);
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
 import { Prisma } from "@/generated/prisma/client";
 import { prisma } from "@/lib/db/prisma";
@@ -248,6 +249,8 @@ class ProbePipeline {
   constructor(private readonly options: ProbeSchedulerOptions) {
     this.owner = options.owner ?? `worker-${randomUUID()}`;
     this.signal = options.signal;
+    // Every check in flight listens for the abort: thousands of listeners are expected here.
+    setMaxListeners(0, this.signal);
     this.maxInFlight = options.maxInFlight ?? defaultMaxInFlight();
     this.claimBatch = options.claimBatch ?? 500;
     this.claimThreshold = Math.min(this.claimBatch, Math.ceil(this.maxInFlight / 8));
@@ -275,6 +278,7 @@ class ProbePipeline {
       await reportWorkerStatus({ workerId: this.owner, startedAt, inFlightChecks: this.inFlight.size, maxInFlight: this.maxInFlight, resultsPerSecond: rate, ...lag });
     };
     const heartbeatTimer = heartbeatMs > 0 ? setInterval(() => void heartbeat().catch(onError), heartbeatMs) : undefined;
+    if (heartbeatMs > 0) void heartbeat().catch(onError); // at once: the overview knows a worker runs
     const onAbort = () => this.wake?.();
     signal.addEventListener("abort", onAbort, { once: true });
 

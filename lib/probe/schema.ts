@@ -39,6 +39,8 @@ export const poolProbeSettingsSchema = z
     firstByteTimeoutMs: z.coerce.number().int().min(100, "At least 100 ms.").max(120_000, "At most 120 s."),
     totalTimeoutMs: z.coerce.number().int().min(100, "At least 100 ms.").max(300_000, "At most 300 s."),
     targetIds: z.array(z.uuid()).max(50, "At most 50 targets per pool."),
+    // Nodes that keep failing are re-tested less often, but at least this often (so recovery is seen).
+    maxBackoffSeconds: z.coerce.number().int().min(10, "At least 10 seconds.").max(86_400, "At most a day.").default(600),
   })
   .refine((value) => value.totalTimeoutMs >= value.firstByteTimeoutMs, { path: ["totalTimeoutMs"], message: "The total timeout must be at least the first-byte timeout." })
   .refine((value) => !value.enabled || value.targetIds.length > 0, { path: ["targetIds"], message: "Choose at least one target to probe." });

@@ -7,6 +7,7 @@ import { topOffendingNodes, type NodeOffenderRow } from "./top-nodes";
 import { topOffendingTargets, type OffenderRow } from "./top-targets";
 import type { StatsQuery } from "./windows";
 import type { HealthPolicy } from "@/lib/health/health-machine";
+import { monitoringStatus, type MonitoringStatus } from "@/lib/probe/worker-status";
 
 /** The policy the health machine applies (lib/health), plus whether automation is on for the pool. */
 export type HealthPolicyView = Omit<HealthPolicy, "poolId"> & { enabled: boolean };
@@ -19,6 +20,8 @@ export interface DashboardData {
   heatMap: HeatMap;
   /** The selected pool's automatic-health policy (null: automation off for it). */
   healthPolicy: HealthPolicyView | null;
+  /** The probe workers' own report: in flight, overdue nodes, how far behind the schedule is. */
+  monitoring: MonitoringStatus;
   generatedAt: string;
 }
 
@@ -27,13 +30,14 @@ export async function dashboardData(query: StatsQuery): Promise<DashboardData> {
   const now = new Date();
   // The 30 worst nodes are ranked once: the first 10 are the list, all 30 the heat map's rows.
   const worst = topOffendingNodes(query, 30, undefined, now);
-  const [overview, series, worstNodes, topTargets, heatMap, policy] = await Promise.all([
+  const [overview, series, worstNodes, topTargets, heatMap, policy, monitoring] = await Promise.all([
     statsOverview(query, undefined, now),
     statsTimeSeries(query, undefined, now),
     worst,
     topOffendingTargets(query, 10, undefined, now),
     worst.then((nodes) => nodeTargetHeatMap(query, 30, undefined, now, nodes.map((n) => n.id))),
     query.poolId ? prisma.poolHealthPolicy.findUnique({ where: { poolId: query.poolId } }) : null,
+    monitoringStatus(now),
   ]);
   const healthPolicy: HealthPolicyView | null = policy && {
     enabled: policy.enabled,
@@ -45,5 +49,5 @@ export async function dashboardData(query: StatsQuery): Promise<DashboardData> {
     backoffBaseSeconds: policy.backoffBaseSeconds,
     backoffMaxSeconds: policy.backoffMaxSeconds,
   };
-  return { overview, series, topNodes: worstNodes.slice(0, 10), topTargets, heatMap, healthPolicy, generatedAt: now.toISOString() };
+  return { overview, series, topNodes: worstNodes.slice(0, 10), topTargets, heatMap, healthPolicy, monitoring, generatedAt: now.toISOString() };
 }
