@@ -31,7 +31,8 @@ try {
   });
   console.log(
     `\nbaseline ${report.baselineFds} fds, peak ${report.peakFds}, after the last wave ${report.finalFds}; ` +
-      `${report.abandoned} connections abandoned; healthy proxy ${report.healthyOk} ok / ${report.healthyFailed} failed; still held: ${report.finalHanging}`,
+      `${report.abandoned} connections abandoned; healthy proxy ${report.healthyOk} ok / ${report.healthyFailed} failed; ` +
+      `held 10 s after the clients left: ${report.heldAfterClientsLeft} (released by TCP keep-alive since: ${report.heldAfterClientsLeft - report.finalHanging}); still held: ${report.finalHanging}`,
   );
   for (const failure of report.failures) console.log(`  healthy proxy failed: ${failure}`);
   const leaked = report.finalFds > report.baselineFds + 3 || report.finalHanging > 0;

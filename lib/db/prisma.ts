@@ -13,6 +13,9 @@ function prismaClient(): PrismaClient {
   const max = Number(process.env.SWITCHYARD_DB_POOL_SIZE ?? 10);
   // Our own pg.Pool (not a config) so /metrics can report its use.
   const pool = new pg.Pool({ connectionString, max });
+  // An idle connection the server drops (restart, shutdown) is an 'error' event on the pool: without
+  // a listener it would end the process; the next query simply opens a new connection.
+  pool.on("error", () => {});
   registerPgPool("prisma", pool);
   return (globalForPrisma.switchyardPrisma = new PrismaClient({ adapter: new PrismaPg(pool) }));
 }

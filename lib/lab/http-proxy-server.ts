@@ -7,6 +7,12 @@ import { labCertificate } from "./self-signed-cert";
 /** RFC 9209 error types this proxy reports in Proxy-Status on its own error answers. */
 type ProxyErrorType = "destination_unavailable" | "dns_error" | "connection_timeout" | "http_response_incomplete" | "proxy_internal_error";
 
+/**
+ * Idle upstream sockets are closed by us before the target's keep-alive timeout (Node's 5 s) closes
+ * them: otherwise a request sent on a socket the target is closing at that moment fails with a reset.
+ */
+const UPSTREAM_IDLE_MS = 4_000;
+
 /** Hop-by-hop headers (RFC 9110 §7.6.1) a proxy must not forward. */
 const HOP_BY_HOP = ["connection", "keep-alive", "proxy-authorization", "proxy-connection", "proxy-authenticate", "te", "trailer", "upgrade"];
 
@@ -33,7 +39,7 @@ export class LabHttpProxy extends LabProxy {
   private agentForExit(): Agent {
     if (this.upstreamAgent?.exitIp !== this.exitIp) {
       this.upstreamAgent?.agent.destroy();
-      this.upstreamAgent = { exitIp: this.exitIp, agent: new Agent({ keepAlive: true, maxFreeSockets: 256, localAddress: this.exitIp }) };
+      this.upstreamAgent = { exitIp: this.exitIp, agent: new Agent({ keepAlive: true, maxFreeSockets: 256, localAddress: this.exitIp, timeout: UPSTREAM_IDLE_MS }) };
     }
     return this.upstreamAgent.agent;
   }
