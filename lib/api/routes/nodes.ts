@@ -8,7 +8,7 @@ import { NODE_STATES, changeStateSchema, createNodeSchema, importNodesSchema, up
 import { PROXY_SCHEMES } from "@/lib/nodes/proxy-address";
 import { defineRoute } from "../api-route";
 import { assertNodeAccess, decodeCursor, encodeCursor } from "../access";
-import { ApiError, fieldErrorsToApiError, validationError } from "../errors";
+import { ApiError, fieldErrorsToApiError, validationError } from "@/lib/http/api-errors";
 import {
   changeStateBody,
   createNodeBody,

@@ -8,18 +8,16 @@ import { createPool, deletePool, setPoolMembership, updatePool } from "@/lib/nod
 import { poolSchema as poolInputSchema } from "@/lib/nodes/schema";
 import { defineRoute } from "../api-route";
 import { assertPoolExistsAndAccess } from "../access";
-import { ApiError, fieldErrorsToApiError, validationError } from "../errors";
-import { createPoolBody, cursorParam, deletedSchema, idParams, limitParam, membershipBody, poolPageSchema, poolSchema, updatePoolBody, STRATEGIES, type Strategy } from "../schemas";
-
-export const DEFAULT_STRATEGY: Strategy = "round_robin";
-export const DEFAULT_STICKY_TTL_SECONDS = 600;
+import { ApiError, fieldErrorsToApiError, validationError } from "@/lib/http/api-errors";
+import { createPoolBody, cursorParam, deletedSchema, idParams, limitParam, membershipBody, poolPageSchema, poolSchema, updatePoolBody } from "../schemas";
+import { DEFAULT_STICKY_TTL_SECONDS, DEFAULT_STRATEGY, strategyOf, type Strategy } from "@/lib/pools/schema";
 
 async function withSettings(pools: PoolSummary[]): Promise<Array<z.infer<typeof poolSchema>>> {
   const settings = await prisma.poolGatewaySettings.findMany({ where: { poolId: { in: pools.map((pool) => pool.id) } } });
   const byPool = new Map(settings.map((row) => [row.poolId, row]));
   return pools.map((pool) => {
     const row = byPool.get(pool.id);
-    const strategy = (STRATEGIES as readonly string[]).includes(row?.strategy ?? "") ? (row!.strategy as Strategy) : DEFAULT_STRATEGY;
+    const strategy = strategyOf(row?.strategy);
     return { ...pool, strategy, stickyTtlSeconds: row?.stickyTtlSeconds ?? DEFAULT_STICKY_TTL_SECONDS };
   });
 }
