@@ -9,7 +9,8 @@ function prismaClient(): PrismaClient {
   const connectionString = process.env.DATABASE_URL;
   if (!connectionString) throw new Error("DATABASE_URL is not set (npm start sets it for the embedded database).");
   const max = Number(process.env.SWITCHYARD_DB_POOL_SIZE ?? 10);
-  return (globalForPrisma.switchyardPrisma = new PrismaClient({ adapter: new PrismaPg({ connectionString, max }) }));
+  // A connection attempt to a hung database gives up after 5 s: the request answers 503, never hangs.
+  return (globalForPrisma.switchyardPrisma = new PrismaClient({ adapter: new PrismaPg({ connectionString, max, connectionTimeoutMillis: 5_000 }) }));
 }
 
 /**

@@ -8,7 +8,7 @@ import { runHealthRound } from "@/lib/health/health-job";
 import { pruneStatsRollups, rollUpStats } from "@/lib/stats/rollup";
 import { expireProbeLeases } from "@/lib/probe/probe-lease-expiry";
 import { markInterruptedProbeRuns } from "@/lib/probe/probe-runs";
-import { sweepGatewayLeases } from "@/lib/gateway/lease-sweep";
+import { sweepGatewayLeases } from "@/lib/gateway/leases";
 import { registerBackgroundJob } from "./background-jobs";
 
 const RETENTION_HOURS = Number(process.env.SWITCHYARD_RESULT_RETENTION_HOURS ?? 48);
