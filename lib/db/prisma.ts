@@ -1,4 +1,6 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { registerPgPool } from "./pg-pool-registry";
 import { PrismaClient } from "@/generated/prisma/client";
 
 // One client per process: Next.js dev reloads and test files would otherwise each open a pool.
@@ -9,8 +11,11 @@ function prismaClient(): PrismaClient {
   const connectionString = process.env.DATABASE_URL;
   if (!connectionString) throw new Error("DATABASE_URL is not set (npm start sets it for the embedded database).");
   const max = Number(process.env.SWITCHYARD_DB_POOL_SIZE ?? 10);
-  // A connection attempt to a hung database gives up after 5 s: the request answers 503, never hangs.
-  return (globalForPrisma.switchyardPrisma = new PrismaClient({ adapter: new PrismaPg({ connectionString, max, connectionTimeoutMillis: 5_000 }) }));
+  // Our own pg.Pool (not a config) so /metrics can report its use. A connection attempt to a hung
+  // database gives up after 5 s: the request answers 503, never hangs.
+  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5_000 });
+  registerPgPool("prisma", pool);
+  return (globalForPrisma.switchyardPrisma = new PrismaClient({ adapter: new PrismaPg(pool) }));
 }
 
 /**
