@@ -14,6 +14,9 @@ function prismaClient(): PrismaClient {
   // Our own pg.Pool (not a config) so /metrics can report its use. A connection attempt to a hung
   // database gives up after 5 s: the request answers 503, never hangs.
   const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5_000 });
+  // An idle connection the server dropped (restart, outage) is replaced on the next query; without
+  // this listener the pool's "error" event would end the process.
+  pool.on("error", () => undefined);
   registerPgPool("prisma", pool);
   return (globalForPrisma.switchyardPrisma = new PrismaClient({ adapter: new PrismaPg(pool) }));
 }
