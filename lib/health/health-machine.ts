@@ -2,7 +2,8 @@ import { Prisma } from "@/generated/prisma/client";
 import { prisma } from "@/lib/db/prisma";
 import { SYSTEM_ACTOR } from "@/lib/auth/actor";
 import { recordAuditEvents } from "@/lib/audit/record-audit-event";
-import { CLASSES_502, CLASSES_504, NODE_FAILURE_CLASSES } from "@/lib/stats/class-figures";
+import { CLASSES_502, CLASSES_504, NODE_FAULT_ORIGINS } from "@/lib/stats/class-figures";
+import { isNodeFault } from "@/lib/probe/fault-taxonomy";
 
 /**
  * Automatic health (see lib/stats/README.md, "Health state machine").
@@ -14,7 +15,7 @@ import { CLASSES_502, CLASSES_504, NODE_FAILURE_CLASSES } from "@/lib/stats/clas
  *   probation ──(any node failure)──▶ ejected (attempts keep growing)
  *   probation ──(N more successes in a row)──▶ healthy (attempts reset)
  *
- * Only node-caused failures count (origin proxy/network); a target's own 5xx or block is not the
+ * Only node-caused failures count (faultOrigin proxy/network, lib/probe/attribution); a target's own 5xx or block is not the
  * node's fault. Automation acts only on nodes it may touch: an ENABLED node to eject, and a node
  * it disabled itself to re-admit. An operator who changes the state of an ejected node takes it
  * over (health goes back to healthy); a pinned node is never changed by automation.
@@ -55,7 +56,6 @@ export interface HealthTransition {
   reason: string;
 }
 
-const NODE_FAILURES = new Set(NODE_FAILURE_CLASSES);
 
 export function backoffMs(policy: Pick<HealthPolicy, "backoffBaseSeconds" | "backoffMaxSeconds">, attempts: number, random: () => number): number {
   const base = Math.min(policy.backoffMaxSeconds, policy.backoffBaseSeconds * 2 ** Math.min(attempts, 30)) * 1000;
@@ -124,8 +124,8 @@ async function evaluateNode(policy: Candidate, now: Date, random: () => number, 
     >`SELECT "state", "pinned", "attempts", "lastResultId", "consecutiveOk", "consecutiveFail", "nextCheckAt" FROM "NodeHealth" WHERE "nodeId" = ${policy.nodeId}::uuid FOR UPDATE`;
     if (!node || !health) return null;
 
-    const fresh = await tx.$queryRaw<Array<{ id: bigint; faultClass: string }>>`
-      SELECT "id", "faultClass" FROM "ProbeResult"
+    const fresh = await tx.$queryRaw<Array<{ id: bigint; faultClass: string; faultOrigin: string }>>`
+      SELECT "id", "faultClass", "faultOrigin" FROM "ProbeResult"
       WHERE "nodeId" = ${policy.nodeId}::uuid AND "id" > ${health.lastResultId} AND "startedAt" > ${new Date(now.getTime() - 3_600_000)}
       ORDER BY "id"`;
     let { consecutiveOk, consecutiveFail } = health;
@@ -135,7 +135,7 @@ async function evaluateNode(policy: Candidate, now: Date, random: () => number, 
       if (r.faultClass === "ok") {
         consecutiveOk++;
         consecutiveFail = 0;
-      } else if (NODE_FAILURES.has(r.faultClass)) {
+      } else if (isNodeFault(r.faultOrigin)) {
         consecutiveFail++;
         consecutiveOk = 0;
       }
@@ -215,7 +215,7 @@ async function evaluateNode(policy: Candidate, now: Date, random: () => number, 
 async function ejectionReason(tx: Prisma.TransactionClient, policy: Candidate, consecutiveFail: number, now: Date): Promise<string | null> {
   if (consecutiveFail >= policy.maxConsecutiveFailures) return `${consecutiveFail} node-caused failures in a row`;
   const [w] = await tx.$queryRaw<Array<{ n: bigint; bad: bigint }>>`
-    SELECT count(*) AS n, count(*) FILTER (WHERE "origin" <> 'target' AND ("faultClass" = ANY(${CLASSES_502}::text[]) OR "faultClass" = ANY(${CLASSES_504}::text[]))) AS bad
+    SELECT count(*) AS n, count(*) FILTER (WHERE "faultOrigin" = ANY(${NODE_FAULT_ORIGINS}::text[]) AND ("faultClass" = ANY(${CLASSES_502}::text[]) OR "faultClass" = ANY(${CLASSES_504}::text[]))) AS bad
     FROM "ProbeResult" WHERE "nodeId" = ${policy.nodeId}::uuid AND "startedAt" > ${new Date(now.getTime() - policy.windowMinutes * 60_000)}`;
   const n = Number(w.n);
   const rate = n > 0 ? Number(w.bad) / n : 0;

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { prisma } from "@/lib/db/prisma";
+import { Attributor } from "./attribution";
+import { databaseControlNodes } from "./control-nodes";
 import type { ProbeCheckOptions } from "./probe-check";
 import { toProbeNode, type ProxyNodeRow, type RevealPassword } from "./probe-node-row";
 import { runProbeJobs, type ProbeJob } from "./probe-runner";
@@ -119,6 +121,9 @@ export async function runProbeScheduler(options: ProbeSchedulerOptions): Promise
   const writer = new ProbeResultWriter({ source: "probe", onError: options.onError });
   const targetCache = new Map<string, { id: string; url: string; expectedStatus: number | null; firstByteTimeoutMs: number | null; totalTimeoutMs: number | null }>();
   const { signal } = options;
+  // One for the loop's life: its control budget is a share of everything this worker probes, and
+  // a target's control answer is reused across rounds for its cache window.
+  const attribution = new Attributor({ controls: databaseControlNodes(options.revealPassword), check: options.check });
 
   while (!signal.aborted) {
     let claimed: ClaimedNode[] = [];
@@ -155,6 +160,7 @@ export async function runProbeScheduler(options: ProbeSchedulerOptions): Promise
         perNodeConcurrency: options.perNodeConcurrency ?? 1,
         signal,
         onResult: (attempt) => writer.add(attempt),
+        attribution,
         check: options.check,
       });
       await writer.flush();

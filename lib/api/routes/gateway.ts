@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import { prisma } from "@/lib/db/prisma";
-import { FAULT_CLASSES, FAULT_CLASS_NAMES, type FaultClass } from "@/lib/probe/fault-taxonomy";
+import { defaultAttribution, FAULT_CLASSES, FAULT_CLASS_NAMES, type FaultClass } from "@/lib/probe/fault-taxonomy";
 import { insertProbeResults } from "@/lib/probe/result-writer";
 import type { ProbeAttempt } from "@/lib/probe/probe-check";
 import { getGateway } from "@/lib/gateway/gateway";
@@ -82,7 +82,7 @@ function attempt(nodeId: string, targetId: string, url: string, faultClass: Faul
   return {
     nodeId, targetId, targetUrl: url, startedAt: new Date(), connectMs: null, tlsMs: null, firstByteMs: null,
     totalMs: outcome.latencyMs, status: outcome.status ?? null, bytes: 0, exitIp: outcome.exitIp ?? null,
-    faultClass, bucket: entry.bucket, origin: entry.origin, reason: `caller reported: ${entry.label}`, errorDetail: null,
+    faultClass, bucket: entry.bucket, ...defaultAttribution(faultClass), phase: null, reason: `caller reported: ${entry.label}`, errorDetail: null,
   };
 }
 
