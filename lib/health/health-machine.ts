@@ -2,8 +2,7 @@ import { Prisma } from "@/generated/prisma/client";
 import { prisma } from "@/lib/db/prisma";
 import { SYSTEM_ACTOR } from "@/lib/auth/actor";
 import { recordAuditEvents } from "@/lib/audit/record-audit-event";
-import { CLASSES_502, CLASSES_504, NODE_FAULT_ORIGINS } from "@/lib/stats/class-figures";
-import { isNodeFault } from "@/lib/probe/fault-taxonomy";
+import { CLASSES_502, CLASSES_504, isNodeFault, NODE_FAULT_ORIGINS } from "@/lib/probe/fault-taxonomy";
 
 /**
  * Automatic health (see lib/stats/README.md, "Health state machine").

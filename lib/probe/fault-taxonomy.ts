@@ -73,3 +73,18 @@ export function defaultAttribution(faultClass: FaultClass, evidence: Evidence = 
 export function isNodeFault(faultOrigin: string): boolean {
   return faultOrigin === "proxy" || faultOrigin === "network";
 }
+
+/** Class names per bucket, passed to SQL as array parameters (FILTER (WHERE "faultClass" = ANY(…))). */
+export const CLASSES_502 = classesWhere((c) => c.bucket === "502");
+export const CLASSES_504 = classesWhere((c) => c.bucket === "504");
+/**
+ * THE health rule's input: who must be to blame for a failure to count against the node — the
+ * node or the network to it (faultOrigin, decided per attempt by lib/probe/attribution.ts). A block
+ * or a target's own 5xx says nothing about the node (automatic health, top offenders and the heat
+ * map all use this; SQL: FILTER (WHERE "faultOrigin" = ANY(…))).
+ */
+export const NODE_FAULT_ORIGINS: FaultOrigin[] = ["proxy", "network"];
+
+function classesWhere(pick: (spec: (typeof FAULT_CLASSES)[FaultClass]) => boolean): FaultClass[] {
+  return FAULT_CLASS_NAMES.filter((name) => pick(FAULT_CLASSES[name]));
+}

@@ -114,11 +114,12 @@ export async function runProbeJobs(jobs: Iterable<ProbeJob> | AsyncIterable<Prob
         attempt = await options.attribution.refine(attempt, job.target, timeouts, signal);
         if (signal?.aborted) return;
       }
+      await options.onResult?.(attempt);
+      // Counted after the (awaited) consumer, with no await before the callback: progress is monotonic.
       progress.done++;
       if (attempt.faultClass === "ok") progress.ok++;
       else progress.failed++;
-      await options.onResult?.(attempt);
-      options.onProgress?.(progress);
+      options.onProgress?.({ ...progress });
     }
   };
 

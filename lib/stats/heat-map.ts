@@ -1,4 +1,4 @@
-import { NODE_FAULT_ORIGINS } from "./class-figures";
+import { NODE_FAULT_ORIGINS } from "@/lib/probe/fault-taxonomy";
 import { defaultStatsDb, type StatsDb } from "./db";
 import { topOffendingNodes } from "./top-nodes";
 import { resolveWindow, type StatsQuery } from "./windows";
