@@ -104,7 +104,7 @@ export class LabHttpProxy extends LabProxy {
     };
     if (!this.authorised(request)) return answer(407, undefined, "proxy authentication required");
     const decision = await this.gate.decide(false);
-    if (decision === "hang") return;
+    if (decision === "hang") return this.hang(request.socket);
     if (decision === "fail") return answer(502, "proxy_internal_error", "upstream failure (injected)");
     if (decision === "timeout") return void setTimeout(() => answer(504, "connection_timeout", "exit peer did not answer (injected)"), this.upstreamTimeoutMs);
     if (decision === "unmarked" && this.behaviour.kind === "unmarked_error") return void response.socket?.end(unmarkedAnswer(this.behaviour.status, this.behaviour.page));
@@ -172,7 +172,7 @@ export class LabHttpProxy extends LabProxy {
     };
     if (!this.authorised(request)) return answer(407, undefined, "proxy authentication required");
     const decision = await this.gate.decide(true);
-    if (decision === "hang") return;
+    if (decision === "hang") return this.hang(client);
     if (decision === "fail") return answer(502, "proxy_internal_error", "upstream failure (injected)");
     if (decision === "timeout") return void setTimeout(() => answer(504, "connection_timeout", "exit peer did not answer (injected)"), this.upstreamTimeoutMs);
     if (decision === "unmarked" && this.behaviour.kind === "unmarked_error") return void client.end(unmarkedAnswer(this.behaviour.status, this.behaviour.page));

@@ -23,7 +23,7 @@ function attempt(nodeId: string, faultClass: FaultClass, status: number | null, 
   const { bucket } = FAULT_CLASSES[faultClass];
   return {
     nodeId, targetId, targetUrl: "http://127.0.0.1:9/", startedAt: new Date(), connectMs: 1, tlsMs: null, firstByteMs: 2, totalMs,
-    status, bytes: 0, exitIp: null, faultClass, bucket, ...defaultAttribution(faultClass), phase: null, reason: "test", errorDetail: null,
+    status, bytes: 0, exitIp: null, faultClass, bucket, ...defaultAttribution(faultClass), reason: "test", errorDetail: null,
   };
 }
 

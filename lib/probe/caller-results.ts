@@ -38,7 +38,7 @@ function attempt(nodeId: string, targetId: string, url: string, outcome: CallerO
   return {
     nodeId, targetId, targetUrl: url, startedAt: new Date(), connectMs: null, tlsMs: null, firstByteMs: null,
     totalMs: outcome.latencyMs, status: outcome.status ?? null, bytes: 0, exitIp: outcome.exitIp ?? null,
-    faultClass, bucket: entry.bucket, ...defaultAttribution(faultClass), phase: null, reason: `caller reported: ${entry.label}`, errorDetail: null,
+    faultClass, bucket: entry.bucket, ...defaultAttribution(faultClass), reason: `caller reported: ${entry.label}`, errorDetail: null,
   };
 }
 

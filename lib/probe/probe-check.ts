@@ -75,11 +75,11 @@ export interface ProbeAttempt {
   /** Who is to blame (what breakdowns and health read). */
   faultOrigin: FaultOrigin;
   originEvidence: Evidence;
-  /** Phase of the exchange the check ended in (phase-aware attribution, Diagnose). */
-  phase: ProbePhase | null;
   reason: string;
   /** Low-level error (code/message) when the check failed on an exception. */
   errorDetail: string | null;
+  /** Where the check ended: phase-aware attribution, Diagnose's timeline, and the scheduler's "the node did not answer" (connect, proxy TLS, tunnel). Not stored; absent on caller-reported results. */
+  phase?: ProbePhase;
 }
 
 export type ProbePhase = "resolve" | "connect" | "proxy_tls" | "tunnel" | "tls" | "headers" | "body";
@@ -422,9 +422,9 @@ class ProbeCheck {
       responderEvidence: outcome.responderEvidence,
       faultOrigin: outcome.faultOrigin,
       originEvidence: outcome.originEvidence,
-      phase: this.phase,
       reason: outcome.reason,
       errorDetail: e ? [e.code, e.message].filter(Boolean).join(": ").slice(0, 500) : null,
+      phase: this.phase,
     });
   }
 }
