@@ -12,6 +12,8 @@ import { nextIncidentStep } from "./incident-machine";
 import { createAlertChannel, createAlertRule, sendTestNotification } from "./mutations";
 import { deliverDueNotifications, SIGNATURE_HEADER } from "./notifications";
 import { listAlertIncidents } from "./data";
+import "@/lib/api/routes";
+import { api, testApiKey } from "@/lib/api/testing/api-client";
 
 interface Received {
   headers: Record<string, string | string[] | undefined>;
@@ -168,5 +170,35 @@ describe("alerts against a local webhook receiver", () => {
     await expect(createAlertChannel(admin.actor, { name: "creds", kind: "webhook", url: "http://u:p@127.0.0.1/" })).rejects.toMatchObject({ field: "url" });
     const viewer = await createTestUser("viewer");
     await expect(createAlertRule(viewer.actor, base)).rejects.toMatchObject({ status: 403 });
+  });
+
+  it("REST: rules and incident history, with the OpenAPI contract, scopes and pool restriction", async () => {
+    const admin = await createTestUser("admin");
+    const channel = await createAlertChannel(admin.actor, { name: `api-${poolId.slice(0, 6)}`, kind: "webhook", url: receiverUrl });
+    const write = await testApiKey("write");
+    const read = await testApiKey("read");
+    const created = await api("POST", "/api/v1/alerts/rules", {
+      key: write.key,
+      body: { name: "few healthy", poolId, kind: "healthy_below", threshold: 3, channelId: channel.id },
+    });
+    expect(created.status).toBe(201);
+    expect((await api("POST", "/api/v1/alerts/rules", { key: read.key, body: { name: "x", poolId, kind: "spike", threshold: 3, channelId: channel.id } })).status).toBe(403);
+    const invalid = await api("POST", "/api/v1/alerts/rules", { key: write.key, body: { name: "x", poolId, kind: "rate_504", threshold: 2, channelId: channel.id } });
+    expect(invalid.status).toBe(422);
+    expect(invalid.json.error.details.fields).toHaveProperty("threshold");
+
+    const rules = await api("GET", `/api/v1/alerts/rules?poolId=${poolId}`, { key: read.key });
+    expect(rules.json.rules.map((rule: { name: string }) => rule.name)).toContain("few healthy");
+    const incidents = await api("GET", `/api/v1/alerts/incidents?poolId=${poolId}&state=resolved`, { key: read.key });
+    expect(incidents.status).toBe(200);
+    expect(incidents.json.incidents[0]).toMatchObject({ state: "resolved", notifications: [{ event: "fired" }, { event: "resolved", status: "delivered" }] });
+
+    const otherPool = await prisma.pool.create({ data: { name: `alerts-other-${poolId.slice(0, 6)}` } });
+    const restricted = await testApiKey("write", otherPool.id);
+    expect((await api("GET", `/api/v1/alerts/incidents?poolId=${poolId}`, { key: restricted.key })).status).toBe(403);
+    expect((await api("GET", "/api/v1/alerts/incidents", { key: restricted.key })).json.incidents).toEqual([]);
+    expect((await api("DELETE", `/api/v1/alerts/rules/${created.json.id}`, { key: restricted.key })).status).toBe(403);
+    expect((await api("DELETE", `/api/v1/alerts/rules/${created.json.id}`, { key: write.key })).status).toBe(204);
+    expect((await api("DELETE", `/api/v1/alerts/rules/${created.json.id}`, { key: write.key })).status).toBe(404);
   });
 });
