@@ -13,6 +13,8 @@ function prismaClient(): PrismaClient {
   const max = Number(process.env.SWITCHYARD_DB_POOL_SIZE ?? 10);
   // Our own pg.Pool (not a config) so /metrics can report its use.
   const pool = new pg.Pool({ connectionString, max });
+  // An idle connection the server drops (restart, shutdown) is replaced on the next query.
+  pool.on("error", () => {});
   registerPgPool("prisma", pool);
   return (globalForPrisma.switchyardPrisma = new PrismaClient({ adapter: new PrismaPg(pool) }));
 }
