@@ -32,7 +32,7 @@ await applyMigrations(database.url);
 
 const { prisma } = await import("@/lib/db/prisma");
 const { ProbeResultWriter, closeResultWriterPool } = await import("@/lib/probe/result-writer");
-const { FAULT_CLASSES, FAULT_CLASS_NAMES } = await import("@/lib/probe/fault-taxonomy");
+const { defaultAttribution, FAULT_CLASSES, FAULT_CLASS_NAMES } = await import("@/lib/probe/fault-taxonomy");
 const { dashboardData } = await import("@/lib/stats/dashboard");
 const { statsOverview } = await import("@/lib/stats/overview");
 type Attempt = Parameters<InstanceType<typeof ProbeResultWriter>["add"]>[0];
@@ -52,12 +52,12 @@ function attempt(): Attempt {
   const i = sequence++;
   const r = Math.random();
   const faultClass = r < 0.9 ? "ok" : FAULT_CLASS_NAMES[1 + Math.floor(Math.random() * (FAULT_CLASS_NAMES.length - 1))];
-  const { bucket, origin } = FAULT_CLASSES[faultClass];
+  const { bucket } = FAULT_CLASSES[faultClass];
   return {
     nodeId: nodeIds[i % NODES], targetId: targetIds[i % TARGETS], targetUrl: "http://bench-target.test/", startedAt: new Date(),
     connectMs: 2, tlsMs: null, firstByteMs: 40, totalMs: 20 + Math.random() * 400, status: faultClass === "ok" ? 200 : 502, bytes: 512,
-    exitIp: null, faultClass, bucket, origin, reason: "bench", errorDetail: null,
-  } as Attempt;
+    exitIp: null, faultClass, bucket, ...defaultAttribution(faultClass), reason: "bench", errorDetail: null,
+  };
 }
 
 /** Paced ingest for `seconds`: every 50 ms, add what the target rate owes. Returns persisted/s and lag samples. */

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db/prisma";
 import { createTestUser } from "@/lib/auth/testing";
 import { insertProbeResults } from "@/lib/probe/result-writer";
-import { FAULT_CLASSES, type FaultClass } from "@/lib/probe/fault-taxonomy";
+import { defaultAttribution, FAULT_CLASSES, type FaultClass } from "@/lib/probe/fault-taxonomy";
 import type { ProbeAttempt } from "@/lib/probe/probe-check";
 import { evaluateAlertRules } from "./evaluate-alerts";
 import { nextIncidentStep } from "./incident-machine";
@@ -33,10 +33,10 @@ const T = new Date(Math.floor(Date.now() / 60_000) * 60_000);
 const at = (minutes: number) => new Date(T.getTime() + minutes * 60_000);
 
 function attempt(nodeId: string, faultClass: FaultClass, startedAt: Date): ProbeAttempt {
-  const { bucket, origin } = FAULT_CLASSES[faultClass];
+  const { bucket } = FAULT_CLASSES[faultClass];
   return {
     nodeId, targetId, targetUrl: "http://127.0.0.1:9/", startedAt, connectMs: 1, tlsMs: null, firstByteMs: 2, totalMs: 50,
-    status: faultClass === "ok" ? 200 : 502, bytes: 0, exitIp: null, faultClass, bucket, origin, reason: "test", errorDetail: null,
+    status: faultClass === "ok" ? 200 : 502, bytes: 0, exitIp: null, faultClass, bucket, ...defaultAttribution(faultClass), reason: "test", errorDetail: null,
   };
 }
 
