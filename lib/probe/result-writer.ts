@@ -1,7 +1,7 @@
 import pg from "pg";
 import type { ProbeAttempt } from "./probe-check";
 
-export type ResultSource = "probe" | "caller";
+export type ResultSource = "probe" | "caller" | "gateway";
 
 const INSERT_SQL = `
 INSERT INTO "ProbeResult" ("nodeId", "targetId", "startedAt", "connectMs", "tlsMs", "firstByteMs", "totalMs",
