@@ -13,7 +13,7 @@ import { Field, FormError, Input, Select } from "@/components/ui/field";
 import { changeNodeStateAction, deleteNodesAction } from "@/lib/nodes/actions";
 import { pinNodesAction, rotateNodesAction } from "@/lib/health/actions";
 import { formatHostPort } from "@/lib/nodes/proxy-address";
-import type { NodeRow } from "@/lib/nodes/data";
+import type { NodeTableRow as NodeRow } from "@/lib/stats/node-table";
 import { nodeQueryKeys, usePoolsQuery, useTagsQuery } from "@/lib/nodes/use-node-queries";
 import { useNodeTableQuery } from "@/lib/stats/use-stats-queries";
 import { LiveToggle } from "@/components/charts/live-toggle";
