@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { SocksClient } from "socks";
 import { ProxyAgent, request as undiciRequest } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiKey } from "@/lib/api-keys/api-keys";
+import { createApiKey } from "@/lib/auth/api-keys";
 import { createTestUser } from "@/lib/auth/testing";
 import { prisma } from "@/lib/db/prisma";
 import { evaluateHealth } from "@/lib/health/health-machine";

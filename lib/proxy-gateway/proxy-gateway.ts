@@ -1,8 +1,8 @@
 import { createServer as createHttpServer, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from "node:http";
 import { createServer as createNetServer, isIP, type Server as NetServer, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
-import { ApiError } from "@/lib/api/errors";
-import type { VerifiedApiKey } from "@/lib/api-keys/api-keys";
+import { ApiError } from "@/lib/http/api-errors";
+import type { VerifiedApiKey } from "@/lib/auth/api-keys";
 import type { Gateway } from "@/lib/gateway/gateway";
 import type { GatewayNode, GatewayPool } from "@/lib/gateway/gateway-index";
 import { selectNodes } from "@/lib/gateway/select";
@@ -423,7 +423,10 @@ export class ProxyGateway {
         void (async () => {
           const opened = await this.openTunnelWithRetries(caller!, request.host, request.port, client);
           if (!opened) return;
-          if ("failure" in opened) return void client.end(Buffer.from(reply(socksReplyFor(opened.failure.finalClass))));
+          if ("failure" in opened) {
+            client.write(Buffer.from(reply(socksReplyFor(opened.failure.finalClass))));
+            return void client.destroySoon();
+          }
           client.write(Buffer.from(reply(SOCKS_REPLY.succeeded)));
           this.splice(caller!.pool.id, client, request.leftover, opened);
         })().catch((error: Error) => {
@@ -592,7 +595,10 @@ function endRaw(socket: Socket, status: number, headers: Record<string, string>,
   if (socket.destroyed) return;
   const lines = [`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? "Error"}`, "content-type: text/plain; charset=utf-8", `content-length: ${Buffer.byteLength(body)}`, "connection: close"];
   for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
-  socket.end(`${lines.join("\r\n")}\r\n\r\n${body}`);
+  // A socket handed over by the 'connect' event is not read: end() alone would wait forever for the
+  // client's FIN. destroySoon closes it fully once the answer is flushed.
+  socket.write(`${lines.join("\r\n")}\r\n\r\n${body}`);
+  socket.destroySoon();
 }
 
 const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 403: "Forbidden", 407: "Proxy Authentication Required", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout" };

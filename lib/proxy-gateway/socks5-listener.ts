@@ -49,7 +49,8 @@ export function acceptSocks5(socket: Socket, handler: SocksHandshake): void {
   const fail = (bytes: number[]) => {
     stage = "done";
     clearTimeout(timer);
-    socket.end(Buffer.from(bytes));
+    socket.write(Buffer.from(bytes));
+    socket.destroySoon(); // not end(): nobody reads this socket any more, so the client's FIN would go unnoticed
   };
 
   const onData = (chunk: Buffer) => {

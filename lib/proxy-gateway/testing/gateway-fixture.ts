@@ -1,5 +1,5 @@
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from "node:http";
-import { createApiKey } from "@/lib/api-keys/api-keys";
+import { createApiKey } from "@/lib/auth/api-keys";
 import { createTestUser } from "@/lib/auth/testing";
 import { prisma } from "@/lib/db/prisma";
 import { Gateway } from "@/lib/gateway/gateway";
