@@ -4,6 +4,7 @@ import { openSecret } from "@/lib/secrets/secret-box";
 import { DEFAULT_STICKY_TTL_SECONDS, strategyOf, type Strategy } from "@/lib/pools/schema";
 import { hash32 } from "./hashing";
 import { isNodeHealthy, NODE_STATS_SQL } from "./health";
+import { registerPgPool } from "@/lib/db/pg-pool-registry";
 
 export const GATEWAY_CHANNEL = "switchyard_gateway";
 
@@ -82,6 +83,7 @@ export class GatewayIndex {
   constructor(private readonly options: GatewayIndexOptions) {
     this.db = new pg.Pool({ connectionString: options.connectionString, max: 3, allowExitOnIdle: true });
     this.db.on("error", () => {});
+    registerPgPool("gateway", this.db);
   }
 
   /** The pool connection the gateway also uses for leases. */
