@@ -68,7 +68,7 @@ describe("node mutations", () => {
     expect(existing.ok).toBe(true);
     const text = [
       `${net}.10:8080`,
-      `${net}.11:3128:user1:p:w`,
+      `http://user1:p%3Aw@${net}.11:3128`, // a ":" in the password needs the URL form
       `user2:secret@${net}.12:1080`,
       `socks5://user3:s%40cret@${net}.13:1080`,
       `${net}.14:0`,
