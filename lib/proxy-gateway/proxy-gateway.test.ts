@@ -33,7 +33,7 @@ beforeAll(async () => {
   f = await startGatewayFixture({
     proxies: [...HEALTHY, ...FAULTY],
     // 5 attempts > 4 faulty nodes: every request reaches a healthy node whatever the order.
-    settings: { maxAttempts: 5, connectTimeoutMs: 500, firstByteTimeoutMs: 700, deadlineMs: 10_000 },
+    settings: { maxAttempts: 5, connectTimeoutMs: 2_000, firstByteTimeoutMs: 2_000, deadlineMs: 20_000 },
     healthPolicy: { maxConsecutiveFailures: 2 },
   });
   auth = proxyAuthorization(`pool-${f.poolName}`, f.key);
