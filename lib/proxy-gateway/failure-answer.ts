@@ -1,4 +1,4 @@
-import { FAULT_CLASSES, originOf, type FaultClass } from "@/lib/probe/fault-taxonomy";
+import { FAULT_CLASSES, type FaultClass } from "@/lib/probe/fault-taxonomy";
 import { SOCKS_REPLY } from "./socks5-listener";
 
 /** How the gateway's last attempt (or the whole request) failed: a fault class or a gateway outcome. */
@@ -30,14 +30,16 @@ const ANSWERS: Record<GatewayFailure["finalClass"], { status: 502 | 503 | 504; p
   target_5xx: { status: 502, proxyStatus: "destination_unavailable", socks: SOCKS_REPLY.generalFailure },
   blocked: { status: 502, proxyStatus: "http_request_denied", socks: SOCKS_REPLY.notAllowed },
   target_4xx: { status: 502, proxyStatus: "http_request_error", socks: SOCKS_REPLY.generalFailure },
+  unexpected_status: { status: 502, proxyStatus: "http_request_error", socks: SOCKS_REPLY.generalFailure },
   ok: { status: 502, proxyStatus: "proxy_internal_error", socks: SOCKS_REPLY.generalFailure },
   no_healthy_node: { status: 503, proxyStatus: "destination_unavailable", socks: SOCKS_REPLY.generalFailure },
   deadline: { status: 504, proxyStatus: "http_response_timeout", socks: SOCKS_REPLY.ttlExpired },
 };
 
-/** Origin counted on the overview for a final outcome. */
-export function finalOrigin(finalClass: GatewayFailure["finalClass"]): string {
-  return finalClass === "no_healthy_node" || finalClass === "deadline" ? "gateway" : originOf(finalClass);
+/** Origin counted on the overview for a final failure: the gateway's own outcomes, else who the last attempt blamed. */
+export function finalOrigin(finalClass: GatewayFailure["finalClass"], last: { faultOrigin: string } | undefined): string {
+  if (finalClass === "no_healthy_node" || finalClass === "deadline" || !last) return "gateway";
+  return last.faultOrigin;
 }
 
 export function socksReplyFor(finalClass: GatewayFailure["finalClass"]): number {

@@ -33,7 +33,7 @@ beforeAll(async () => {
   f = await startGatewayFixture({
     proxies: [...HEALTHY, ...FAULTY],
     // 5 attempts > 4 faulty nodes: every request reaches a healthy node whatever the order.
-    settings: { maxAttempts: 5, connectTimeoutMs: 2_000, firstByteTimeoutMs: 2_000, deadlineMs: 20_000 },
+    settings: { maxAttempts: 5, connectTimeoutMs: 2_000, firstByteTimeoutMs: 3_000, deadlineMs: 30_000 },
     healthPolicy: { maxConsecutiveFailures: 2 },
   });
   auth = proxyAuthorization(`pool-${f.poolName}`, f.key);
@@ -83,6 +83,11 @@ describe("forward-proxy gateway against the fault lab", () => {
     expect(classesOf("hang")).toContain("upstream_timeout");
     expect(classesOf("refuse")).toContain("proxy_unreachable");
     for (const name of HEALTHY.map((p) => p.name)) expect(classesOf(name)).toEqual(["ok"]);
+    // A node's 504 that only claims a timeout is undecided on its own; the retry that succeeded through
+    // another node is the control request that puts it on the node (lib/probe/control-check.ts).
+    const timeouts = await prisma.probeResult.findMany({ where: { source: "gateway", nodeId: f.nodeIds.get("gateway-timeout") }, select: { faultOrigin: true, originEvidence: true } });
+    expect(timeouts.length).toBeGreaterThan(0);
+    for (const row of timeouts) expect(row).toEqual({ faultOrigin: "proxy", originEvidence: "control" });
     // Plain HTTP: one ok attempt per request. HTTPS: one per tunnel (the client keeps its tunnels alive).
     const targets = new Map((await prisma.probeTarget.findMany({ where: { id: { in: rows.map((r) => r.targetId) } } })).map((t) => [t.id, t.url]));
     const okAt = (origin: string) => rows.filter((r) => r.faultClass === "ok" && targets.get(r.targetId) === origin).reduce((n, r) => n + r._count, 0);

@@ -6,8 +6,9 @@ import type { VerifiedApiKey } from "@/lib/auth/api-keys";
 import type { Gateway } from "@/lib/gateway/gateway";
 import type { GatewayNode, GatewayPool } from "@/lib/gateway/gateway-index";
 import { selectNodes } from "@/lib/gateway/select";
-import { classifyResponse, type Verdict } from "@/lib/probe/classify-response";
-import { bucketOf, originOf } from "@/lib/probe/fault-taxonomy";
+import { classifyResponse, verdict, type Verdict } from "@/lib/probe/classify-response";
+import { applyControl, needsSecondPath } from "@/lib/probe/control-check";
+import { bucketOf, isNodeFault } from "@/lib/probe/fault-taxonomy";
 import type { HostLookup } from "@/lib/probe/host-lookup";
 import type { ProbeAttempt } from "@/lib/probe/probe-check";
 import { AttemptRecorder } from "./attempt-recorder";
@@ -207,9 +208,12 @@ export class ProxyGateway {
 
   // ---- recording -----------------------------------------------------------------------------
 
-  private record(node: GatewayNode, targetOrigin: string, startedAt: Date, t0: number, verdict: Verdict, facts: { connectMs: number | null; firstByteMs: number | null; status: number | null; bytes: number; error?: unknown }): void {
+  /** One attempt as a result row (not stored yet: settle() does that once the request is decided). */
+  private attemptOf(node: GatewayNode, targetOrigin: string, startedAt: Date, t0: number, verdict: Verdict, facts: { connectMs: number | null; firstByteMs: number | null; status: number | null; bytes: number; error?: unknown }): ProbeAttempt {
     const e = facts.error as NodeJS.ErrnoException | undefined | null;
-    const attempt: ProbeAttempt = {
+    if (retryable(verdict)) this.nodeFailed(node.id);
+    else this.nodeSucceeded(node.id);
+    return {
       nodeId: node.id,
       targetId: null,
       targetUrl: targetOrigin,
@@ -223,13 +227,28 @@ export class ProxyGateway {
       exitIp: null,
       faultClass: verdict.faultClass,
       bucket: bucketOf(verdict.faultClass),
-      origin: originOf(verdict.faultClass),
+      responder: verdict.responder,
+      responderEvidence: verdict.responderEvidence,
+      faultOrigin: verdict.faultOrigin,
+      originEvidence: verdict.originEvidence,
       reason: `gateway: ${verdict.reason}`,
       errorDetail: e ? [e.code, e.message].filter(Boolean).join(": ").slice(0, 500) : null,
     };
-    this.recorder.attempt(attempt, targetOrigin);
-    if (isNodeFault(verdict)) this.nodeFailed(node.id);
-    else this.nodeSucceeded(node.id);
+  }
+
+  /**
+   * Stores a request's attempts. The last attempt went through another node to the same target,
+   * so it is a free control request for the earlier ones whose blame one path cannot settle
+   * (lib/probe/control-check.ts): it got an answer → those nodes' paths did it; it failed the same
+   * way → the target side. Returns the last attempt as stored.
+   */
+  private settle(attempts: ProbeAttempt[]): ProbeAttempt | undefined {
+    const last = attempts[attempts.length - 1];
+    for (let attempt of attempts) {
+      if (attempt !== last && attempt.nodeId !== last.nodeId && needsSecondPath(attempt)) attempt = applyControl(attempt, last);
+      this.recorder.attempt(attempt, attempt.targetUrl);
+    }
+    return last;
   }
 
   // ---- plain HTTP (absolute-form) ------------------------------------------------------------
@@ -273,6 +292,7 @@ export class ProxyGateway {
     const targetOrigin = `http://${url.host}/`;
     const deadlineAt = performance.now() + settings.deadlineMs;
     const tried = new Set<string>();
+    const attempts: ProbeAttempt[] = [];
     let last: GatewayFailure | undefined;
 
     for (let attempt = 1; attempt <= settings.maxAttempts; attempt++) {
@@ -299,11 +319,13 @@ export class ProxyGateway {
         signal,
       });
       if (signal.aborted) {
+        // The client went away: what the node did so far is not its fault, only earlier attempts are kept.
         if (outcome.kind === "response") outcome.request.destroy();
+        if (attempts.length) this.settle(attempts);
         return this.recorder.final({ poolId: caller.pool.id, finalClass: "client_closed", origin: "client", attempts: attempt });
       }
       if (outcome.kind === "failed") {
-        this.record(node, targetOrigin, startedAt, t0, outcome.verdict, { connectMs: outcome.connectMs, firstByteMs: null, status: null, bytes: 0, error: outcome.error });
+        attempts.push(this.attemptOf(node, targetOrigin, startedAt, t0, outcome.verdict, { connectMs: outcome.connectMs, firstByteMs: null, status: null, bytes: 0, error: outcome.error }));
         last = { finalClass: outcome.verdict.faultClass, reason: outcome.verdict.reason, nodeId: node.id };
         // A request that never left for the target may always go again; one that may have reached it only when idempotent.
         if (!outcome.sentRequest || idempotent || settings.retryNonIdempotent) continue;
@@ -311,7 +333,7 @@ export class ProxyGateway {
       }
       const { response } = outcome;
       const verdict = classifyResponse({ mode: upstream.scheme === "socks5" ? "tunnel" : "forward", status: response.statusCode ?? 0, headers: response.headers, bodySample: "" });
-      const nodeFault = isNodeFault(verdict);
+      const nodeFault = retryable(verdict);
       const canRetry = attempt < settings.maxAttempts && performance.now() < deadlineAt;
       const mayResend = idempotent || settings.retryNonIdempotent;
       const retryTarget = !nodeFault && verdict.faultClass !== "ok" && verdict.faultClass !== "target_4xx" && settings.retryTargetFailures && canRetry && mayResend;
@@ -320,15 +342,16 @@ export class ProxyGateway {
         // node, or answer with our own failure naming the hop.
         response.resume();
         outcome.request.destroy();
-        this.record(node, targetOrigin, startedAt, t0, verdict, { connectMs: outcome.connectMs, firstByteMs: outcome.firstByteMs, status: response.statusCode ?? null, bytes: 0 });
+        attempts.push(this.attemptOf(node, targetOrigin, startedAt, t0, verdict, { connectMs: outcome.connectMs, firstByteMs: outcome.firstByteMs, status: response.statusCode ?? null, bytes: 0 }));
         last = { finalClass: verdict.faultClass, reason: verdict.reason, nodeId: node.id, receivedStatus: response.statusCode };
         if (mayResend) continue;
         break;
       }
-      return this.relay(caller, node, outcome, verdict, res, { targetOrigin, startedAt, t0, attempts: attempt });
+      return this.relay(caller, node, outcome, verdict, res, { targetOrigin, startedAt, t0, attempts });
     }
     last ??= noHealthyNode(caller.pool);
-    this.recorder.final({ poolId: caller.pool.id, finalClass: last.finalClass, origin: finalOrigin(last.finalClass), attempts: tried.size });
+    const stored = attempts.length ? this.settle(attempts) : undefined;
+    this.recorder.final({ poolId: caller.pool.id, finalClass: last.finalClass, origin: finalOrigin(last.finalClass, stored), attempts: tried.size });
     const answer = failureAnswer(last, tried.size, caller.pool.name);
     sendPlain(res, answer.status, answer.headers, answer.body);
   }
@@ -338,24 +361,25 @@ export class ProxyGateway {
     caller: Caller,
     node: GatewayNode,
     outcome: Extract<Awaited<ReturnType<typeof forwardThrough>>, { kind: "response" }>,
-    verdict: Verdict,
+    answered: Verdict,
     res: ServerResponse,
-    at: { targetOrigin: string; startedAt: Date; t0: number; attempts: number },
+    at: { targetOrigin: string; startedAt: Date; t0: number; attempts: ProbeAttempt[] },
   ): void {
     const { response, request } = outcome;
     const headers: OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(response.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
     headers["x-switchyard-node"] = node.id;
-    if (at.attempts > 1) headers["x-switchyard-attempts"] = String(at.attempts);
+    const count = at.attempts.length + 1;
+    if (count > 1) headers["x-switchyard-attempts"] = String(count);
     res.writeHead(response.statusCode ?? 502, response.statusMessage, headers);
     let bytes = 0;
     let done = false;
     const finish = (failure?: Verdict, error?: unknown) => {
       if (done) return;
       done = true;
-      const final = failure ?? verdict;
-      this.record(node, at.targetOrigin, at.startedAt, at.t0, final, { connectMs: outcome.connectMs, firstByteMs: outcome.firstByteMs, status: response.statusCode ?? null, bytes, error });
-      this.recorder.final({ poolId: caller.pool.id, finalClass: final.faultClass, origin: originOf(final.faultClass), attempts: at.attempts });
+      const final = failure ?? answered;
+      const stored = this.settle([...at.attempts, this.attemptOf(node, at.targetOrigin, at.startedAt, at.t0, final, { connectMs: outcome.connectMs, firstByteMs: outcome.firstByteMs, status: response.statusCode ?? null, bytes, error })]);
+      this.recorder.final({ poolId: caller.pool.id, finalClass: final.faultClass, origin: stored!.faultOrigin, attempts: count });
     };
     response.on("data", (chunk: Buffer) => {
       bytes += chunk.length;
@@ -370,14 +394,15 @@ export class ProxyGateway {
     response.once("aborted", () => {
       // The node or the target cut the body: the client must see a broken response, not a short one.
       res.destroy();
-      finish({ faultClass: "reset", reason: "connection closed while relaying the body" });
+      finish(verdict("reset", "connection closed while relaying the body", ["none", "phase"], ["unknown", "none"]));
     });
     res.once("close", () => {
       if (!response.complete) {
         request.destroy();
         if (!done) {
           done = true;
-          this.recorder.final({ poolId: caller.pool.id, finalClass: "client_closed", origin: "client", attempts: at.attempts });
+          this.settle([...at.attempts, this.attemptOf(node, at.targetOrigin, at.startedAt, at.t0, answered, { connectMs: outcome.connectMs, firstByteMs: outcome.firstByteMs, status: response.statusCode ?? null, bytes })]);
+          this.recorder.final({ poolId: caller.pool.id, finalClass: "client_closed", origin: "client", attempts: count });
         }
       }
     });
@@ -456,6 +481,7 @@ export class ProxyGateway {
     const targetOrigin = `https://${isIP(host) === 6 ? `[${host}]` : host}${port === 443 ? "" : `:${port}`}/`;
     const deadlineAt = performance.now() + settings.deadlineMs;
     const tried = new Set<string>();
+    const attempts: ProbeAttempt[] = [];
     let last: GatewayFailure | undefined;
     try {
       for (let attempt = 1; attempt <= settings.maxAttempts; attempt++) {
@@ -473,22 +499,25 @@ export class ProxyGateway {
         const outcome = await openTunnel(this.upstreams.get(node), host, port, timeouts, controller.signal);
         if (controller.signal.aborted) {
           if (outcome.kind === "open") outcome.socket.destroy();
+          if (attempts.length) this.settle(attempts);
           this.recorder.final({ poolId: caller.pool.id, finalClass: "client_closed", origin: "client", attempts: attempt });
           return undefined;
         }
         if (outcome.kind === "open") {
           // Recorded as soon as it is open: a tunnel's lifetime is the client's business, not the node's latency.
-          this.record(node, targetOrigin, startedAt, t0, { faultClass: "ok", reason: "tunnel established" }, { connectMs: outcome.connectMs, firstByteMs: outcome.firstByteMs, status: 200, bytes: 0 });
+          const open = verdict("ok", "tunnel established", ["proxy", "phase"], ["none", "phase"]);
+          this.settle([...attempts, this.attemptOf(node, targetOrigin, startedAt, t0, open, { connectMs: outcome.connectMs, firstByteMs: outcome.firstByteMs, status: 200, bytes: 0 })]);
           return { node, socket: outcome.socket, head: outcome.head, attempts: attempt, targetOrigin, startedAt, t0, connectMs: outcome.connectMs, firstByteMs: outcome.firstByteMs };
         }
-        this.record(node, targetOrigin, startedAt, t0, outcome.verdict, { connectMs: outcome.connectMs, firstByteMs: null, status: outcome.status ?? null, bytes: 0, error: outcome.error });
+        attempts.push(this.attemptOf(node, targetOrigin, startedAt, t0, outcome.verdict, { connectMs: outcome.connectMs, firstByteMs: null, status: outcome.status ?? null, bytes: 0, error: outcome.error }));
         last = { finalClass: outcome.verdict.faultClass, reason: outcome.verdict.reason, nodeId: node.id, receivedStatus: outcome.status };
       }
     } finally {
       client.off("close", onClose);
     }
     last ??= noHealthyNode(caller.pool);
-    this.recorder.final({ poolId: caller.pool.id, finalClass: last.finalClass, origin: finalOrigin(last.finalClass), attempts: tried.size });
+    const stored = attempts.length ? this.settle(attempts) : undefined;
+    this.recorder.final({ poolId: caller.pool.id, finalClass: last.finalClass, origin: finalOrigin(last.finalClass, stored), attempts: tried.size });
     return { failure: last, attempts: tried.size };
   }
 
@@ -521,9 +550,15 @@ export class ProxyGateway {
   }
 }
 
-/** A failure of the node or the network (the taxonomy's origin; not the target's own answer). */
-function isNodeFault(verdict: Verdict): boolean {
-  return verdict.faultClass !== "ok" && originOf(verdict.faultClass) !== "target";
+/**
+ * Worth another node: the node answered an error itself (its own 502/504, refused tunnel, bad
+ * credentials), nothing came back at all (refused, reset, silence), or the attribution blames the
+ * node or the network. Not: anything the target said (relayed 5xx without the node's marker,
+ * blocks, 4xx) — that passes through unchanged.
+ */
+function retryable(v: Verdict): boolean {
+  if (v.faultClass === "ok") return false;
+  return v.responder === "proxy" || v.responder === "none" || isNodeFault(v.faultOrigin);
 }
 
 function noHealthyNode(pool: GatewayPool): GatewayFailure {

@@ -3,7 +3,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { isIP, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { SocksClient } from "socks";
-import { classifyConnectAnswer, classifySocksError, type Verdict } from "@/lib/probe/classify-response";
+import { classifyConnectAnswer, classifySocksError, verdict, type Verdict } from "@/lib/probe/classify-response";
 import { resolveHost, type HostLookup } from "@/lib/probe/host-lookup";
 import type { GatewayNode } from "@/lib/gateway/gateway-index";
 
@@ -65,20 +65,32 @@ const PHASE_TEXT: Record<AttemptPhase, string> = {
   headers: "waiting for the node's answer",
 };
 
-/** A socket error or timeout of one attempt, in the probe taxonomy's terms (same rules as lib/probe's checks). */
-export function verdictFromError(error: unknown, phase: AttemptPhase): Verdict {
+/**
+ * A socket error or timeout of one attempt, attributed by phase the way lib/probe's checks do it:
+ * before the connect it is the way to the node (refused: the node); while the node itself must
+ * speak (TLS to it, its CONNECT/SOCKS answer, its status line in absolute-form) it is the node's;
+ * silence while a relayed answer is awaited through SOCKS is undecided until another path answers.
+ */
+export function verdictFromError(error: unknown, phase: AttemptPhase, talkingToNode = true): Verdict {
   const e = error as NodeJS.ErrnoException;
   const code = e.code ?? "";
   const during = PHASE_TEXT[phase];
   if (e instanceof AttemptTimeout) {
-    if (phase === "connect") return { faultClass: "proxy_unreachable", reason: `connect timeout (${e.ms} ms) while ${during}` };
-    return { faultClass: "upstream_timeout", reason: `no answer within ${e.ms} ms while ${during}` };
+    if (phase === "connect") return verdict("proxy_unreachable", `connect timeout (${e.ms} ms) while ${during}`, ["none", "phase"], ["network", "phase"]);
+    const reason = `no answer within ${e.ms} ms while ${during}`;
+    if (phase === "proxy_tls" || phase === "tunnel") return verdict("upstream_timeout", reason, ["none", "phase"], ["proxy", "phase"]);
+    return verdict("upstream_timeout", reason, ["none", "phase"], ["unknown", "none"]);
   }
-  if (phase === "connect") return { faultClass: "proxy_unreachable", reason: `${code || e.message} while ${during}` };
+  if (phase === "connect") return verdict("proxy_unreachable", `${code || e.message} while ${during}`, ["none", "phase"], [code === "ECONNREFUSED" ? "proxy" : "network", "phase"]);
   if (phase === "proxy_tls" && !/ECONNRESET|EPIPE/.test(code) && !/hang up|disconnected/i.test(e.message))
-    return { faultClass: "tls_error", reason: `TLS handshake with the node failed: ${code || e.message}` };
-  if (code.startsWith("HPE_")) return { faultClass: "invalid_response", reason: `unparseable HTTP (${code}) while ${during}` };
-  return { faultClass: "reset", reason: `connection closed (${code || e.message}) while ${during}` };
+    return verdict("tls_error", `TLS handshake with the node failed: ${code || e.message}`, ["proxy", "phase"], ["proxy", "phase"]);
+  const toNode = talkingToNode || phase !== "headers";
+  if (code.startsWith("HPE_")) {
+    const reason = `unparseable HTTP (${code}) while ${during}`;
+    return toNode ? verdict("invalid_response", reason, ["proxy", "phase"], ["proxy", "phase"]) : verdict("invalid_response", reason, ["target", "phase"], ["target", "phase"]);
+  }
+  const reason = `connection closed (${code || e.message}) while ${during}`;
+  return toNode ? verdict("reset", reason, ["proxy", "phase"], ["proxy", "phase"]) : verdict("reset", reason, ["none", "phase"], ["unknown", "none"]);
 }
 
 export class AttemptTimeout extends Error {
@@ -127,7 +139,7 @@ async function forwardOnce(upstream: Upstream, input: ForwardRequest): Promise<F
   try {
     address = await upstream.resolve();
   } catch (error) {
-    return { kind: "failed", verdict: { faultClass: "proxy_unreachable", reason: `node host ${upstream.host} did not resolve` }, error, connectMs, sentRequest: false };
+    return { kind: "failed", verdict: unresolved(upstream), error, connectMs, sentRequest: false };
   }
   let socks: Socket | undefined;
   if (upstream.scheme === "socks5") {
@@ -172,7 +184,7 @@ async function forwardOnce(upstream: Upstream, input: ForwardRequest): Promise<F
       socks?.destroy();
       const code = (error as NodeJS.ErrnoException).code;
       const stale = reused && phase === "headers" && (code === "ECONNRESET" || code === "EPIPE");
-      finish({ kind: "failed", verdict: verdictFromError(error, phase), error, connectMs, sentRequest: phase === "headers", staleSocket: stale });
+      finish({ kind: "failed", verdict: verdictFromError(error, phase, !socks), error, connectMs, sentRequest: phase === "headers", staleSocket: stale });
     };
     const onAbort = () => fail(input.signal.reason ?? new Error("aborted"));
     input.signal.addEventListener("abort", onAbort, { once: true });
@@ -215,7 +227,7 @@ export async function openTunnel(upstream: Upstream, host: string, port: number,
   try {
     address = await upstream.resolve();
   } catch (error) {
-    return { kind: "failed", verdict: { faultClass: "proxy_unreachable", reason: `node host ${upstream.host} did not resolve` }, error, connectMs: null };
+    return { kind: "failed", verdict: unresolved(upstream), error, connectMs: null };
   }
   if (upstream.scheme === "socks5") return openSocksTunnel(upstream, address, host, port, timeouts, signal);
   const t0 = performance.now();
@@ -308,18 +320,23 @@ async function openSocksTunnel(upstream: Upstream, address: string, host: string
     // A late success after our timeout or abort must not leak its socket.
     connecting.then(({ socket }) => socket.destroy(), () => undefined);
     const message = (error as Error).message ?? "";
-    const verdict =
+    const detail = `${(error as NodeJS.ErrnoException).code ?? ""} ${message}`;
+    const failure =
       error instanceof AttemptTimeout
-        ? { faultClass: "upstream_timeout" as const, reason: `SOCKS5 node did not open the tunnel within ${error.ms} ms` }
+        ? verdict("upstream_timeout", `SOCKS5 node did not open the tunnel within ${error.ms} ms`, ["none", "phase"], ["proxy", "phase"])
         : (classifySocksError(message) ??
-          (/ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|connect/i.test(`${(error as NodeJS.ErrnoException).code ?? ""} ${message}`)
-            ? { faultClass: "proxy_unreachable" as const, reason: `${message} while connecting to the SOCKS5 node` }
-            : { faultClass: "reset" as const, reason: `SOCKS5 handshake failed: ${message}` }));
-    return { kind: "failed", verdict, error, connectMs: null };
+          (/ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|connect/i.test(detail)
+            ? verdict("proxy_unreachable", `${message} while connecting to the SOCKS5 node`, ["none", "phase"], [/ECONNREFUSED/.test(detail) ? "proxy" : "network", "phase"])
+            : verdict("reset", `SOCKS5 handshake failed: ${message}`, ["proxy", "phase"], ["proxy", "phase"])));
+    return { kind: "failed", verdict: failure, error, connectMs: null };
   } finally {
     clearTimeout(timer);
     signal.removeEventListener("abort", onAbort);
   }
+}
+
+function unresolved(upstream: Upstream): Verdict {
+  return verdict("proxy_unreachable", `node host ${upstream.host} did not resolve`, ["none", "phase"], ["network", "phase"]);
 }
 
 /** Upstreams by node URL, kept while used; idle ones (and their sockets) go after idleMs. */

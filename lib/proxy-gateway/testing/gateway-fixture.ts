@@ -28,7 +28,7 @@ export async function startGatewayFixture(options: {
   upstreamTimeoutMs?: number;
   healthPolicy?: { maxConsecutiveFailures: number };
 }): Promise<GatewayFixture> {
-  const lab = await startFaultLab({ proxies: options.proxies, upstreamTimeoutMs: options.upstreamTimeoutMs ?? 500 });
+  const lab = await startFaultLab({ proxies: options.proxies, upstreamTimeoutMs: options.upstreamTimeoutMs ?? 1_500 });
   const poolName = `gw-${Math.random().toString(36).slice(2, 8)}-pool`;
   const pool = await prisma.pool.create({ data: { name: poolName } });
   const nodeIds = new Map<string, string>();
