@@ -65,7 +65,7 @@ async function insertResults(count: number, fromMs: number, spanMs: number) {
                                 WHEN g.r < 0.90 THEN 'ok' WHEN g.r < 0.93 THEN 'proxy_502' WHEN g.r < 0.95 THEN 'upstream_timeout'
                                 WHEN g.r < 0.96 THEN 'target_502' WHEN g.r < 0.97 THEN 'reset' WHEN g.r < 0.98 THEN 'proxy_504'
                                 WHEN g.r < 0.99 THEN 'blocked' ELSE 'proxy_unreachable' END AS cls FROM g)
-    INSERT INTO "ProbeResult" ("nodeId", "targetId", "startedAt", "totalMs", "status", "exitIp", "faultClass", "bucket", "origin", "reason")
+    INSERT INTO "ProbeResult" ("nodeId", "targetId", "startedAt", "totalMs", "status", "exitIp", "faultClass", "bucket", "faultOrigin", "reason")
     SELECT n."id", t."id", ${new Date(fromMs)}::timestamptz + (c.i::float8 / ${count}) * ${spanMs} * interval '1 millisecond',
            CASE WHEN c.cls = 'upstream_timeout' THEN 10000 ELSE exp(3.5 + 2.0 * c.r2) END,
            CASE WHEN c.cls = 'ok' THEN 200 ELSE NULL END,
