@@ -13,7 +13,7 @@ export const statsRoute = defineRoute(
     method: "GET",
     path: "/api/v1/stats",
     operationId: "getStats",
-    summary: "Result counts by bucket (ok/502/504/other_failure) and origin (proxy/network/target), probes and caller reports together",
+    summary: "Result counts by bucket (ok/502/504/other_failure) and by who was to blame (faultOrigin: proxy/network/target/unknown), probes and caller reports together",
     tag: "stats",
     scope: "read",
     query: z
@@ -24,7 +24,7 @@ export const statsRoute = defineRoute(
       since: z.string(),
       total: z.int(),
       byBucket: z.object({ ok: z.int(), "502": z.int(), "504": z.int(), other_failure: z.int() }),
-      byOrigin: z.object({ none: z.int(), proxy: z.int(), network: z.int(), target: z.int() }),
+      byOrigin: z.object({ none: z.int(), proxy: z.int(), network: z.int(), target: z.int(), unknown: z.int() }).describe("Counts by faultOrigin: who was to blame"),
       byFaultClass: z.record(z.string(), z.int()),
     }),
     errors: ["unprocessable_entity", "not_found"],

@@ -18,13 +18,13 @@ WHERE "hour" >= coalesce(
    WHERE "name" IN ('stats', 'probe-results') AND EXISTS (SELECT 1 FROM "ProbeRollupWatermark" WHERE "name" = 'stats')),
   '-infinity'::timestamptz);
 
-INSERT INTO "StatsRollupNodeTarget" ("nodeId", "targetId", "hour", "faultClass", "count", "totalMsSum")
-SELECT p."nodeId", p."targetId", to_timestamp(floor(extract(epoch FROM p."startedAt") / 3600) * 3600), p."faultClass", count(*), sum(p."totalMs")
+INSERT INTO "StatsRollupNodeTarget" ("nodeId", "targetId", "hour", "faultClass", "faultOrigin", "count", "totalMsSum")
+SELECT p."nodeId", p."targetId", to_timestamp(floor(extract(epoch FROM p."startedAt") / 3600) * 3600), p."faultClass", p."faultOrigin", count(*), sum(p."totalMs")
 FROM "ProbeResult" p,
      (SELECT to_timestamp(floor(extract(epoch FROM min("rolledUpTo")) / 3600) * 3600) AS "from",
              max("rolledUpTo") FILTER (WHERE "name" = 'stats') AS "to"
       FROM "ProbeRollupWatermark" WHERE "name" IN ('stats', 'probe-results')) w
 WHERE p."startedAt" >= w."from" AND p."startedAt" < w."to"
-GROUP BY 1, 2, 3, 4;
+GROUP BY 1, 2, 3, 4, 5;
 
 DELETE FROM "ProbeRollupWatermark" WHERE "name" = 'probe-results';
