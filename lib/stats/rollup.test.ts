@@ -32,12 +32,12 @@ beforeAll(async () => {
   await db.$executeRaw`INSERT INTO "PoolMembership" ("poolId", "nodeId") VALUES (${poolId}::uuid, ${nodeId}::uuid)`;
   // 5,000 results over two hours (one every 1.44 s), classes cycling, plus 600 in one millisecond.
   await db.$executeRaw`
-    INSERT INTO "ProbeResult" ("nodeId", "targetId", "startedAt", "totalMs", "faultClass", "bucket", "origin", "reason")
+    INSERT INTO "ProbeResult" ("nodeId", "targetId", "startedAt", "totalMs", "faultClass", "bucket", "faultOrigin", "reason")
     SELECT ${nodeId}::uuid, ${targetId}::uuid, ${new Date(BASE)}::timestamptz + (i * interval '1440 milliseconds'),
            10 + i % 90, (ARRAY['ok','proxy_502','upstream_timeout','blocked'])[1 + i % 4], 'x', 'x', 'bench'
     FROM generate_series(0, ${BACKLOG - 1}) AS i`;
   await db.$executeRaw`
-    INSERT INTO "ProbeResult" ("nodeId", "targetId", "startedAt", "totalMs", "faultClass", "bucket", "origin", "reason")
+    INSERT INTO "ProbeResult" ("nodeId", "targetId", "startedAt", "totalMs", "faultClass", "bucket", "faultOrigin", "reason")
     SELECT ${nodeId}::uuid, ${targetId}::uuid, ${new Date(BASE + 30 * 60_000 + 7)}::timestamptz, 20, 'ok', 'ok', 'none', 'tied'
     FROM generate_series(1, ${TIED})`;
 }, 120_000);
@@ -75,10 +75,10 @@ describe("the stats rollup works in bounded chunks and catches up over several r
              (SELECT sum("count") FROM "StatsRollupNode" WHERE "grainMinutes" = 60) AS node60,
              (SELECT sum("count") FROM "StatsRollupNodeTarget") AS "nodeTarget"`;
     expect(Object.values(sums).map(Number)).toEqual([total, total, total, total, total]);
-    // Per minute and class, exactly the raw counts (chunks split minutes; the upserts add up).
+    // Per minute, class and origin, exactly the raw counts (chunks split minutes; the upserts add up).
     const mismatches = await db.$queryRaw<unknown[]>`
-      SELECT * FROM (SELECT to_timestamp(floor(extract(epoch FROM "startedAt") / 60) * 60) AS minute, "faultClass", count(*)::int AS n FROM "ProbeResult" GROUP BY 1, 2) raw
-      FULL JOIN (SELECT "minute", "faultClass", "count" FROM "StatsRollupMinute" WHERE "poolKey" = ${ALL_POOLS_KEY}::uuid) r USING ("minute", "faultClass")
+      SELECT * FROM (SELECT to_timestamp(floor(extract(epoch FROM "startedAt") / 60) * 60) AS minute, "faultClass", "faultOrigin", count(*)::int AS n FROM "ProbeResult" GROUP BY 1, 2, 3) raw
+      FULL JOIN (SELECT "minute", "faultClass", "faultOrigin", "count" FROM "StatsRollupMinute" WHERE "poolKey" = ${ALL_POOLS_KEY}::uuid) r USING ("minute", "faultClass", "faultOrigin")
       WHERE raw.n IS DISTINCT FROM r."count"`;
     expect(mismatches).toEqual([]);
     expect(await rollUpStats(until, { db, chunkRows: 500, budgetMs: 0 })).toMatchObject({ rawRows: 0, caughtUp: true });
@@ -86,7 +86,7 @@ describe("the stats rollup works in bounded chunks and catches up over several r
 
   it("pruning proceeds behind the watermark in bounded batches and keeps rows not yet folded", async () => {
     await db.$executeRaw`
-      INSERT INTO "ProbeResult" ("nodeId", "targetId", "startedAt", "totalMs", "faultClass", "bucket", "origin", "reason")
+      INSERT INTO "ProbeResult" ("nodeId", "targetId", "startedAt", "totalMs", "faultClass", "bucket", "faultOrigin", "reason")
       VALUES (${nodeId}::uuid, ${targetId}::uuid, ${new Date(BASE + 3.5 * 3_600_000)}, 5, 'ok', 'ok', 'none', 'late')`;
     const first = await pruneRawResults(new Date("2099-01-01T00:00:00Z"), { db, chunkRows: 1_000, budgetMs: 0 });
     expect(first).toMatchObject({ rows: 1_000, steps: 1, done: false });
