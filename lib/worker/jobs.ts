@@ -6,6 +6,11 @@ import { pruneRawResults } from "@/lib/probe/result-retention";
 import { sweepAuthTables } from "@/lib/auth/maintenance";
 import { runHealthRound } from "@/lib/health/health-job";
 import { pruneStatsRollups, ROLLUP_DELAY_MS, rollUpStats } from "@/lib/stats/rollup";
+import { evaluateAlertRules } from "@/lib/alerts/evaluate-alerts";
+import { deliverDueNotifications } from "@/lib/alerts/notifications";
+import { expireProbeLeases } from "@/lib/probe/probe-lease-expiry";
+import { markInterruptedProbeRuns } from "@/lib/probe/probe-runs";
+import { sweepGatewayLeases } from "@/lib/gateway/leases";
 import { registerBackgroundJob } from "./background-jobs";
 
 const RETENTION_HOURS = Number(process.env.SWITCHYARD_RESULT_RETENTION_HOURS ?? 48);
@@ -60,8 +65,31 @@ registerBackgroundJob({
 });
 
 registerBackgroundJob({
+  name: "lease-expiry",
+  // Probe leases of dead workers, unreported gateway leases (and their rows after a day), probe
+  // runs whose process died. Idempotent, so every instance may run it.
+  intervalMs: 15_000,
+  run: async () => {
+    await expireProbeLeases();
+    await sweepGatewayLeases();
+    await markInterruptedProbeRuns();
+  },
+});
+
+registerBackgroundJob({
   name: "auth-sweep",
   intervalMs: 60 * 60_000,
   // Expired sessions and old rate-limit windows; deleting the same rows twice is harmless.
   run: async () => void (await sweepAuthTables()),
+});
+
+registerBackgroundJob({
+  name: "alerts",
+  // Rules: one instance at a time (advisory lock) and once per interval per rule (lastEvaluatedAt).
+  // Delivery: any instance; outbox rows are claimed with FOR UPDATE SKIP LOCKED.
+  intervalMs: 10_000,
+  run: async () => {
+    await withAdvisoryLock("switchyard:alerts", () => evaluateAlertRules());
+    await deliverDueNotifications();
+  },
 });
