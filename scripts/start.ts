@@ -48,7 +48,8 @@ if (roles.has("web")) {
   const { getGateway, stopGateway } = await import("@/lib/gateway/gateway");
   const gateway = await getGateway({ log });
   const { metricsFastPath } = await import("@/lib/metrics/metrics-endpoint");
-  const web = await startWebServer({ port, hostname, projectRoot, fastPaths: [gateway.fastPath, metricsFastPath] });
+  const { unmatchedApiRouteFastPath } = await import("@/lib/api/unmatched-route");
+  const web = await startWebServer({ port, hostname, projectRoot, fastPaths: [gateway.fastPath, metricsFastPath, unmatchedApiRouteFastPath] });
   shutdownSteps.push({ name: "web server", run: web.close });
   shutdownSteps.push({ name: "gateway", run: stopGateway });
   const url = `http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`;

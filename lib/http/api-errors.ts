@@ -13,10 +13,13 @@ export const API_ERRORS = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   unprocessable_entity: 422,
   rate_limit_exceeded: 429,
+  request_header_fields_too_large: 431,
   internal_server_error: 500,
   no_healthy_node: 503,
 } as const;

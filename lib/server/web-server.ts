@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import next from "next";
+import { answerClientError } from "@/lib/http/client-error";
 
 /**
  * A handler that may answer a request before Next.js sees it (the REST gateway's hot paths live
@@ -34,9 +35,10 @@ export async function startWebServer(options: {
     } catch (error) {
       console.error("web: unhandled error", error instanceof Error ? error.message : error);
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
-      res.end(JSON.stringify({ error: { code: "internal_server_error", message: "Internal server error." } }));
+      res.end(JSON.stringify({ error: { code: "internal_server_error", message: "Internal server error.", details: null } }));
     }
   });
+  server.on("clientError", answerClientError);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
