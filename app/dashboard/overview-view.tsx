@@ -16,7 +16,7 @@ import { STATS_WINDOWS, STATS_WINDOW_NAMES } from "@/lib/stats/windows";
 import type { OriginSplit } from "@/lib/stats/class-figures";
 import type { OffenderRow } from "@/lib/stats/top-targets";
 
-const ORIGIN_LABEL: Record<keyof OriginSplit, string> = { proxy: "proxy node", network: "network", target: "target" };
+const ORIGIN_LABEL: Record<keyof OriginSplit, string> = { proxy: "proxy node", network: "network", target: "target", unknown: "undecided" };
 
 export function OverviewView() {
   const router = useRouter();
