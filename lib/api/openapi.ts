@@ -32,7 +32,9 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       ? { description: "Success", content: { "application/json": { schema: jsonSchema(spec.response, "output") } } }
       : { description: "Success" };
     for (const code of routeErrorCodes(spec)) {
-      responses[String(API_ERRORS[code])] = { description: code, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
+      // Two codes may share a status (503: no_healthy_node, service_unavailable): name both.
+      const sameStatus = responses[String(API_ERRORS[code])] as { description?: string } | undefined;
+      responses[String(API_ERRORS[code])] = { description: sameStatus?.description ? `${sameStatus.description} | ${code}` : code, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
     }
     (paths[spec.path] ??= {})[spec.method.toLowerCase()] = {
       operationId: spec.operationId,

@@ -46,7 +46,7 @@ export function registeredRoutes(): RegisteredRoute[] {
   return [...registry.values()];
 }
 
-const COMMON_ERRORS: ApiErrorCode[] = ["unauthorized", "forbidden", "rate_limit_exceeded", "internal_server_error"];
+const COMMON_ERRORS: ApiErrorCode[] = ["unauthorized", "forbidden", "rate_limit_exceeded", "internal_server_error", "service_unavailable"];
 
 /**
  * Every error code an endpoint may answer: the ones every authenticated route has, the ones its
@@ -54,7 +54,7 @@ const COMMON_ERRORS: ApiErrorCode[] = ["unauthorized", "forbidden", "rate_limit_
  * The OpenAPI document and the registry fuzz test both use this list.
  */
 export function routeErrorCodes(spec: RouteSpec): ApiErrorCode[] {
-  if (spec.scope === "public") return ["internal_server_error"];
+  if (spec.scope === "public") return ["internal_server_error", "service_unavailable"];
   const implied: ApiErrorCode[] = [];
   if (spec.params || spec.query || spec.body) implied.push("unprocessable_entity");
   if (spec.body) implied.push("bad_request", "payload_too_large", "unsupported_media_type");

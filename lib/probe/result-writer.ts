@@ -23,7 +23,7 @@ function resultPool(): pg.Pool {
   const connectionString = process.env.DATABASE_URL;
   if (!connectionString) throw new Error("DATABASE_URL is not set");
   // allowExitOnIdle: a script that is done may exit without closing this pool.
-  const pool = new pg.Pool({ connectionString, max: 2, allowExitOnIdle: true });
+  const pool = new pg.Pool({ connectionString, max: 2, allowExitOnIdle: true, connectionTimeoutMillis: 5_000 });
   // An idle connection dropped by the server (restart, shutdown) is replaced on the next query.
   pool.on("error", () => {});
   registerPgPool("results", pool);
