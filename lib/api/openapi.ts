@@ -1,9 +1,7 @@
 import { z } from "zod";
-import { API_ERRORS, errorSchema, type ApiErrorCode } from "@/lib/http/api-errors";
-import { registeredRoutes, type RouteSpec } from "./registry";
+import { API_ERRORS, errorSchema } from "@/lib/http/api-errors";
+import { registeredRoutes, routeErrorCodes, type RouteSpec } from "./registry";
 import "./routes";
-
-const COMMON_ERRORS: ApiErrorCode[] = ["unauthorized", "forbidden", "rate_limit_exceeded", "internal_server_error", "service_unavailable"];
 
 function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
   const out = z.toJSONSchema(schema, { io, unrepresentable: "any", target: "draft-2020-12", reused: "inline" }) as Record<string, unknown>;
@@ -33,8 +31,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     responses[status] = spec.response && spec.status !== 204
       ? { description: "Success", content: { "application/json": { schema: jsonSchema(spec.response, "output") } } }
       : { description: "Success" };
-    const codes = spec.scope === "public" ? ["internal_server_error" as const, "service_unavailable" as const] : [...new Set([...COMMON_ERRORS, ...(spec.errors ?? [])])];
-    for (const code of codes) {
+    for (const code of routeErrorCodes(spec)) {
       // Two codes may share a status (503: no_healthy_node, service_unavailable): name both.
       const sameStatus = responses[String(API_ERRORS[code])] as { description?: string } | undefined;
       responses[String(API_ERRORS[code])] = { description: sameStatus?.description ? `${sameStatus.description} | ${code}` : code, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
@@ -54,7 +51,9 @@ export function buildOpenApiDocument(): Record<string, unknown> {
   }
   return {
     openapi: "3.1.0",
-    info: { title: "Switchyard REST API", version: "1.0.0", description: "Manage proxy pools and check out proxies. Errors: { error: { code, message, details } }." },
+    info: { title: "Switchyard REST API", version: "1.0.0", description:
+        "Manage proxy pools and check out proxies. Every error is { error: { code, message, details } } from one table; besides the codes listed per operation, an unknown /api/v1 path answers 404 not_found, a known path with another method 405 method_not_allowed (with Allow), and an oversized request line or header 431 request_header_fields_too_large.",
+    },
     servers: [{ url: "/" }],
     components: {
       securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "Authorization: Bearer sy_<prefix>_<secret>; scopes read < write < admin." } },

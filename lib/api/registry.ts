@@ -45,3 +45,18 @@ export function registerRoute(route: RegisteredRoute): void {
 export function registeredRoutes(): RegisteredRoute[] {
   return [...registry.values()];
 }
+
+const COMMON_ERRORS: ApiErrorCode[] = ["unauthorized", "forbidden", "rate_limit_exceeded", "internal_server_error", "service_unavailable"];
+
+/**
+ * Every error code an endpoint may answer: the ones every authenticated route has, the ones its
+ * inputs imply (422 for any validated input; 400/413/415 for a body), and its own `errors`.
+ * The OpenAPI document and the registry fuzz test both use this list.
+ */
+export function routeErrorCodes(spec: RouteSpec): ApiErrorCode[] {
+  if (spec.scope === "public") return ["internal_server_error", "service_unavailable"];
+  const implied: ApiErrorCode[] = [];
+  if (spec.params || spec.query || spec.body) implied.push("unprocessable_entity");
+  if (spec.body) implied.push("bad_request", "payload_too_large", "unsupported_media_type");
+  return [...new Set([...COMMON_ERRORS, ...implied, ...(spec.errors ?? [])])];
+}

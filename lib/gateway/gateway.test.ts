@@ -156,7 +156,9 @@ describe("fast path over HTTP", () => {
     const auth = { authorization: `Bearer ${key}` };
     expect((await fetch(`${base}/api/v1/pools/${poolId}/proxy?count=0`, { headers: auth })).status).toBe(422);
     expect((await fetch(`${base}/api/v1/pools/${poolId}/proxy?bogus=1`, { headers: auth })).status).toBe(422);
-    const lease = await fetch(`${base}/api/v1/leases`, { method: "POST", headers: auth, body: JSON.stringify({ pool: poolId }) });
+    // fetch sends a string body as text/plain unless told otherwise: refused, not read as JSON.
+    expect((await fetch(`${base}/api/v1/leases`, { method: "POST", headers: auth, body: JSON.stringify({ pool: poolId }) })).status).toBe(415);
+    const lease = await fetch(`${base}/api/v1/leases`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ pool: poolId }) });
     expect(lease.status).toBe(201);
   });
 
@@ -170,7 +172,7 @@ describe("fast path over HTTP", () => {
 
   it("concurrent leases never share a node", async () => {
     const auth = { authorization: `Bearer ${key}` };
-    const answers = await Promise.all(Array.from({ length: 12 }, () => fetch(`${base}/api/v1/leases`, { method: "POST", headers: auth, body: JSON.stringify({ pool: poolId, ttlSeconds: 30 }) })));
+    const answers = await Promise.all(Array.from({ length: 12 }, () => fetch(`${base}/api/v1/leases`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ pool: poolId, ttlSeconds: 30 }) })));
     const ok = await Promise.all(answers.filter((r) => r.status === 201).map((r) => r.json()));
     // 10 nodes, one already leased by the previous test: at most 9 new leases, all distinct.
     expect(ok.length).toBe(9);

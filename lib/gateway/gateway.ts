@@ -7,7 +7,7 @@ import { GatewayIndex, gatewayStaleLimitMs, type GatewayNode, type GatewayPool }
 import { ApiKeyCache } from "./key-cache";
 import { claimNodeLease } from "./leases";
 import { selectNodes } from "./select";
-import { checkoutQuery, leaseBody, type CheckoutQuery, type checkoutResponse, type leaseResponse } from "./wire";
+import { checkoutParams, checkoutQuery, leaseBody, type CheckoutQuery, type checkoutResponse, type leaseResponse } from "./wire";
 import { recordGatewayRequest } from "@/lib/metrics/metrics";
 
 /** Who is calling: an API key (verified) — the fields the gateway needs. */
@@ -142,9 +142,9 @@ export class Gateway {
         const query: CheckoutQuery = queryStart >= 0 ? parseWith(checkoutQuery, queryObject(new URLSearchParams(url.slice(queryStart + 1))), "query") : { count: 1 };
         let poolRef: string;
         try {
-          poolRef = decodeURIComponent(checkout[1]);
-        } catch {
-          throw new ApiError("not_found", "No such pool.");
+          poolRef = parseWith(checkoutParams, { pool: decodeURIComponent(checkout[1]) }, "params").pool;
+        } catch (error) {
+          throw error instanceof ApiError ? error : new ApiError("not_found", "No such pool.");
         }
         const answer = await this.checkout(caller, poolRef, query);
         send(res, 200, answer);

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import next from "next";
 import { noteDatabaseError } from "@/lib/db/database-outage";
+import { answerClientError } from "@/lib/http/client-error";
 import { sendDatabaseUnavailable } from "./database-outage-answer";
 
 /**
@@ -34,7 +35,7 @@ export function createRequestListener(
       if (noteDatabaseError(error) && !res.headersSent) return sendDatabaseUnavailable(res, (req.url ?? "").startsWith("/api/"));
       console.error("web: unhandled error", error instanceof Error ? error.message : error);
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
-      res.end(JSON.stringify({ error: { code: "internal_server_error", message: "Internal server error." } }));
+      res.end(JSON.stringify({ error: { code: "internal_server_error", message: "Internal server error.", details: null } }));
     }
   };
 }
@@ -49,6 +50,7 @@ export async function startWebServer(options: {
   await app.prepare();
   const handle = app.getRequestHandler();
   const server = createServer(createRequestListener(options.fastPaths ?? [], (req, res) => handle(req, res)));
+  server.on("clientError", answerClientError);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
