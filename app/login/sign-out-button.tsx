@@ -1,15 +1,13 @@
+import { Button } from "@/components/ui/button";
 import { signOut } from "./actions";
 
 /** A "Sign out" button (a form posting the signOut server action); usable in client components. */
-export function SignOutButton({ className }: { className?: string }) {
+export function SignOutButton() {
   return (
     <form action={signOut}>
-      <button
-        type="submit"
-        className={className ?? "rounded px-2 py-1 text-sm text-zinc-600 hover:bg-zinc-100 dark:text-zinc-400 dark:hover:bg-zinc-800"}
-      >
+      <Button type="submit" variant="ghost" size="sm" className="text-zinc-600 dark:text-zinc-400">
         Sign out
-      </button>
+      </Button>
     </form>
   );
 }

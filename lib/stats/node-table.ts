@@ -2,7 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { nodeIdsMatching, nodeRowsByIds, type NodePage } from "@/lib/nodes/data";
 import { nodeListQuerySchema } from "@/lib/nodes/schema";
-import { CLASSES_502, CLASSES_504 } from "./class-figures";
+import { CLASSES_502, CLASSES_504, NODE_FAILURE_CLASSES } from "./class-figures";
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
 import { nodeHealthFigures } from "./node-health";
 import { HEALTH_FILTERS, HEALTH_SORTS, resolveWindow } from "./windows";
@@ -17,6 +17,8 @@ export const healthTableQuerySchema = nodeListQuerySchema.omit({ sort: true }).e
  * The nodes table sorted or filtered by live health (last hour): the filter's ids (≤ 10,000)
  * are ranked in one aggregate over StatsRollupNode (5-minute grain) plus raw rows past the
  * watermark, then one page of rows is loaded. Nodes without results sort as "no data" (last).
+ * "failing" = at least one failure the node or the network caused in that hour (FAILING_RULE);
+ * a target's block or its own 5xx is not the node's fault.
  */
 export async function listNodesByHealth(input: z.output<typeof healthTableQuerySchema>, db: StatsDb = defaultStatsDb): Promise<NodePage> {
   const ids = await nodeIdsMatching(input);
@@ -35,7 +37,8 @@ export async function listNodesByHealth(input: z.output<typeof healthTableQueryS
       SELECT "nodeId", sum(n) AS requests,
              sum(n) FILTER (WHERE "faultClass" = 'ok') AS ok,
              sum(n) FILTER (WHERE "faultClass" = ANY(${CLASSES_502}::text[])) AS c502,
-             sum(n) FILTER (WHERE "faultClass" = ANY(${CLASSES_504}::text[])) AS c504
+             sum(n) FILTER (WHERE "faultClass" = ANY(${CLASSES_504}::text[])) AS c504,
+             sum(n) FILTER (WHERE "faultClass" = ANY(${NODE_FAILURE_CLASSES}::text[])) AS "nodeFailures"
       FROM parts GROUP BY 1
     ), scored AS (
       SELECT ids.id, CASE ${input.sort}::text
@@ -44,7 +47,7 @@ export async function listNodesByHealth(input: z.output<typeof healthTableQueryS
                WHEN 'rate504' THEN coalesce(agg.c504, 0)::float8 / nullif(agg.requests, 0)
                ELSE agg.requests::float8 END AS score,
              h."state" AS hstate, h."pinned",
-             coalesce(agg.requests, 0) - coalesce(agg.ok, 0) AS failures
+             coalesce(agg."nodeFailures", 0) AS failures
       FROM ids LEFT JOIN agg ON agg."nodeId" = ids.id LEFT JOIN "NodeHealth" h ON h."nodeId" = ids.id
     )
     SELECT id, count(*) OVER () AS total FROM scored

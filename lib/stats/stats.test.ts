@@ -17,6 +17,9 @@ import { nodeHealthFigures } from "./node-health";
 import { nodeHistory } from "./node-history";
 import { nodeTargetHeatMap } from "./heat-map";
 import { healthTableQuerySchema, listNodesByHealth } from "./node-table";
+import { listResults } from "./result-list";
+import { resultListQuerySchema } from "./result-list-schema";
+import { resultsCsv } from "./results-csv";
 
 const kolkata = new PrismaClient({
   adapter: new PrismaPg({ connectionString: `${process.env.DATABASE_URL}?options=${encodeURIComponent("-c TimeZone=Asia/Kolkata")}` }),
@@ -137,6 +140,13 @@ describe("stats queries", () => {
     expect(map.cells[a][t1]!.failureRate).toBe(1);
     expect(map.cells[b][t1]!.failureRate).toBe(0);
     expect(map.cells[b][t2]!.failureRate).toBe(0.5);
+    // Worst first, and each cell names its dominant failure class.
+    expect(map.nodes.map((n) => n.name.slice(0, 8))).toEqual(["10.9.0.1", "10.9.0.2", "10.9.0.3"]);
+    expect(map.nodes.map((n) => n.failureRate)).toEqual([...map.nodes.map((n) => n.failureRate)].sort((x, y) => y - x));
+    expect(map.targets[0].id).toBe(target1); // 50 of 100 failed vs 30 of 150
+    expect(map.cells[a][t1]!.dominantClass).toBe("proxy_502");
+    expect(map.cells[b][t2]!.dominantClass).toBe("upstream_timeout");
+    expect(map.cells[b][t1]!.dominantClass).toBeNull();
   });
 });
 
@@ -150,5 +160,46 @@ describe("nodes table by health", () => {
     expect(bySuccess.rows[0].id).toBe(nodeA);
     const ejected = await listNodesByHealth(healthTableQuerySchema.parse({ poolId, health: "ejected" }));
     expect(ejected).toMatchObject({ total: 0, rows: [] });
+    // "failing" = node- or network-caused failures: node C's only failures are the target's own 502s.
+    const failing = await listNodesByHealth(healthTableQuerySchema.parse({ poolId, health: "failing" }));
+    expect(failing.rows.map((r) => r.id).sort()).toEqual([nodeA, nodeB].sort());
+  });
+});
+
+describe("results behind a figure", () => {
+  it("lists raw results by pool, node, target, bucket, origin and class, pages by id, exports CSV", async () => {
+    const q = (extra: Record<string, string>) => listResults(resultListQuerySchema.parse({ window: "1h", poolId, limit: "500", ...extra }), prisma, now);
+    expect((await q({})).rows).toHaveLength(200);
+    const proxy502 = await q({ bucket: "502", origin: "proxy" });
+    expect(proxy502.rows).toHaveLength(50);
+    expect(new Set(proxy502.rows.map((r) => r.nodeId))).toEqual(new Set([nodeA]));
+    const target502 = await q({ bucket: "502", origin: "target" });
+    expect(target502.rows.map((r) => r.faultClass)).toEqual(Array(5).fill("target_502"));
+    expect((await q({ nodeId: nodeB, targetId: target2, bucket: "failed" })).rows).toHaveLength(25);
+    expect((await q({ faultClass: "upstream_timeout" })).rows.every((r) => r.origin === "network")).toBe(true);
+    expect((await q({ nodeId: randomUUID() })).rows).toEqual([]);
+
+    const first = await listResults(resultListQuerySchema.parse({ window: "1h", poolId, limit: "120" }), prisma, now);
+    expect(first.rows).toHaveLength(120);
+    const second = await listResults(resultListQuerySchema.parse({ window: "1h", poolId, limit: "120", before: first.nextBefore! }), prisma, now);
+    expect(second.rows).toHaveLength(80);
+    expect(second.nextBefore).toBeNull();
+    expect(new Set([...first.rows, ...second.rows].map((r) => r.id)).size).toBe(200);
+
+    // A custom range: only the last 10 minutes (4 results a minute).
+    const recent = await q({ from: new Date(now.getTime() - 10 * 60_000).toISOString(), to: now.toISOString() });
+    expect(recent.rows.length).toBeGreaterThanOrEqual(36);
+    expect(recent.rows.length).toBeLessThanOrEqual(44);
+
+    const csv = resultsCsv(proxy502.rows.slice(0, 2));
+    expect(csv.split("\r\n")[0]).toBe("startedAt,nodeName,nodeId,targetName,targetUrl,faultClass,bucket,origin,status,totalMs,exitIp,reason,source,id");
+    expect(csv.split("\r\n")[1]).toContain(",proxy_502,502,proxy,");
+    expect(resultsCsv([{ ...proxy502.rows[0], reason: '=HYPERLINK("x"), "quoted"' }])).toContain(`"'=HYPERLINK(""x""), ""quoted"""`);
+  });
+
+  it("refuses bad filters with the field and reason", () => {
+    expect(resultListQuerySchema.safeParse({ bucket: "503" }).success).toBe(false);
+    expect(resultListQuerySchema.safeParse({ from: "2026-01-02T00:00:00Z", to: "2026-01-01T00:00:00Z" }).error?.issues[0].path).toEqual(["from"]);
+    expect(resultListQuerySchema.safeParse({ before: "1; DROP TABLE" }).success).toBe(false);
   });
 });
