@@ -1,6 +1,7 @@
 import "server-only";
 import { prisma } from "@/lib/db/prisma";
 import { nodeTargetHeatMap, type HeatMap } from "./heat-map";
+import { operatorActions, type OperatorAction } from "./operator-actions";
 import { statsOverview, type Overview } from "./overview";
 import { statsTimeSeries, type TimeSeries } from "./time-series";
 import { topOffendingNodes, type NodeOffenderRow } from "./top-nodes";
@@ -19,6 +20,8 @@ export interface DashboardData {
   heatMap: HeatMap;
   /** The selected pool's automatic-health policy (null: automation off for it). */
   healthPolicy: HealthPolicyView | null;
+  /** Operator and automation actions in the window: annotations on the chart. */
+  actions: OperatorAction[];
   generatedAt: string;
 }
 
@@ -27,13 +30,14 @@ export async function dashboardData(query: StatsQuery): Promise<DashboardData> {
   const now = new Date();
   // The 30 worst nodes are ranked once: the first 10 are the list, all 30 the heat map's rows.
   const worst = topOffendingNodes(query, 30, undefined, now);
-  const [overview, series, worstNodes, topTargets, heatMap, policy] = await Promise.all([
+  const [overview, series, worstNodes, topTargets, heatMap, policy, actions] = await Promise.all([
     statsOverview(query, undefined, now),
     statsTimeSeries(query, undefined, now),
     worst,
     topOffendingTargets(query, 10, undefined, now),
     worst.then((nodes) => nodeTargetHeatMap(query, 30, undefined, now, nodes.map((n) => n.id))),
     query.poolId ? prisma.poolHealthPolicy.findUnique({ where: { poolId: query.poolId } }) : null,
+    operatorActions(query, 50, undefined, now),
   ]);
   const healthPolicy: HealthPolicyView | null = policy && {
     enabled: policy.enabled,
@@ -45,5 +49,5 @@ export async function dashboardData(query: StatsQuery): Promise<DashboardData> {
     backoffBaseSeconds: policy.backoffBaseSeconds,
     backoffMaxSeconds: policy.backoffMaxSeconds,
   };
-  return { overview, series, topNodes: worstNodes.slice(0, 10), topTargets, heatMap, healthPolicy, generatedAt: now.toISOString() };
+  return { overview, series, topNodes: worstNodes.slice(0, 10), topTargets, heatMap, healthPolicy, actions, generatedAt: now.toISOString() };
 }

@@ -20,6 +20,7 @@ import { healthTableQuerySchema, listNodesByHealth } from "./node-table";
 import { listResults } from "./result-list";
 import { resultListQuerySchema } from "./result-list-schema";
 import { resultsCsv } from "./results-csv";
+import { operatorActions } from "./operator-actions";
 
 const kolkata = new PrismaClient({
   adapter: new PrismaPg({ connectionString: `${process.env.DATABASE_URL}?options=${encodeURIComponent("-c TimeZone=Asia/Kolkata")}` }),
@@ -201,5 +202,27 @@ describe("results behind a figure", () => {
     expect(resultListQuerySchema.safeParse({ bucket: "503" }).success).toBe(false);
     expect(resultListQuerySchema.safeParse({ from: "2026-01-02T00:00:00Z", to: "2026-01-01T00:00:00Z" }).error?.issues[0].path).toEqual(["from"]);
     expect(resultListQuerySchema.safeParse({ before: "1; DROP TABLE" }).success).toBe(false);
+  });
+});
+
+describe("operator actions for chart annotations", () => {
+  it("lists state changes, rotations and policy edits in the window, for the pool's nodes only", async () => {
+    const outsider = await prisma.proxyNode.create({ data: { scheme: "http", host: `10.9.0.9-${poolId}`, port: 8080, label: "outsider" } });
+    await prisma.auditEvent.createMany({
+      data: [
+        { actor: "op@example.test", action: "node.disabled", subjectType: "node", subjectId: nodeA, nodeId: nodeA, reason: "502 storm", at: new Date(now.getTime() - 5 * 60_000) },
+        { actor: "op@example.test", action: "pool.health_policy_saved", subjectType: "pool", subjectId: poolId, at: new Date(now.getTime() - 4 * 60_000) },
+        { actor: "op@example.test", action: "node.rotation_failed", subjectType: "node", subjectId: nodeB, nodeId: nodeB, at: new Date(now.getTime() - 3 * 60_000) },
+        { actor: "op@example.test", action: "node.password_revealed", subjectType: "node", subjectId: nodeA, nodeId: nodeA, at: new Date(now.getTime() - 2 * 60_000) },
+        { actor: "op@example.test", action: "node.disabled", subjectType: "node", subjectId: outsider.id, nodeId: outsider.id, at: new Date(now.getTime() - 60_000) },
+        { actor: "op@example.test", action: "node.enabled", subjectType: "node", subjectId: nodeC, nodeId: nodeC, at: new Date(now.getTime() - 3 * 3_600_000) },
+      ],
+    });
+    const actions = await operatorActions({ window: "1h", poolId }, 50, prisma, now);
+    expect(actions.map((a) => a.action)).toEqual(["node.rotation_failed", "pool.health_policy_saved", "node.disabled"]);
+    expect(actions[2]).toMatchObject({ subject: `10.9.0.1-${poolId}:8080`, reason: "502 storm" });
+    expect(actions[1].subject).toBe(`stats-${poolId}`);
+    const everywhere = await operatorActions({ window: "1h" }, 50, prisma, now);
+    expect(everywhere.map((a) => a.subject)).toContain("outsider");
   });
 });
