@@ -25,7 +25,7 @@ await applyMigrations(database.url);
 
 const { importNodes, createPool } = await import("@/lib/nodes/mutations");
 const { importNodesSchema } = await import("@/lib/nodes/schema");
-const { createApiKey } = await import("@/lib/api-keys/api-keys");
+const { createApiKey } = await import("@/lib/auth/api-keys");
 const { prisma } = await import("@/lib/db/prisma");
 const { Gateway } = await import("@/lib/gateway/gateway");
 

@@ -20,7 +20,7 @@ await applyMigrations(database.url);
 
 const { SYSTEM_ACTOR } = await import("@/lib/auth/actor");
 const { importNodes, createPool } = await import("@/lib/nodes/mutations");
-const { listNodes } = await import("@/lib/nodes/data");
+const { listNodesWithHealth: listNodes } = await import("@/lib/stats/node-table");
 const { importNodesSchema, nodeListQuerySchema } = await import("@/lib/nodes/schema");
 const { prisma } = await import("@/lib/db/prisma");
 

@@ -33,7 +33,7 @@ test("add a node with credentials; the password is never shown", async ({ page }
   await expect(page.locator("body")).not.toContainText("s3cret-pass");
   await expect(page.locator("body")).not.toContainText("operator7");
 
-  // Revealing it is possible for an operator, on purpose, and leaves an audit event.
+  // Revealing it is possible for an admin (only), on purpose, and leaves an audit event.
   await row.getByRole("link").click();
   await page.getByRole("button", { name: "reveal (audited)" }).click();
   await expect(page.getByTestId("revealed-password")).toHaveText("s3cret-pass");

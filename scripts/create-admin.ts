@@ -5,11 +5,10 @@
  * Refuses when any account exists. Uses DATABASE_URL when set, otherwise the embedded PostgreSQL
  * in the data folder (connecting to it when `npm start` is already running, starting it otherwise).
  */
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { parseArgs } from "node:util";
 import { dataDir } from "@/lib/config/data-dir";
 import type { Database } from "@/lib/db/database";
+import { runningEmbeddedDatabaseUrl } from "@/lib/db/embedded-postgres";
 
 function fail(message: string): never {
   console.error(`create-admin: ${message}`);
@@ -32,12 +31,10 @@ if (!values["password-stdin"]) fail("pass the password on stdin with --password-
 const password = await readStdin();
 
 let database: Database | undefined;
-const clusterDir = path.join(dataDir(), "postgres");
-if (!process.env.DATABASE_URL && existsSync(path.join(clusterDir, "postmaster.pid"))) {
-  // Switchyard is running on this data folder: connect to its embedded server.
-  const secret = readFileSync(path.join(dataDir(), "postgres.password"), "utf8").trim();
-  const port = Number(process.env.SWITCHYARD_PG_PORT ?? 54329);
-  process.env.DATABASE_URL = `postgresql://postgres:${encodeURIComponent(secret)}@127.0.0.1:${port}/switchyard`;
+const runningUrl = process.env.DATABASE_URL ? null : runningEmbeddedDatabaseUrl(dataDir());
+if (runningUrl) {
+  // Switchyard is running on this data folder: connect to its embedded server (on whatever port it chose).
+  process.env.DATABASE_URL = runningUrl;
 } else {
   const { openDatabase } = await import("@/lib/db/database");
   database = await openDatabase({ migrate: true, log: (line) => console.error(line) });

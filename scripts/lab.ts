@@ -1,6 +1,6 @@
 // `npm run lab`: starts the fault lab on 127.0.0.1, prints what runs where, writes the manifest
 // the product reads to register the lab as the "lab-demo" pool. Ctrl-C stops everything.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { startFaultLab } from "@/lib/lab/fault-lab";
 import { dataDir } from "@/lib/config/data-dir";
@@ -46,10 +46,11 @@ console.log("Ctrl-C to stop.");
 /** Writes the lab into the product's database: DATABASE_URL, or the embedded one of a running `npm start`. */
 async function registerDemoPool() {
   if (!process.env.DATABASE_URL) {
-    const passwordFile = path.join(dataDir(), "postgres.password");
-    if (!existsSync(passwordFile)) throw new Error(`No ${passwordFile}: start the product once (npm start) or set DATABASE_URL.`);
-    const password = readFileSync(passwordFile, "utf8").trim();
-    process.env.DATABASE_URL = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${process.env.SWITCHYARD_PG_PORT ?? 54329}/switchyard`;
+    // The port is the one the running server recorded (SWITCHYARD_PG_PORT=auto picks a new one each start).
+    const { runningEmbeddedDatabaseUrl } = await import("@/lib/db/embedded-postgres");
+    const url = runningEmbeddedDatabaseUrl(dataDir());
+    if (!url) throw new Error(`No Switchyard database is running on ${dataDir()}: start the product (npm start) or set DATABASE_URL.`);
+    process.env.DATABASE_URL = url;
   }
   const { registerLabAsDemoPool } = await import("@/lib/lab/demo-pool");
   const { sealSecret } = await import("@/lib/secrets/secret-box");

@@ -3,7 +3,7 @@
 import type { ColumnDef } from "@tanstack/react-table";
 import { useState } from "react";
 import { Button } from "@/components/ui/button";
-import type { NodeRow } from "@/lib/nodes/data";
+import type { NodeTableRow as NodeRow } from "@/lib/stats/node-table";
 import type { NodeColumnMeta } from "./node-columns";
 
 /** Columns on/off and compact density; choices are remembered in this browser. */

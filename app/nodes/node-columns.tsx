@@ -8,7 +8,7 @@ import { FaultClassBadge } from "@/components/fault-class-badge";
 import { HealthBadge } from "@/components/charts/health-badge";
 import { ms, pct } from "@/components/charts/format";
 import { formatHostPort } from "@/lib/nodes/proxy-address";
-import type { NodeRow } from "@/lib/nodes/data";
+import type { NodeTableRow as NodeRow } from "@/lib/stats/node-table";
 import { FAULT_CLASSES, type FaultClass } from "@/lib/probe/fault-taxonomy";
 
 /**

@@ -2,7 +2,7 @@
 
 import { flexRender, getCoreRowModel, useReactTable, type ColumnDef, type SortingState } from "@tanstack/react-table";
 import { clsx } from "clsx";
-import type { NodeRow } from "@/lib/nodes/data";
+import type { NodeTableRow as NodeRow } from "@/lib/stats/node-table";
 import type { NodeColumnMeta } from "./node-columns";
 
 /** Below md only essential columns show; "standard" from md; the picker decides the rest. */

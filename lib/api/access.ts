@@ -1,7 +1,7 @@
 import { prisma } from "@/lib/db/prisma";
 import type { ApiKeyActor } from "@/lib/auth/api-key-actor";
 import { assertPoolAccess } from "@/lib/auth/api-key-actor";
-import { ApiError } from "./errors";
+import { ApiError } from "@/lib/http/api-errors";
 
 /** 404 when the node does not exist; 403 when a pool-restricted key reaches for a node outside its pool. */
 export async function assertNodeAccess(actor: ApiKeyActor, nodeId: string): Promise<void> {

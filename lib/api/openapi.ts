@@ -1,7 +1,6 @@
 import { z } from "zod";
-import { API_ERRORS, type ApiErrorCode } from "./errors";
+import { API_ERRORS, errorSchema, type ApiErrorCode } from "@/lib/http/api-errors";
 import { registeredRoutes, type RouteSpec } from "./registry";
-import { errorSchema } from "./schemas";
 import "./routes";
 
 const COMMON_ERRORS: ApiErrorCode[] = ["unauthorized", "forbidden", "rate_limit_exceeded", "internal_server_error"];

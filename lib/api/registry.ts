@@ -1,6 +1,6 @@
 import type { z } from "zod";
-import type { ApiKeyScope } from "@/lib/api-keys/api-keys";
-import type { ApiErrorCode } from "./errors";
+import type { ApiKeyScope } from "@/lib/auth/api-keys";
+import type { ApiErrorCode } from "@/lib/http/api-errors";
 
 export type HttpMethod = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 

@@ -1,32 +1,12 @@
 import { z } from "zod";
 import { NODE_STATES } from "@/lib/nodes/schema";
 import { PROXY_SCHEMES } from "@/lib/nodes/proxy-address";
-import { API_ERROR_CODES } from "./errors";
+import { MAX_STICKY_TTL_SECONDS, STRATEGIES } from "@/lib/pools/schema";
 
 // Wire shapes of the REST API: the handlers validate with these and the OpenAPI document is
 // generated from them. Request objects are strict (unknown fields → 422).
 
-export const STRATEGIES = ["round_robin", "random", "least_recently_used", "weighted", "lowest_latency"] as const;
-export type Strategy = (typeof STRATEGIES)[number];
-
-export const errorSchema = z
-  .object({
-    error: z.object({
-      code: z.enum(API_ERROR_CODES),
-      message: z.string(),
-      details: z.record(z.string(), z.unknown()).nullable(),
-    }),
-  })
-;
-
 export const idParams = z.object({ id: z.uuid() }).strict();
-
-/** Comma-separated or repeated query values → string[]. */
-export const listParam = <T extends z.ZodType>(item: T, max: number) =>
-  z.preprocess(
-    (value) => (value === undefined ? undefined : (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(",")).filter(Boolean)),
-    z.array(item).max(max),
-  );
 
 export const limitParam = z.coerce.number().int().min(1).max(500).default(100);
 export const cursorParam = z.string().max(200).optional();
@@ -87,7 +67,7 @@ export const updateNodeBody = z
 
 export const importNodesBody = z
   .object({
-    text: z.string().min(1).describe("One proxy per line: host:port, host:port:user:pass, user:pass@host:port or scheme://user:pass@host:port."),
+    text: z.string().min(1).describe("One proxy per line: host:port, host:port:user:pass, user:pass@host:port or scheme://user:pass@host:port. The colon form has exactly four fields; a password containing ':' needs a URL form."),
     defaultScheme: z.enum(PROXY_SCHEMES).optional(),
     tags: z.array(z.string()).max(20).optional(),
     poolId: z.uuid().optional(),
@@ -127,7 +107,7 @@ export const poolSchema = z
 
 export const poolPageSchema = z.object({ data: z.array(poolSchema), nextCursor: z.string().nullable() });
 
-const stickyTtl = z.int().min(1).max(7 * 86_400);
+const stickyTtl = z.int().min(1).max(MAX_STICKY_TTL_SECONDS);
 export const createPoolBody = z
   .object({
     name: z.string().max(60),

@@ -1,5 +1,4 @@
 import type { Prisma } from "@/generated/prisma/client";
-import type { Actor } from "@/lib/auth/actor";
 
 export interface AuditEventInput {
   action: string;
@@ -11,10 +10,15 @@ export interface AuditEventInput {
   after?: Prisma.InputJsonValue;
 }
 
+/** Who did it, as the audit log names them (an account, an API key, or the system). */
+export interface AuditActor {
+  label: string;
+}
+
 type AuditWriter = Pick<Prisma.TransactionClient, "auditEvent">;
 
 /** Writes audit events inside the caller's transaction, so the change and its record commit together. */
-export async function recordAuditEvents(db: AuditWriter, actor: Actor, events: AuditEventInput[]): Promise<void> {
+export async function recordAuditEvents(db: AuditWriter, actor: AuditActor, events: AuditEventInput[]): Promise<void> {
   if (events.length === 0) return;
   await db.auditEvent.createMany({
     data: events.map((event) => ({

@@ -1,5 +1,5 @@
 import { AuthorizationError, type Actor, type Role } from "@/lib/auth/actor";
-import { scopeAtLeast, verifyApiKey, type ApiKeyScope } from "@/lib/api-keys/api-keys";
+import { scopeAtLeast, verifyApiKey, type ApiKeyScope } from "@/lib/auth/api-keys";
 import { API_PER_KEY, enforceRateLimit, RateLimitedError, rateLimitedResponse, type RateLimitRule } from "@/lib/rate-limit/rate-limit";
 
 /** An API key acting through the REST API. role mirrors the scope: read→viewer, write→operator, admin→admin. */

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db/prisma";
 import { AuthorizationError } from "@/lib/auth/actor";
 import { revealNodePassword } from "@/lib/auth/reveal-node-password";
+import { revealNodePasswordAction } from "@/lib/nodes/actions";
 import { anonymously, asRole } from "@/lib/auth/testing";
 import { sealSecret } from "@/lib/secrets/secret-box";
 
@@ -13,9 +14,9 @@ async function makeNode(password: string | null) {
 }
 
 describe("revealNodePassword", () => {
-  it("returns the clear text to an operator and audits the reveal on the node", async () => {
+  it("returns the clear text to an admin and audits the reveal on the node", async () => {
     const node = await makeNode("s3cret-pass");
-    await asRole("operator", async (user) => {
+    await asRole("admin", async (user) => {
       expect(await revealNodePassword(node.id)).toBe("s3cret-pass");
       const events = await prisma.auditEvent.findMany({ where: { nodeId: node.id, action: "node.password_revealed" } });
       expect(events).toHaveLength(1);
@@ -29,11 +30,15 @@ describe("revealNodePassword", () => {
     expect(await asRole("admin", () => revealNodePassword(node.id))).toBeNull();
   });
 
-  it("refuses viewers (403) and anonymous callers (401), revealing nothing", async () => {
+  it("refuses operators and viewers (403) and anonymous callers (401), revealing nothing", async () => {
     const node = await makeNode("hidden");
-    const viewer = await asRole("viewer", () => revealNodePassword(node.id).catch((e: unknown) => e));
-    expect(viewer).toBeInstanceOf(AuthorizationError);
-    expect((viewer as AuthorizationError).status).toBe(403);
+    for (const role of ["operator", "viewer"] as const) {
+      const refused = await asRole(role, () => revealNodePassword(node.id).catch((e: unknown) => e));
+      expect(refused).toBeInstanceOf(AuthorizationError);
+      expect((refused as AuthorizationError).status).toBe(403);
+    }
+    const viaAction = await asRole("operator", () => revealNodePasswordAction({ id: node.id }));
+    expect(viaAction).toEqual({ ok: false, fieldErrors: { form: expect.stringMatching(/admin/i) } });
     const anonymous = await anonymously(() => revealNodePassword(node.id).catch((e: unknown) => e));
     expect((anonymous as AuthorizationError).status).toBe(401);
     expect(await prisma.auditEvent.count({ where: { nodeId: node.id } })).toBe(0);

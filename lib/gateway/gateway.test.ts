@@ -3,10 +3,10 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db/prisma";
 import { createTestUser } from "@/lib/auth/testing";
-import { createApiKey } from "@/lib/api-keys/api-keys";
+import { createApiKey } from "@/lib/auth/api-keys";
 import { Gateway, type GatewayCaller } from "./gateway";
 import { stickyEpoch } from "./select";
-import type { Strategy } from "@/lib/api/schemas";
+import type { Strategy } from "@/lib/pools/schema";
 
 const caller: GatewayCaller = { id: "00000000-0000-4000-8000-000000000001", scope: "read", poolId: null };
 const gateways: Gateway[] = [];

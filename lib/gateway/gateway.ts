@@ -1,10 +1,11 @@
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
-import { scopeAtLeast, type ApiKeyScope } from "@/lib/api-keys/api-keys";
-import { ApiError, errorBody, toApiError, validationError } from "@/lib/api/errors";
+import { scopeAtLeast, type ApiKeyScope } from "@/lib/auth/api-keys";
+import { ApiError, errorBody, toApiError } from "@/lib/http/api-errors";
+import { incomingBody, parseWith, queryObject, readJsonBody } from "@/lib/http/request-parsing";
 import { GatewayIndex, type GatewayNode, type GatewayPool } from "./gateway-index";
 import { ApiKeyCache } from "./key-cache";
+import { claimNodeLease } from "./leases";
 import { selectNodes } from "./select";
 import { checkoutQuery, leaseBody, type CheckoutQuery, type checkoutResponse, type leaseResponse } from "./wire";
 
@@ -87,9 +88,8 @@ export class Gateway {
 
   /**
    * A lease: a node held for this caller alone until it reports a result or the lease expires.
-   * Candidates come from the pool's strategy; each is claimed with one atomic statement
-   * (INSERT … ON CONFLICT DO UPDATE … WHERE the holder's lease has expired), so instances never
-   * hand one node to two leases. An expired lease frees its node for the next claim.
+   * Candidates come from the pool's strategy; each is claimed atomically (leases.ts), so
+   * instances never hand one node to two leases. An expired lease frees its node for the next claim.
    */
   async lease(caller: GatewayCaller, input: z.output<typeof leaseBody>): Promise<z.infer<typeof leaseResponse>> {
     const pool = await this.resolvePool(caller, input.pool);
@@ -101,19 +101,8 @@ export class Gateway {
       nextSequence: () => ++this.index.sequence,
     });
     for (const node of candidates) {
-      const leaseId = randomUUID();
-      const { rows } = await this.index.pgPool.query<{ expiresAt: Date }>(
-        `WITH claim AS (
-           INSERT INTO "GatewayNodeLease" ("nodeId", "leaseId", "expiresAt") VALUES ($1::uuid, $2::uuid, now() + make_interval(secs => $3))
-           ON CONFLICT ("nodeId") DO UPDATE SET "leaseId" = EXCLUDED."leaseId", "expiresAt" = EXCLUDED."expiresAt"
-             WHERE "GatewayNodeLease"."expiresAt" <= now()
-           RETURNING "nodeId", "expiresAt")
-         INSERT INTO "GatewayLease" ("id", "poolId", "nodeId", "apiKeyId", "expiresAt")
-         SELECT $2::uuid, $4::uuid, "nodeId", $5::uuid, "expiresAt" FROM claim
-         RETURNING "expiresAt"`,
-        [node.id, leaseId, input.ttlSeconds, pool.id, caller.id],
-      );
-      if (rows.length) return { leaseId, poolId: pool.id, expiresAt: rows[0].expiresAt.toISOString(), proxy: toProxy(node) };
+      const claim = await claimNodeLease(this.index.pgPool, { nodeId: node.id, poolId: pool.id, apiKeyId: caller.id, ttlSeconds: input.ttlSeconds });
+      if (claim) return { leaseId: claim.leaseId, poolId: pool.id, expiresAt: claim.expiresAt.toISOString(), proxy: toProxy(node) };
     }
     throw new ApiError("no_healthy_node", `Every healthy node of pool "${pool.name}" that was tried is leased; try again shortly.`, { poolId: pool.id, tried: candidates.length });
   }
@@ -146,17 +135,7 @@ export class Gateway {
       const caller = await this.authenticate(req, "read");
       if (checkout) {
         const queryStart = url.indexOf("?");
-        let query: CheckoutQuery = { count: 1 };
-        if (queryStart >= 0) {
-          const raw: Record<string, string | string[]> = {};
-          for (const [key, value] of new URLSearchParams(url.slice(queryStart + 1))) {
-            const existing = raw[key];
-            raw[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
-          }
-          const parsed = checkoutQuery.safeParse(raw);
-          if (!parsed.success) throw validationError(parsed.error, "query");
-          query = parsed.data;
-        }
+        const query: CheckoutQuery = queryStart >= 0 ? parseWith(checkoutQuery, queryObject(new URLSearchParams(url.slice(queryStart + 1))), "query") : { count: 1 };
         let poolRef: string;
         try {
           poolRef = decodeURIComponent(checkout[1]);
@@ -165,10 +144,7 @@ export class Gateway {
         }
         send(res, 200, await this.checkout(caller, poolRef, query));
       } else {
-        const body = await readBody(req);
-        const parsed = leaseBody.safeParse(body);
-        if (!parsed.success) throw validationError(parsed.error);
-        send(res, 201, await this.lease(caller, parsed.data));
+        send(res, 201, await this.lease(caller, parseWith(leaseBody, await readJsonBody(incomingBody(req), MAX_LEASE_BODY))));
       }
     } catch (error) {
       const apiError = toApiError(error);
@@ -182,25 +158,6 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), "cache-control": "no-store", ...headers });
   res.end(text);
-}
-
-async function readBody(req: IncomingMessage): Promise<unknown> {
-  const declared = Number(req.headers["content-length"] ?? "NaN");
-  if (declared > MAX_LEASE_BODY) throw new ApiError("payload_too_large", `The body is larger than ${MAX_LEASE_BODY} bytes.`, { maxBytes: MAX_LEASE_BODY });
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_LEASE_BODY) throw new ApiError("payload_too_large", `The body is larger than ${MAX_LEASE_BODY} bytes.`, { maxBytes: MAX_LEASE_BODY });
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString("utf8");
-  if (!text.trim()) throw new ApiError("bad_request", "Send a JSON body (Content-Type: application/json).");
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ApiError("bad_request", "The body is not valid JSON.");
-  }
 }
 
 const globalForGateway = globalThis as unknown as { switchyardGateway?: Promise<Gateway> };

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { verifyApiKey, type VerifiedApiKey } from "@/lib/api-keys/api-keys";
+import { verifyApiKey, type VerifiedApiKey } from "@/lib/auth/api-keys";
 
 export const KEY_CACHE_TTL_MS = 5_000;
 const MAX_ENTRIES = 10_000;

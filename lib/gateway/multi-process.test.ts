@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db/prisma";
 import { createTestUser } from "@/lib/auth/testing";
-import { createApiKey } from "@/lib/api-keys/api-keys";
+import { createApiKey } from "@/lib/auth/api-keys";
 
 // Two gateways in two OS processes share nothing but PostgreSQL: they must agree on sticky
 // sessions, hear about a disabled node through LISTEN/NOTIFY, and move only that node's sessions.

@@ -1,4 +1,4 @@
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/http/api-errors";
 import type { GatewayNode, GatewayPool } from "./gateway-index";
 import { hash32, mix32, rendezvousScore } from "./hashing";
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { STRATEGIES, listParam } from "@/lib/api/schemas";
+import { listParam } from "@/lib/http/request-parsing";
+import { STRATEGIES } from "@/lib/pools/schema";
 
 /** Checkout query: the fast path and the Next fallback validate with this; OpenAPI documents it. */
 export const checkoutQuery = z

@@ -2,7 +2,7 @@ import { Prisma } from "@/generated/prisma/client";
 import { prisma } from "@/lib/db/prisma";
 import { SYSTEM_ACTOR } from "@/lib/auth/actor";
 import { recordAuditEvents } from "@/lib/audit/record-audit-event";
-import { CLASSES_502, CLASSES_504, NODE_FAILURE_CLASSES } from "@/lib/stats/class-figures";
+import { CLASSES_502, CLASSES_504, NODE_FAILURE_CLASSES } from "@/lib/probe/fault-taxonomy";
 
 /**
  * Automatic health (see lib/stats/README.md, "Health state machine").
@@ -55,7 +55,7 @@ export interface HealthTransition {
   reason: string;
 }
 
-const NODE_FAILURES = new Set(NODE_FAILURE_CLASSES);
+const NODE_FAILURES = new Set<string>(NODE_FAILURE_CLASSES);
 
 export function backoffMs(policy: Pick<HealthPolicy, "backoffBaseSeconds" | "backoffMaxSeconds">, attempts: number, random: () => number): number {
   const base = Math.min(policy.backoffMaxSeconds, policy.backoffBaseSeconds * 2 ** Math.min(attempts, 30)) * 1000;

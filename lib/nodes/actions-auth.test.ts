@@ -21,7 +21,6 @@ const WRITES: Array<[string, () => Promise<{ ok: boolean; fieldErrors?: Record<s
   ["updatePoolAction", () => nodeActions.updatePoolAction({ id: randomUUID(), pool: { name: "renamed" } })],
   ["deletePoolAction", () => nodeActions.deletePoolAction({ id: randomUUID() })],
   ["setPoolMembershipAction", () => nodeActions.setPoolMembershipAction({ poolId: randomUUID(), target: { nodeIds: [randomUUID()] }, member: true })],
-  ["revealNodePasswordAction", () => nodeActions.revealNodePasswordAction({ id: randomUUID() })],
   ["createProbeTargetAction", () => probeActions.createProbeTargetAction({ url: `http://127.0.0.1:9/${randomUUID()}` })],
   ["deleteProbeTargetAction", () => probeActions.deleteProbeTargetAction({ id: randomUUID() })],
   [
@@ -39,7 +38,8 @@ async function counts() {
 
 describe("server actions refuse callers without the operator role", () => {
   it("covers every exported action", () => {
-    const exported = [...Object.keys(nodeActions), ...Object.keys(probeActions)].filter((name) => name.endsWith("Action")).sort();
+    // revealNodePasswordAction is admin-only: lib/auth/reveal-node-password.test.ts.
+    const exported = [...Object.keys(nodeActions), ...Object.keys(probeActions)].filter((name) => name.endsWith("Action") && name !== "revealNodePasswordAction").sort();
     expect(WRITES.map(([name]) => name).sort()).toEqual(exported);
   });
 

@@ -136,10 +136,10 @@ export async function setPoolMembershipAction(input: { poolId: unknown; target: 
   });
 }
 
-/** Operator: the stored password in clear, for copying into a client; audited as node.password_revealed. */
+/** Admin only: the stored password in clear, for copying into a client; audited as node.password_revealed. */
 export async function revealNodePasswordAction(input: { id: unknown }): Promise<ActionResult<{ password: string | null }>> {
   return guardedAction("nodes", async () => {
-    const actor = await requireActor("operator");
+    const actor = await requireActor("admin");
     const id = z.uuid().safeParse(input.id);
     if (!id.success) return invalid(id.error);
     return { ok: true, password: await revealNodePassword(id.data, actor) };

@@ -4,7 +4,6 @@ import { prisma } from "@/lib/db/prisma";
 import { maskUsername } from "./credential-mask";
 import type { ProxyScheme } from "./proxy-address";
 import type { NodeListQuery } from "./schema";
-import { nodeHealthFigures, type NodeHealthFigures } from "@/lib/stats/node-health";
 
 /** A node as the browser may see it: credentials masked, password reduced to "has one". */
 export interface NodeRow {
@@ -23,8 +22,6 @@ export interface NodeRow {
   createdAt: string;
   updatedAt: string;
   pools: Array<{ id: string; name: string }>;
-  /** Live health columns (last hour; lib/stats/node-health.ts), on list pages only. */
-  health?: NodeHealthFigures;
 }
 
 /** What every view of a node (browser, REST API) reads: one select, one mapping, one masking rule. */
@@ -102,8 +99,7 @@ export async function listNodes(query: NodeListQuery): Promise<NodePage> {
       take: query.pageSize,
     }),
   ]);
-  const health = await nodeHealthFigures(nodes.map((node) => node.id));
-  return { rows: nodes.map((node) => ({ ...toNodeRow(node), health: health.get(node.id) })), total, page: query.page, pageSize: query.pageSize };
+  return { rows: nodes.map(toNodeRow), total, page: query.page, pageSize: query.pageSize };
 }
 
 /** Ids of every node matching a filter: bulk actions on "all nodes matching this filter". */

@@ -167,9 +167,15 @@ export interface ImportReport {
  * Bulk import. Each line is parsed on its own; a bad line is reported and never stored, good lines
  * go in with one INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING (10,000 lines ≈ 1 s).
  * Same scheme/host/port/user = same node: later copies in the paste and nodes already stored are
- * "duplicate" (and still join the chosen pool).
+ * "duplicate". A stored duplicate joins the chosen pool only when `attachExisting` (operators, who
+ * see every node); a pool-restricted API key passes false, so only the rows this import created
+ * join its pool and a duplicate never pulls in a node the key could not already see.
  */
-export async function importNodes(actor: Actor, input: z.output<typeof importNodesSchema>): Promise<MutationResult<{ report: ImportReport }>> {
+export async function importNodes(
+  actor: Actor,
+  input: z.output<typeof importNodesSchema>,
+  options: { attachExisting: boolean } = { attachExisting: true },
+): Promise<MutationResult<{ report: ImportReport }>> {
   const rawLines = input.text.split(/\r?\n/);
   while (rawLines.length > 0 && rawLines[rawLines.length - 1].trim() === "") rawLines.pop();
   if (rawLines.length > MAX_IMPORT_LINES) {
@@ -204,15 +210,21 @@ export async function importNodes(actor: Actor, input: z.output<typeof importNod
       const inserted = candidates.length ? await insertNodes(tx, candidates.map((candidate) => candidate.address), input.tags) : [];
       const insertedKeys = new Set(inserted.map((row) => proxyIdentityKey(row)));
       const candidateByLine = new Map(candidates.map((candidate) => [candidate.line, candidate]));
+      const stored = candidates.filter((candidate) => !insertedKeys.has(candidate.key));
+      const outsidePool = input.poolId && !options.attachExisting ? await keysOutsidePool(tx, stored, input.poolId) : new Set<string>();
       for (const entry of lines) {
         if (entry.status !== "added") continue;
         const candidate = candidateByLine.get(entry.line);
         if (candidate && !insertedKeys.has(candidate.key)) {
           entry.status = "duplicate";
-          entry.message = "Already stored.";
+          entry.message = outsidePool.has(candidate.key) ? "Already stored outside this key's pool; not added to the pool." : "Already stored.";
         }
       }
-      if (input.poolId && candidates.length) {
+      if (input.poolId && inserted.length && !options.attachExisting) {
+        await tx.$executeRaw`
+          INSERT INTO "PoolMembership" ("poolId", "nodeId") SELECT ${input.poolId}::uuid, unnest(${inserted.map((row) => row.id)}::uuid[])
+          ON CONFLICT DO NOTHING`;
+      } else if (input.poolId && candidates.length && options.attachExisting) {
         await tx.$executeRaw`
           INSERT INTO "PoolMembership" ("poolId", "nodeId")
           SELECT ${input.poolId}::uuid, n.id FROM "ProxyNode" n
@@ -241,16 +253,29 @@ export async function importNodes(actor: Actor, input: z.output<typeof importNod
   return { ok: true, report };
 }
 
+/** Identity keys of stored nodes (matching these candidates) that are not members of the pool. */
+async function keysOutsidePool(tx: Prisma.TransactionClient, candidates: Array<{ address: ProxyAddress }>, poolId: string): Promise<Set<string>> {
+  if (candidates.length === 0) return new Set();
+  const rows = await tx.$queryRaw<Array<{ scheme: ProxyAddress["scheme"]; host: string; port: number; username: string }>>`
+    SELECT n.scheme::text AS scheme, n.host, n.port, n.username FROM "ProxyNode" n
+    JOIN unnest(${candidates.map((c) => c.address.scheme)}::text[], ${candidates.map((c) => c.address.host)}::text[],
+                ${candidates.map((c) => c.address.port)}::int[], ${candidates.map((c) => c.address.username)}::text[])
+         AS l(scheme, host, port, username)
+      ON n.scheme::text = l.scheme AND n.host = l.host AND n.port = l.port AND n.username = l.username
+    WHERE NOT EXISTS (SELECT 1 FROM "PoolMembership" m WHERE m."nodeId" = n.id AND m."poolId" = ${poolId}::uuid)`;
+  return new Set(rows.map((row) => proxyIdentityKey(row)));
+}
+
 async function insertNodes(tx: Prisma.TransactionClient, addresses: ProxyAddress[], tags: string[]) {
   const now = new Date();
-  return tx.$queryRaw<Array<{ scheme: ProxyAddress["scheme"]; host: string; port: number; username: string }>>`
+  return tx.$queryRaw<Array<{ id: string; scheme: ProxyAddress["scheme"]; host: string; port: number; username: string }>>`
     INSERT INTO "ProxyNode" ("id", "scheme", "host", "port", "username", "passwordSealed", "tags", "createdAt", "updatedAt")
     SELECT gen_random_uuid(), l.scheme::"ProxyScheme", l.host, l.port, l.username, l.sealed, ${tags}::text[], ${now}, ${now}
     FROM unnest(${addresses.map((a) => a.scheme)}::text[], ${addresses.map((a) => a.host)}::text[], ${addresses.map((a) => a.port)}::int[],
                 ${addresses.map((a) => a.username)}::text[], ${addresses.map((a) => (a.password ? sealSecret(a.password) : null))}::text[])
          AS l(scheme, host, port, username, sealed)
     ON CONFLICT ("scheme", "host", "port", "username") DO NOTHING
-    RETURNING "scheme"::text AS scheme, "host", "port", "username"`;
+    RETURNING "id"::text AS id, "scheme"::text AS scheme, "host", "port", "username"`;
 }
 
 export async function createPool(actor: Actor, input: z.output<typeof poolSchema>): Promise<MutationResult<{ id: string }>> {

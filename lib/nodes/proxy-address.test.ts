@@ -4,7 +4,9 @@ import { parseProxyLine } from "./proxy-address";
 describe("parseProxyLine", () => {
   it.each([
     ["10.0.0.1:8080", { scheme: "http", host: "10.0.0.1", port: 8080, username: "", password: "" }],
-    ["proxy.Example.com:3128:alice:s3cr:et", { scheme: "http", host: "proxy.example.com", port: 3128, username: "alice", password: "s3cr:et" }],
+    ["proxy.Example.com:3128:alice:s3cret", { scheme: "http", host: "proxy.example.com", port: 3128, username: "alice", password: "s3cret" }],
+    ["alice:s3cr:et@proxy.example.com:3128", { scheme: "http", host: "proxy.example.com", port: 3128, username: "alice", password: "s3cr:et" }],
+    ["http://alice:s3cr%3Aet@proxy.example.com:3128", { scheme: "http", host: "proxy.example.com", port: 3128, username: "alice", password: "s3cr:et" }],
     ["bob:pw@10.0.0.2:1080", { scheme: "http", host: "10.0.0.2", port: 1080, username: "bob", password: "pw" }],
     ["socks5://carol:p%40ss@10.0.0.3:1080", { scheme: "socks5", host: "10.0.0.3", port: 1080, username: "carol", password: "p@ss" }],
     ["HTTPS://10.0.0.4:443/", { scheme: "https", host: "10.0.0.4", port: 443, username: "", password: "" }],
@@ -25,6 +27,9 @@ describe("parseProxyLine", () => {
     [":8080", "host", /empty/],
     ["ftp://10.0.0.1:21", "scheme", /Unknown scheme "ftp"/],
     ["10.0.0.1:80:user", "line", /three fields/],
+    ["10.0.0.1:80:user:pass:extra", "line", /More than four fields.*URL form/],
+    ["[2001:db8::1]:80:user:pa:ss", "line", /More than four fields.*URL form/],
+    ["[2001:db8::1]:80:user", "line", /three fields/],
     ["bad_host!:80", "host", /not a valid host/],
     ["999.1.1.1:80", "host", /not a valid IPv4/],
     ["10.0.0.1:80\u0007", "line", /control characters/],

@@ -93,7 +93,10 @@ export function buildProxyAddress(fields: {
 /**
  * Parses one line in the formats operators actually have:
  *   host:port   host:port:user:pass   user:pass@host:port   scheme://[user:pass@]host:port
- * IPv6 hosts go in brackets. A password may itself contain ":" (everything after the third colon).
+ * IPv6 hosts go in brackets. The colon form has exactly four fields: a fifth is refused, not
+ * glued onto the password ("host:port:user:pa:ss" is ambiguous — a user name or a password with a
+ * colon reads the same). Passwords with ":" use the URL form, where ":" may stand as is after the
+ * user name or be escaped as %3A: user:pa:ss@host:port, http://user:pa%3Ass@host:port.
  */
 export function parseProxyLine(rawLine: string, defaultScheme: ProxyScheme = "http"): ParseResult {
   const line = rawLine.trim();
@@ -136,7 +139,15 @@ export function parseProxyLine(rawLine: string, defaultScheme: ProxyScheme = "ht
     host = hostPort.slice(1, close);
     const after = hostPort.slice(close + 1);
     if (!after.startsWith(":")) return fail("port", "Port is missing after the IPv6 address.");
-    [port, username, password] = splitColonTail(after.slice(1), username, password, at < 0);
+    const tail = after.slice(1).split(":");
+    if (tail.length === 2) return fail("line", "Expected [host]:port:user:pass; found three fields.");
+    if (tail.length > 3) return fail("line", TOO_MANY_FIELDS);
+    if (tail.length === 3 && at >= 0) return fail("line", "Use either user:pass@host:port or host:port:user:pass, not both.");
+    port = tail[0];
+    if (tail.length === 3) {
+      [username, password] = [tail[1], tail[2]];
+      if (username === "") return fail("username", "User name is empty in host:port:user:pass.");
+    }
   } else {
     const parts = hostPort.split(":");
     if (parts.length < 2) return fail("port", `Port is missing in "${truncate(hostPort)}" (expected host:port).`);
@@ -144,20 +155,18 @@ export function parseProxyLine(rawLine: string, defaultScheme: ProxyScheme = "ht
     if (parts.length > 2 && at >= 0) return fail("line", "Use either user:pass@host:port or host:port:user:pass, not both.");
     host = parts[0];
     port = parts[1];
-    if (parts.length >= 4) {
+    if (parts.length > 4) return fail("line", TOO_MANY_FIELDS);
+    if (parts.length === 4) {
       username = parts[2];
-      password = parts.slice(3).join(":");
+      password = parts[3];
       if (username === "") return fail("username", "User name is empty in host:port:user:pass.");
     }
   }
   return buildProxyAddress({ scheme, host, port, username, password });
 }
 
-function splitColonTail(tail: string, username: string, password: string, allowCredentials: boolean): [string, string, string] {
-  const parts = tail.split(":");
-  if (parts.length >= 3 && allowCredentials) return [parts[0], parts[1], parts.slice(2).join(":")];
-  return [tail, username, password];
-}
+const TOO_MANY_FIELDS =
+  "More than four fields: host:port:user:pass cannot carry a ':' in the user name or password. Use the URL form, e.g. http://user:pa%3Ass@host:port.";
 
 function safeDecode(username: string, password: string): [string, string] | undefined {
   try {

@@ -3,7 +3,7 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { fetchJson } from "@/lib/http/fetch-json";
 import type { AuditEventRow } from "@/lib/audit/data";
-import type { NodeDetail, NodePage, PoolSummary } from "./data";
+import type { NodeDetail, PoolSummary } from "./data";
 
 // Stable query keys: every view that shows nodes is invalidated by the "nodes" prefix after a write.
 export const nodeQueryKeys = {
@@ -14,14 +14,6 @@ export const nodeQueryKeys = {
   tags: ["tags"] as const,
   audit: (params: Record<string, string>) => ["audit", params] as const,
 };
-
-export function useNodesQuery(params: Record<string, string>) {
-  return useQuery({
-    queryKey: nodeQueryKeys.list(params),
-    queryFn: () => fetchJson<NodePage>(`/api/ui/nodes?${new URLSearchParams(params)}`),
-    placeholderData: keepPreviousData,
-  });
-}
 
 export function useNodeQuery(id: string) {
   return useQuery({ queryKey: nodeQueryKeys.detail(id), queryFn: () => fetchJson<NodeDetail>(`/api/ui/nodes/${id}`) });

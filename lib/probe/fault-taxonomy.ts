@@ -34,3 +34,17 @@ export function bucketOf(faultClass: FaultClass): FaultBucket {
 export function originOf(faultClass: FaultClass): FaultOrigin {
   return FAULT_CLASSES[faultClass].origin;
 }
+
+/** Class names per bucket, passed to SQL as array parameters (FILTER (WHERE "faultClass" = ANY(…))). */
+export const CLASSES_502 = classesWhere((c) => c.bucket === "502");
+export const CLASSES_504 = classesWhere((c) => c.bucket === "504");
+/**
+ * THE health rule's input: failures the node (or its network path) caused — not ok, origin not
+ * the target. A block or a target's own 5xx says nothing about the node, so it never counts
+ * against it (automatic health, the gateway's checkout filter and the heat map all use this).
+ */
+export const NODE_FAILURE_CLASSES = classesWhere((c) => c.bucket !== "ok" && c.origin !== "target");
+
+function classesWhere(pick: (spec: (typeof FAULT_CLASSES)[FaultClass]) => boolean): FaultClass[] {
+  return FAULT_CLASS_NAMES.filter((name) => pick(FAULT_CLASSES[name]));
+}

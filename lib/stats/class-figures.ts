@@ -91,14 +91,3 @@ export function figuresFromClassRows(rows: readonly ClassCountRow[]): ClassFigur
   }
   return f;
 }
-
-/** Class names per bucket, passed to SQL as array parameters (FILTER (WHERE "faultClass" = ANY(…))). */
-export const CLASSES_502 = classesWhere((c) => c.bucket === "502");
-export const CLASSES_504 = classesWhere((c) => c.bucket === "504");
-/** Failures the node (or its network path) caused: not ok, origin not the target. */
-export const NODE_FAILURE_CLASSES = classesWhere((c) => c.bucket !== "ok" && c.origin !== "target");
-export const FAILURE_CLASSES = classesWhere((c) => c.bucket !== "ok");
-
-function classesWhere(pick: (spec: (typeof FAULT_CLASSES)[FaultClass]) => boolean): string[] {
-  return (Object.keys(FAULT_CLASSES) as FaultClass[]).filter((name) => pick(FAULT_CLASSES[name]));
-}

@@ -1,4 +1,4 @@
-import { NODE_FAILURE_CLASSES } from "./class-figures";
+import { NODE_FAILURE_CLASSES } from "@/lib/probe/fault-taxonomy";
 import { defaultStatsDb, type StatsDb } from "./db";
 import { topOffendingNodes } from "./top-nodes";
 import { resolveWindow, type StatsQuery } from "./windows";

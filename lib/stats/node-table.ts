@@ -1,12 +1,26 @@
 import "server-only";
 import { z } from "zod";
-import { nodeIdsMatching, nodeRowsByIds, type NodePage } from "@/lib/nodes/data";
-import { nodeListQuerySchema } from "@/lib/nodes/schema";
-import { CLASSES_502, CLASSES_504, NODE_FAILURE_CLASSES } from "./class-figures";
+import { listNodes, nodeIdsMatching, nodeRowsByIds, type NodePage, type NodeRow } from "@/lib/nodes/data";
+import { nodeListQuerySchema, type NodeListQuery } from "@/lib/nodes/schema";
+import { CLASSES_502, CLASSES_504, NODE_FAILURE_CLASSES } from "@/lib/probe/fault-taxonomy";
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
-import { nodeHealthFigures } from "./node-health";
+import { nodeHealthFigures, type NodeHealthFigures } from "./node-health";
 import { HEALTH_FILTERS, HEALTH_SORTS, resolveWindow } from "./windows";
 
+/** A row of the nodes table: the registry's row plus live health columns (last hour). */
+export interface NodeTableRow extends NodeRow {
+  health?: NodeHealthFigures;
+}
+export interface NodeTablePage extends Omit<NodePage, "rows"> {
+  rows: NodeTableRow[];
+}
+
+/** The nodes table sorted by node fields (the registry's list), with the health columns. */
+export async function listNodesWithHealth(query: NodeListQuery): Promise<NodeTablePage> {
+  const page = await listNodes(query);
+  const health = await nodeHealthFigures(page.rows.map((row) => row.id));
+  return { ...page, rows: page.rows.map((row) => ({ ...row, health: health.get(row.id) })) };
+}
 
 export const healthTableQuerySchema = nodeListQuerySchema.omit({ sort: true }).extend({
   sort: z.enum(HEALTH_SORTS).default("successRate"),
@@ -20,7 +34,7 @@ export const healthTableQuerySchema = nodeListQuerySchema.omit({ sort: true }).e
  * "failing" = at least one failure the node or the network caused in that hour (FAILING_RULE);
  * a target's block or its own 5xx is not the node's fault.
  */
-export async function listNodesByHealth(input: z.output<typeof healthTableQuerySchema>, db: StatsDb = defaultStatsDb): Promise<NodePage> {
+export async function listNodesByHealth(input: z.output<typeof healthTableQuerySchema>, db: StatsDb = defaultStatsDb): Promise<NodeTablePage> {
   const ids = await nodeIdsMatching(input);
   const w = resolveWindow("1h");
   const desc = input.direction === "desc";

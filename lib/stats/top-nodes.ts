@@ -1,4 +1,4 @@
-import { CLASSES_502, CLASSES_504, NODE_FAILURE_CLASSES } from "./class-figures";
+import { CLASSES_502, CLASSES_504, NODE_FAILURE_CLASSES } from "@/lib/probe/fault-taxonomy";
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
 import type { OffenderRow } from "./top-targets";
 import { resolveWindow, type StatsQuery } from "./windows";

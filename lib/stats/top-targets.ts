@@ -1,4 +1,4 @@
-import { CLASSES_502, CLASSES_504 } from "./class-figures";
+import { CLASSES_502, CLASSES_504 } from "@/lib/probe/fault-taxonomy";
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
 import { ALL_POOLS_KEY, resolveWindow, type StatsQuery } from "./windows";
 

@@ -5,7 +5,7 @@ import { useSyncExternalStore } from "react";
 import { fetchJson } from "@/lib/http/fetch-json";
 import type { DashboardData } from "./dashboard";
 import type { NodePanelData } from "./node-panel";
-import type { NodePage } from "@/lib/nodes/data";
+import type { NodeTablePage } from "./node-table";
 import { HEALTH_SORTS } from "./windows";
 
 /**
@@ -81,7 +81,7 @@ export function useNodeTableQuery(params: Record<string, string>) {
   const byHealth = (HEALTH_SORTS as readonly string[]).includes(params.sort ?? "") || Boolean(params.health);
   return useQuery({
     queryKey: ["nodes", "list", params] as const,
-    queryFn: () => fetchJson<NodePage>(`${byHealth ? "/api/ui/stats/node-table" : "/api/ui/nodes"}?${new URLSearchParams(params)}`),
+    queryFn: () => fetchJson<NodeTablePage>(`${byHealth ? "/api/ui/stats/node-table" : "/api/ui/nodes"}?${new URLSearchParams(params)}`),
     placeholderData: keepPreviousData,
     refetchInterval: live ? LIVE_INTERVAL_MS : false,
   });

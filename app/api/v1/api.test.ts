@@ -2,7 +2,7 @@ import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db/prisma";
-import { revokeApiKey } from "@/lib/api-keys/api-keys";
+import { revokeApiKey } from "@/lib/auth/api-keys";
 import { createTestUser } from "@/lib/auth/testing";
 import { registeredRoutes } from "@/lib/api/registry";
 import "@/lib/api/routes";

@@ -42,7 +42,9 @@ export function NodeDetailView({ id }: { id: string }) {
       await queryClient.invalidateQueries({ queryKey: ["audit"] });
     },
   });
-  const canOperate = useCurrentUser().can("operator");
+  const currentUser = useCurrentUser();
+  const canOperate = currentUser.can("operator");
+  const canReveal = currentUser.can("admin");
 
   const refresh = async () => {
     await queryClient.invalidateQueries({ queryKey: nodeQueryKeys.all });
@@ -121,7 +123,7 @@ export function NodeDetailView({ id }: { id: string }) {
         <Item label="Label">{n.label || "—"}</Item>
         <Item label="Credentials">
           {n.usernameMasked ? `${n.usernameMasked}${n.hasPassword ? " / password stored (encrypted)" : ""}` : "none"}
-          {n.hasPassword && canOperate && (
+          {n.hasPassword && canReveal && (
             <span className="ml-2">
               {revealed ? (
                 <code data-testid="revealed-password" className="rounded bg-amber-100 px-1 dark:bg-amber-950">

@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { runAction, type ActionState } from "@/lib/auth/action-state";
 import { requireActor } from "@/lib/auth/actor";
 import { UserInputError } from "@/lib/auth/validation";
-import { createApiKey, revokeApiKey } from "@/lib/api-keys/api-keys";
+import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
 
 export interface CreateKeyState extends ActionState {
   /** The new key in clear text: shown once, never again. */

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { DataTable } from "@/components/ui/data-table";
 import { prisma } from "@/lib/db/prisma";
 import { requirePageActor } from "@/lib/auth/page-actor";
-import { listApiKeys, type ApiKeySummary } from "@/lib/api-keys/api-keys";
+import { listApiKeys, type ApiKeySummary } from "@/lib/auth/api-keys";
 import { Forbidden } from "../forbidden";
 import { CreateKeyForm, RevokeKeyForm } from "./key-forms";
 

@@ -1,13 +1,12 @@
-import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import { prisma } from "@/lib/db/prisma";
-import { FAULT_CLASSES, FAULT_CLASS_NAMES, type FaultClass } from "@/lib/probe/fault-taxonomy";
-import { insertProbeResults } from "@/lib/probe/result-writer";
-import type { ProbeAttempt } from "@/lib/probe/probe-check";
+import { FAULT_CLASS_NAMES, type FaultClass } from "@/lib/probe/fault-taxonomy";
+import { faultClassOf, recordCallerResults } from "@/lib/probe/caller-results";
 import { getGateway } from "@/lib/gateway/gateway";
+import { reportLeaseResult } from "@/lib/gateway/leases";
 import { checkoutParams, checkoutQuery, checkoutResponse, leaseBody, leaseResponse } from "@/lib/gateway/wire";
 import { defineRoute } from "../api-route";
-import { ApiError } from "../errors";
+import { ApiError } from "@/lib/http/api-errors";
 
 export const checkoutRoute = defineRoute(
   {
@@ -56,35 +55,7 @@ const outcomeFields = {
 const exactlyOne = (value: { status?: number; errorKind?: string }) => (value.status === undefined) !== (value.errorKind === undefined);
 const exactlyOneMessage = { message: "Send exactly one of status and errorKind.", path: ["status"] };
 
-/** A target status seen through the proxy → fault class. A proxy's own failure is reported as errorKind. */
-export function faultClassOf(outcome: { status?: number; errorKind?: FaultClass }): FaultClass {
-  if (outcome.errorKind) return outcome.errorKind;
-  const status = outcome.status!;
-  if (status < 400) return "ok";
-  if (status === 403 || status === 429) return "blocked";
-  if (status < 500) return "target_4xx";
-  if (status === 502) return "target_502";
-  if (status === 504) return "target_504";
-  return "target_5xx";
-}
-
 const targetUrl = z.url({ protocol: /^https?$/ }).max(2000);
-
-async function targetIdFor(url: string): Promise<string> {
-  const [row] = await prisma.$queryRaw<{ id: string }[]>`
-    INSERT INTO "ProbeTarget" ("id", "url", "name") VALUES (gen_random_uuid(), ${url}, 'caller-reported')
-    ON CONFLICT ("url") DO UPDATE SET "url" = EXCLUDED."url" RETURNING "id"::text`;
-  return row.id;
-}
-
-function attempt(nodeId: string, targetId: string, url: string, faultClass: FaultClass, outcome: { status?: number; latencyMs: number; exitIp?: string }): ProbeAttempt {
-  const entry = FAULT_CLASSES[faultClass];
-  return {
-    nodeId, targetId, targetUrl: url, startedAt: new Date(), connectMs: null, tlsMs: null, firstByteMs: null,
-    totalMs: outcome.latencyMs, status: outcome.status ?? null, bytes: 0, exitIp: outcome.exitIp ?? null,
-    faultClass, bucket: entry.bucket, origin: entry.origin, reason: `caller reported: ${entry.label}`, errorDetail: null,
-  };
-}
 
 const leaseResultBody = z.object({ ...outcomeFields, target: targetUrl.optional().describe("The URL requested; when given the result also feeds the stats.") }).strict().refine(exactlyOne, exactlyOneMessage);
 
@@ -101,24 +72,7 @@ export const leaseResultRoute = defineRoute(
     response: z.object({ leaseId: z.uuid(), faultClass: z.string(), duplicate: z.boolean(), reportedAt: z.string() }),
     errors: ["bad_request", "not_found", "conflict", "payload_too_large", "unprocessable_entity"],
   },
-  async ({ actor, params, body }) => {
-    const faultClass = faultClassOf(body);
-    const result = { faultClass, status: body.status ?? null, errorKind: body.errorKind ?? null, latencyMs: body.latencyMs, target: body.target ?? null };
-    const lease = await prisma.gatewayLease.findUnique({ where: { id: params.id } });
-    if (!lease || lease.apiKeyId !== actor.id) throw new ApiError("not_found", "No such lease for this API key.");
-    const updated = await prisma.$executeRaw`
-      UPDATE "GatewayLease" SET "result" = ${JSON.stringify(result)}::jsonb, "reportedAt" = now(), "releasedAt" = coalesce("releasedAt", now())
-      WHERE "id" = ${params.id}::uuid AND "result" IS NULL`;
-    if (updated === 0) {
-      const stored = await prisma.gatewayLease.findUniqueOrThrow({ where: { id: params.id } });
-      if (!isDeepStrictEqual(stored.result, result)) throw new ApiError("conflict", "A different result was already reported for this lease.", { reported: stored.result as Record<string, unknown> });
-      return { leaseId: params.id, faultClass, duplicate: true, reportedAt: stored.reportedAt!.toISOString() };
-    }
-    await prisma.gatewayNodeLease.deleteMany({ where: { nodeId: lease.nodeId, leaseId: lease.id } });
-    if (body.target) await insertProbeResults([attempt(lease.nodeId, await targetIdFor(body.target), body.target, faultClass, body)], "caller");
-    const stored = await prisma.gatewayLease.findUniqueOrThrow({ where: { id: params.id } });
-    return { leaseId: params.id, faultClass, duplicate: false, reportedAt: stored.reportedAt!.toISOString() };
-  },
+  async ({ actor, params, body }) => reportLeaseResult(actor.id, params.id, body),
 );
 
 const resultItem = z
@@ -143,14 +97,8 @@ export const reportResultsRoute = defineRoute(
     const known = await prisma.proxyNode.findMany({ where: { id: { in: nodeIds } }, select: { id: true, pools: { select: { poolId: true } } } });
     if (known.length !== nodeIds.length) throw new ApiError("unprocessable_entity", "Some nodes do not exist.", { fields: { "results.nodeId": "Unknown node id." } });
     if (actor.poolId && known.some((node) => !node.pools.some((m) => m.poolId === actor.poolId))) throw new ApiError("forbidden", "Some nodes are outside this key's pool.");
-    const targets = new Map<string, string>();
-    for (const url of new Set(body.results.map((r) => r.target))) targets.set(url, await targetIdFor(url));
     const byFaultClass: Record<string, number> = {};
-    const attempts = body.results.map((r) => {
-      const faultClass = faultClassOf(r);
-      byFaultClass[faultClass] = (byFaultClass[faultClass] ?? 0) + 1;
-      return attempt(r.nodeId, targets.get(r.target)!, r.target, faultClass, r);
-    });
-    return { stored: await insertProbeResults(attempts, "caller"), byFaultClass };
+    for (const r of body.results) byFaultClass[faultClassOf(r)] = (byFaultClass[faultClassOf(r)] ?? 0) + 1;
+    return { stored: await recordCallerResults(body.results), byFaultClass };
   },
 );

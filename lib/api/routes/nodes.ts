@@ -8,7 +8,7 @@ import { NODE_STATES, changeStateSchema, createNodeSchema, importNodesSchema, up
 import { PROXY_SCHEMES } from "@/lib/nodes/proxy-address";
 import { defineRoute } from "../api-route";
 import { assertNodeAccess, decodeCursor, encodeCursor } from "../access";
-import { ApiError, fieldErrorsToApiError, validationError } from "../errors";
+import { ApiError, fieldErrorsToApiError, validationError } from "@/lib/http/api-errors";
 import {
   changeStateBody,
   createNodeBody,
@@ -141,7 +141,8 @@ export const importNodesRoute = defineRoute(
     const parsed = importNodesSchema.safeParse(body);
     if (!parsed.success) throw validationError(parsed.error);
     if (parsed.data.poolId) await assertPoolsExist([parsed.data.poolId]);
-    const result = await importNodes(actor, parsed.data);
+    // A restricted key sees only its pool's nodes: a duplicate stored elsewhere must not join it.
+    const result = await importNodes(actor, parsed.data, { attachExisting: !actor.poolId });
     if (!result.ok) throw fieldErrorsToApiError(result.fieldErrors);
     return result.report;
   },

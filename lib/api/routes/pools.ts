@@ -8,18 +8,16 @@ import { createPool, deletePool, setPoolMembership, updatePool } from "@/lib/nod
 import { poolSchema as poolInputSchema } from "@/lib/nodes/schema";
 import { defineRoute } from "../api-route";
 import { assertPoolExistsAndAccess } from "../access";
-import { ApiError, fieldErrorsToApiError, validationError } from "../errors";
-import { createPoolBody, cursorParam, deletedSchema, idParams, limitParam, membershipBody, poolPageSchema, poolSchema, updatePoolBody, STRATEGIES, type Strategy } from "../schemas";
-
-export const DEFAULT_STRATEGY: Strategy = "round_robin";
-export const DEFAULT_STICKY_TTL_SECONDS = 600;
+import { ApiError, fieldErrorsToApiError, validationError } from "@/lib/http/api-errors";
+import { createPoolBody, cursorParam, deletedSchema, idParams, limitParam, membershipBody, poolPageSchema, poolSchema, updatePoolBody } from "../schemas";
+import { DEFAULT_STICKY_TTL_SECONDS, DEFAULT_STRATEGY, strategyOf, type Strategy } from "@/lib/pools/schema";
 
 async function withSettings(pools: PoolSummary[]): Promise<Array<z.infer<typeof poolSchema>>> {
   const settings = await prisma.poolGatewaySettings.findMany({ where: { poolId: { in: pools.map((pool) => pool.id) } } });
   const byPool = new Map(settings.map((row) => [row.poolId, row]));
   return pools.map((pool) => {
     const row = byPool.get(pool.id);
-    const strategy = (STRATEGIES as readonly string[]).includes(row?.strategy ?? "") ? (row!.strategy as Strategy) : DEFAULT_STRATEGY;
+    const strategy = strategyOf(row?.strategy);
     return { ...pool, strategy, stickyTtlSeconds: row?.stickyTtlSeconds ?? DEFAULT_STICKY_TTL_SECONDS };
   });
 }
@@ -161,10 +159,11 @@ export const poolMembersRoute = defineRoute(
     if (unique.length && (await prisma.proxyNode.count({ where: { id: { in: unique } } })) !== unique.length) {
       throw new ApiError("unprocessable_entity", "Some nodes do not exist.", { fields: { nodeIds: "Unknown node id." } });
     }
-    if (actor.poolId && body.add?.length) {
-      // A restricted key may only add nodes that are in no pool or already in its own.
-      const foreign = await prisma.poolMembership.count({ where: { nodeId: { in: body.add }, poolId: { not: actor.poolId } } });
-      if (foreign) throw new ApiError("forbidden", "Some of these nodes belong to other pools.");
+    if (actor.poolId && unique.length) {
+      // A restricted key names only nodes it can already see (members of its pool): adding a node
+      // from another pool, or from no pool, would hand it a node it could not read before.
+      const visible = await prisma.poolMembership.count({ where: { nodeId: { in: unique }, poolId: actor.poolId } });
+      if (visible !== unique.length) throw new ApiError("forbidden", "Some of these nodes are outside this key's pool.");
     }
     const added = body.add?.length ? (await setPoolMembership(actor, { poolId: params.id, nodeIds: body.add, member: true })).changed : 0;
     const removed = body.remove?.length ? (await setPoolMembership(actor, { poolId: params.id, nodeIds: body.remove, member: false })).changed : 0;

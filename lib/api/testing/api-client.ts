@@ -1,9 +1,9 @@
 // Test helper: calls registered REST v1 endpoints in-process and checks every answer against the
 // served OpenAPI document (status documented, body valid against its schema).
 import { expect } from "vitest";
-import { createApiKey } from "@/lib/api-keys/api-keys";
+import { createApiKey } from "@/lib/auth/api-keys";
 import { createTestUser } from "@/lib/auth/testing";
-import type { ApiKeyScope } from "@/lib/api-keys/api-keys";
+import type { ApiKeyScope } from "@/lib/auth/api-keys";
 import { buildOpenApiDocument } from "../openapi";
 import { registeredRoutes } from "../registry";
 import { checkJsonSchema } from "./json-schema-check";

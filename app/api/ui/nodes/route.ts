@@ -1,5 +1,5 @@
-import { listNodes } from "@/lib/nodes/data";
+import { listNodesWithHealth } from "@/lib/stats/node-table";
 import { nodeListQuerySchema } from "@/lib/nodes/schema";
 import { searchParamsObject, uiRoute } from "@/lib/http/ui-route";
 
-export const GET = uiRoute("viewer", async (request) => listNodes(nodeListQuerySchema.parse(searchParamsObject(request))));
+export const GET = uiRoute("viewer", async (request) => listNodesWithHealth(nodeListQuerySchema.parse(searchParamsObject(request))));

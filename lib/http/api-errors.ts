@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 import { AuthorizationError } from "@/lib/auth/actor";
 import { RateLimitedError } from "@/lib/rate-limit/rate-limit";
 import { UserInputError } from "@/lib/auth/validation";
@@ -35,6 +35,14 @@ export class ApiError extends Error {
     this.status = API_ERRORS[code];
   }
 }
+
+export const errorSchema = z.object({
+  error: z.object({
+    code: z.enum(API_ERROR_CODES),
+    message: z.string(),
+    details: z.record(z.string(), z.unknown()).nullable(),
+  }),
+});
 
 export interface ApiErrorBody {
   error: { code: ApiErrorCode; message: string; details: Record<string, unknown> | null };

@@ -5,7 +5,7 @@ import { AuthorizationError } from "@/lib/auth/actor";
 import { apiErrorResponse, assertPoolAccess, enforceApiRateLimit, requireApiKeyActor } from "@/lib/auth/api-key-actor";
 import { createTestUser } from "@/lib/auth/testing";
 import { UserInputError } from "@/lib/auth/validation";
-import { clearApiKeyUsageCache, createApiKey, hashApiKey, listApiKeys, revokeApiKey, verifyApiKey } from "@/lib/api-keys/api-keys";
+import { clearApiKeyUsageCache, createApiKey, hashApiKey, listApiKeys, revokeApiKey, verifyApiKey } from "@/lib/auth/api-keys";
 
 function request(key?: string): Request {
   return new Request("http://127.0.0.1/api/v1/nodes", { headers: key ? { authorization: `Bearer ${key}` } : {} });
