@@ -114,7 +114,7 @@ export function TestNowDialog({ target, count, poolId, onClose }: { target: Test
                 );
               })}
           </ul>
-          {runId && view && <FailedNodes runId={runId} live={running} />}
+          {runId && view && <FailedNodes runId={runId} expected={view.done - (view.countsByClass.ok ?? 0)} />}
           <div className="flex justify-end">
             <Button variant="primary" onClick={close}>
               {running ? "Hide (keeps running)" : "Done"}
@@ -151,9 +151,12 @@ function RunProgress({ total, done, ok }: { total: number; done: number; ok: num
   );
 }
 
-/** The nodes that failed in this run, each with its class and reason (newest result per node × target). */
-function FailedNodes({ runId, live }: { runId: string; live: boolean }) {
-  const failures = useResultListQuery({ runId, bucket: "failed", limit: "200" }, { refetchInterval: live ? 1_000 : false });
+/**
+ * The nodes that failed in this run, each with its class and reason. Polls until it lists as many
+ * failures as the run counted (results are stored in batches, a moment after they are counted).
+ */
+function FailedNodes({ runId, expected }: { runId: string; expected: number }) {
+  const failures = useResultListQuery({ runId, bucket: "failed", limit: "200" }, { refetchInterval: (rows) => (rows < Math.min(expected, 200) ? 1_000 : false) });
   const rows = failures.data?.rows ?? [];
   if (rows.length === 0) return null;
   return (

@@ -198,6 +198,16 @@ describe("results behind a figure", () => {
     expect(resultsCsv([{ ...proxy502.rows[0], reason: '=HYPERLINK("x"), "quoted"' }])).toContain(`"'=HYPERLINK(""x""), ""quoted"""`);
   });
 
+  it("lists the results of one Test-now run: its nodes, its targets, its time", async () => {
+    const run = await prisma.probeRun.create({
+      data: { requestedBy: "test", nodeIds: [nodeA], targetIds: [target1], total: 5, status: "done", startedAt: new Date(now.getTime() - 10 * 60_000), finishedAt: new Date(now.getTime() - 5 * 60_000 - 1_000) },
+    });
+    const list = await listResults(resultListQuerySchema.parse({ runId: run.id, bucket: "failed" }), prisma, now);
+    expect(list.rows).toHaveLength(5); // minutes 6–10 ago, one a minute
+    expect(list.rows.every((r) => r.nodeId === nodeA && r.targetId === target1)).toBe(true);
+    expect((await listResults(resultListQuerySchema.parse({ runId: randomUUID() }), prisma, now)).rows).toEqual([]);
+  });
+
   it("refuses bad filters with the field and reason", () => {
     expect(resultListQuerySchema.safeParse({ bucket: "503" }).success).toBe(false);
     expect(resultListQuerySchema.safeParse({ from: "2026-01-02T00:00:00Z", to: "2026-01-01T00:00:00Z" }).error?.issues[0].path).toEqual(["from"]);
