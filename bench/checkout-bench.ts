@@ -23,7 +23,8 @@ const database = await startEmbeddedPostgres({ dataDir, port: await findFreePort
 process.env.DATABASE_URL = database.url;
 await applyMigrations(database.url);
 
-const { importNodes, createPool } = await import("@/lib/nodes/mutations");
+const { importNodes } = await import("@/lib/nodes/mutations");
+const { createPool } = await import("@/lib/pools/mutations");
 const { importNodesSchema } = await import("@/lib/nodes/schema");
 const { createApiKey } = await import("@/lib/auth/api-keys");
 const { prisma } = await import("@/lib/db/prisma");

@@ -19,7 +19,8 @@ process.env.DATABASE_URL = database.url;
 await applyMigrations(database.url);
 
 const { SYSTEM_ACTOR } = await import("@/lib/auth/actor");
-const { importNodes, createPool } = await import("@/lib/nodes/mutations");
+const { importNodes } = await import("@/lib/nodes/mutations");
+const { createPool } = await import("@/lib/pools/mutations");
 const { listNodesWithHealth: listNodes } = await import("@/lib/stats/node-table");
 const { importNodesSchema, nodeListQuerySchema } = await import("@/lib/nodes/schema");
 const { prisma } = await import("@/lib/db/prisma");

@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 port=${1:-3939}
 data_dir=$(mktemp -d /tmp/switchyard-e2e.XXXXXX)
 trap 'rm -rf "$data_dir"' EXIT
-export SWITCHYARD_DATA_DIR="$data_dir" SWITCHYARD_PG_PORT=auto PORT="$port" NEXT_TELEMETRY_DISABLED=1
+# The suite's labs and targets live on 127.0.0.0/8 and 10.x: allow private ranges (README, Security).
+export SWITCHYARD_DATA_DIR="$data_dir" SWITCHYARD_PG_PORT=auto PORT="$port" NEXT_TELEMETRY_DISABLED=1 SWITCHYARD_ALLOW_PRIVATE_TARGETS=1
 unset DATABASE_URL
 node --import tsx --import ./scripts/server-only-hook.mjs scripts/start.ts &
 server=$!

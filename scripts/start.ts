@@ -47,7 +47,8 @@ if (roles.has("web")) {
   // The REST gateway's hot paths (checkout, leases) answer from an in-memory index before Next.
   const { getGateway, stopGateway } = await import("@/lib/gateway/gateway");
   const gateway = await getGateway({ log });
-  const web = await startWebServer({ port, hostname, projectRoot, fastPaths: [gateway.fastPath] });
+  const { metricsFastPath } = await import("@/lib/metrics/metrics-endpoint");
+  const web = await startWebServer({ port, hostname, projectRoot, fastPaths: [gateway.fastPath, metricsFastPath] });
   shutdownSteps.push({ name: "web server", run: web.close });
   shutdownSteps.push({ name: "gateway", run: stopGateway });
   const url = `http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`;
@@ -61,6 +62,16 @@ if (roles.has("worker")) {
   workerDone = runBackgroundJobs(workerAbort.signal, log);
   shutdownSteps.push({ name: "worker", run: async () => { workerAbort.abort(); await workerDone; } });
   log(`worker: running ${registeredBackgroundJobs().map((job) => job.name).join(", ") || "no jobs"}`);
+}
+
+if (process.env.SWITCHYARD_METRICS_PORT) {
+  // A separate /metrics listener, for worker-only processes (the web role also serves /metrics on PORT).
+  const { startMetricsServer } = await import("@/lib/metrics/metrics-endpoint");
+  const port = Number(process.env.SWITCHYARD_METRICS_PORT);
+  const hostname = process.env.SWITCHYARD_HOST ?? "127.0.0.1";
+  const metricsServer = await startMetricsServer(port, hostname);
+  shutdownSteps.unshift({ name: "metrics listener", run: () => new Promise<void>((resolve) => metricsServer.close(() => resolve())) });
+  log(`metrics: listening on http://${hostname}:${port}/metrics`);
 }
 
 let shuttingDown = false;

@@ -11,6 +11,16 @@ import { UserInputError } from "@/lib/auth/validation";
 
 const ip = () => `10.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}`;
 
+/** Ends every running sign-in backoff (tests do not wait out real seconds). */
+async function unblockAll() {
+  await prisma.loginThrottle.updateMany({ data: { blockedUntil: null } });
+}
+
+async function unblock<T>(attempt: () => Promise<T>): Promise<T> {
+  await unblockAll();
+  return attempt();
+}
+
 async function expectAuthError(promise: Promise<unknown>, status: 401 | 403) {
   const error = await promise.then(() => null, (caught: unknown) => caught);
   expect(error).toBeInstanceOf(AuthorizationError);
@@ -60,22 +70,50 @@ describe("sign-in", () => {
     expect(await validateSessionToken(planted)).toBeNull();
   });
 
-  it("rate-limits per e-mail address with a retry-after", async () => {
+  it("throttles an account from one address with growing backoff, never the right password from another address", async () => {
     const user = await createTestUser("viewer");
-    for (let i = 0; i < 10; i++) {
-      expect((await signInWithPassword({ email: user.email, password: "wrong password!!", ip: ip() })).ok).toBe(false);
-    }
-    const limited = await signInWithPassword({ email: user.email, password: user.password, ip: ip() });
+    const attacker = ip();
+    for (let i = 0; i < 5; i++) expect(await signInWithPassword({ email: user.email, password: "wrong password!!", ip: attacker })).toEqual({ ok: false, error: "invalid_credentials" });
+    // Ten failures locked the account for everyone before; now the owner elsewhere signs in.
+    for (let i = 0; i < 5; i++) await unblock(() => signInWithPassword({ email: user.email, password: "wrong password!!", ip: attacker }));
+    expect((await signInWithPassword({ email: user.email, password: user.password, ip: ip() })).ok).toBe(true);
+    // The attacking address waits, and longer with every further failure.
+    const limited = await signInWithPassword({ email: user.email, password: user.password, ip: attacker });
     expect(limited).toMatchObject({ ok: false, error: "rate_limited" });
-    if (!limited.ok && limited.error === "rate_limited") expect(limited.retryAfterSeconds).toBeGreaterThan(0);
-  });
+    const first = limited.ok === false && limited.error === "rate_limited" ? limited.retryAfterSeconds : 0;
+    await unblock(() => signInWithPassword({ email: user.email, password: "wrong password!!", ip: attacker }));
+    const second = await signInWithPassword({ email: user.email, password: user.password, ip: attacker });
+    expect(second).toMatchObject({ ok: false, error: "rate_limited" });
+    expect(second.ok === false && second.error === "rate_limited" ? second.retryAfterSeconds : 0).toBeGreaterThan(first);
+    // Once the wait is over the right password works from there too, and clears the count.
+    await unblockAll();
+    expect((await signInWithPassword({ email: user.email, password: user.password, ip: attacker })).ok).toBe(true);
+    expect((await signInWithPassword({ email: user.email, password: "wrong password!!", ip: attacker })).ok).toBe(false);
+    expect((await signInWithPassword({ email: user.email, password: user.password, ip: attacker })).ok).toBe(true);
+  }, 120_000);
 
-  it("rate-limits per client address across different e-mail addresses", async () => {
+  it("throttles one address spraying many accounts at a higher threshold, without locking out users known at that address", async () => {
+    const shared = ip();
+    const regular = await createTestUser("viewer");
+    expect((await signInWithPassword({ email: regular.email, password: regular.password, ip: shared })).ok).toBe(true);
+    const newcomer = await createTestUser("viewer");
+    for (let i = 0; i < 50; i++) await signInWithPassword({ email: `spray-${i}`, password: "x", ip: shared }); // malformed: counted, no scrypt
+    expect(await signInWithPassword({ email: "spray-next", password: "x", ip: shared })).toMatchObject({ ok: false, error: "invalid_credentials" });
+    // The 51st failure started the backoff for this address…
+    expect(await signInWithPassword({ email: newcomer.email, password: newcomer.password, ip: shared })).toMatchObject({ ok: false, error: "rate_limited" });
+    // …but not for a user who signed in from it before, nor for anyone elsewhere.
+    expect((await signInWithPassword({ email: regular.email, password: regular.password, ip: shared })).ok).toBe(true);
+    expect((await signInWithPassword({ email: newcomer.email, password: newcomer.password, ip: ip() })).ok).toBe(true);
+  }, 120_000);
+
+  it("keeps counts in PostgreSQL under hashed keys", async () => {
+    const user = await createTestUser("viewer");
     const address = ip();
-    for (let i = 0; i < 50; i++) {
-      await signInWithPassword({ email: `spray-${i}`, password: "x", ip: address }); // malformed: counted, no scrypt
-    }
-    expect(await signInWithPassword({ email: "spray-final@test.example", password: "x", ip: address })).toMatchObject({ ok: false, error: "rate_limited" });
+    await signInWithPassword({ email: user.email, password: "wrong password!!", ip: address });
+    const rows = await prisma.loginThrottle.findMany({ where: { lastFailureAt: { not: null } }, orderBy: { lastFailureAt: "desc" }, take: 2 });
+    expect(rows).toHaveLength(2);
+    expect(JSON.stringify(rows)).not.toContain(user.email);
+    expect(JSON.stringify(rows)).not.toContain(address);
   });
 
   it("treats malformed, oversized, control-character and SQL-looking input as a failed sign-in", async () => {

@@ -4,7 +4,7 @@ import type { Actor } from "@/lib/auth/actor";
 import { burnPasswordCheck, verifyPassword } from "@/lib/auth/password";
 import { createSession, deleteSessionByToken, type NewSession } from "@/lib/auth/session";
 import { emailSchema, PASSWORD_MAX } from "@/lib/auth/validation";
-import { hitRateLimit, LOGIN_PER_EMAIL, LOGIN_PER_IP, resetRateLimit } from "@/lib/rate-limit/rate-limit";
+import { loginRetryAfterSeconds, recordLoginFailure, recordLoginSuccess } from "@/lib/rate-limit/login-throttle";
 
 export type SignInResult =
   | { ok: true; session: NewSession; user: { id: string; email: string; role: string } }
@@ -14,7 +14,9 @@ export type SignInResult =
 /**
  * Checks e-mail + password and opens a new session (a fresh token every time, and the caller's
  * previous session, if any, is deleted, so a planted token never becomes a signed-in one).
- * Rate limited per client address and per e-mail address; every failure looks the same.
+ * Throttled per (account, address) and, with a higher allowance, per address, with backoff
+ * (lib/rate-limit/login-throttle.ts) — never per account alone, so failures from one address do
+ * not lock the right password out elsewhere. Every failure looks the same.
  */
 export async function signInWithPassword(input: {
   email: unknown;
@@ -23,24 +25,28 @@ export async function signInWithPassword(input: {
   userAgent?: string;
   previousToken?: string | null;
 }): Promise<SignInResult> {
-  const byIp = await hitRateLimit(LOGIN_PER_IP, input.ip);
-  if (!byIp.allowed) return { ok: false, error: "rate_limited", retryAfterSeconds: byIp.retryAfterSeconds };
-
   const email = emailSchema.safeParse(input.email);
-  const password = typeof input.password === "string" && input.password.length <= PASSWORD_MAX ? input.password : null;
-  if (!email.success || password === null) return { ok: false, error: "invalid_credentials" };
+  // The account half of the throttle key: the normalised address, or what was typed when malformed.
+  const account = email.success ? email.data : String(input.email ?? "").slice(0, 320);
+  const wait = await loginRetryAfterSeconds(account, input.ip);
+  if (wait > 0) return { ok: false, error: "rate_limited", retryAfterSeconds: wait };
 
-  const byEmail = await hitRateLimit(LOGIN_PER_EMAIL, email.data);
-  if (!byEmail.allowed) return { ok: false, error: "rate_limited", retryAfterSeconds: byEmail.retryAfterSeconds };
+  const password = typeof input.password === "string" && input.password.length <= PASSWORD_MAX ? input.password : null;
+  if (!email.success || password === null) {
+    await recordLoginFailure(account, input.ip);
+    return { ok: false, error: "invalid_credentials" };
+  }
 
   const user = await prisma.user.findUnique({ where: { email: email.data } });
   if (!user) {
     await burnPasswordCheck(password);
+    await recordLoginFailure(account, input.ip);
     return { ok: false, error: "invalid_credentials" };
   }
   const passwordOk = await verifyPassword(password, user.passwordHash);
   const actor: Actor = { kind: "user", id: user.id, label: user.email, role: user.role };
   if (!passwordOk || user.disabledAt) {
+    await recordLoginFailure(account, input.ip);
     await recordAuditEvents(prisma, actor, [
       { action: "user.sign_in_failed", subjectType: "user", subjectId: user.id, reason: user.disabledAt ? "account disabled" : "wrong password", after: { ip: input.ip } },
     ]);
@@ -49,7 +55,7 @@ export async function signInWithPassword(input: {
 
   if (input.previousToken) await deleteSessionByToken(input.previousToken);
   const session = await createSession(user.id, { ip: input.ip, userAgent: input.userAgent });
-  await resetRateLimit(LOGIN_PER_EMAIL, email.data);
+  await recordLoginSuccess(account, input.ip);
   await recordAuditEvents(prisma, actor, [{ action: "user.signed_in", subjectType: "user", subjectId: user.id, after: { ip: input.ip } }]);
   return { ok: true, session, user: { id: user.id, email: user.email, role: user.role } };
 }

@@ -1,4 +1,6 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { registerPgPool } from "./pg-pool-registry";
 import { PrismaClient } from "@/generated/prisma/client";
 
 // One client per process: Next.js dev reloads and test files would otherwise each open a pool.
@@ -9,7 +11,10 @@ function prismaClient(): PrismaClient {
   const connectionString = process.env.DATABASE_URL;
   if (!connectionString) throw new Error("DATABASE_URL is not set (npm start sets it for the embedded database).");
   const max = Number(process.env.SWITCHYARD_DB_POOL_SIZE ?? 10);
-  return (globalForPrisma.switchyardPrisma = new PrismaClient({ adapter: new PrismaPg({ connectionString, max }) }));
+  // Our own pg.Pool (not a config) so /metrics can report its use.
+  const pool = new pg.Pool({ connectionString, max });
+  registerPgPool("prisma", pool);
+  return (globalForPrisma.switchyardPrisma = new PrismaClient({ adapter: new PrismaPg(pool) }));
 }
 
 /**

@@ -4,6 +4,7 @@ import { openSecret } from "@/lib/secrets/secret-box";
 import { DEFAULT_STICKY_TTL_SECONDS, strategyOf, type Strategy } from "@/lib/pools/schema";
 import { hash32 } from "./hashing";
 import { isNodeHealthy, NODE_STATS_SQL } from "./health";
+import { registerPgPool } from "@/lib/db/pg-pool-registry";
 
 export const GATEWAY_CHANNEL = "switchyard_gateway";
 
@@ -41,6 +42,8 @@ export interface GatewayPool {
 
 interface NodeStats {
   recent: string[];
+  recentSources: string[];
+  recentProbe: string[];
   latencyMs: number | null;
   exitIp: string | null;
 }
@@ -82,6 +85,7 @@ export class GatewayIndex {
   constructor(private readonly options: GatewayIndexOptions) {
     this.db = new pg.Pool({ connectionString: options.connectionString, max: 3, allowExitOnIdle: true });
     this.db.on("error", () => {});
+    registerPgPool("gateway", this.db);
   }
 
   /** The pool connection the gateway also uses for leases. */
@@ -140,8 +144,13 @@ export class GatewayIndex {
   }
 
   async refreshStats(): Promise<void> {
-    const { rows } = await this.db.query<{ nodeId: string; recent: string[]; latencyMs: number | null; exitIp: string | null }>(NODE_STATS_SQL);
-    this.stats = new Map(rows.map((row) => [row.nodeId, { recent: row.recent, latencyMs: row.latencyMs === null ? null : Number(row.latencyMs), exitIp: row.exitIp }]));
+    const { rows } = await this.db.query<{ nodeId: string; recent: string[]; recentSources: string[]; recentProbe: string[]; latencyMs: number | null; exitIp: string | null }>(NODE_STATS_SQL);
+    this.stats = new Map(
+      rows.map((row) => [
+        row.nodeId,
+        { recent: row.recent, recentSources: row.recentSources, recentProbe: row.recentProbe, latencyMs: row.latencyMs === null ? null : Number(row.latencyMs), exitIp: row.exitIp },
+      ]),
+    );
   }
 
   /** Rebuilds now; concurrent calls coalesce (one more rebuild runs after the current one). */
@@ -197,7 +206,7 @@ export class GatewayIndex {
       const pool = next.get(row.poolId);
       if (!pool) continue;
       const stats = this.stats.get(row.id);
-      if (!isNodeHealthy({ state: row.state, recentBuckets: stats?.recent ?? [] })) continue;
+      if (!isNodeHealthy({ state: row.state, recentBuckets: stats?.recent ?? [], recentSources: stats?.recentSources ?? [], recentProbeBuckets: stats?.recentProbe ?? [] })) continue;
       let proxyUrl = urls.get(row.id);
       if (proxyUrl === undefined) {
         try {

@@ -8,6 +8,7 @@ import { ApiKeyCache } from "./key-cache";
 import { claimNodeLease } from "./leases";
 import { selectNodes } from "./select";
 import { checkoutQuery, leaseBody, type CheckoutQuery, type checkoutResponse, type leaseResponse } from "./wire";
+import { recordGatewayRequest } from "@/lib/metrics/metrics";
 
 /** Who is calling: an API key (verified) — the fields the gateway needs. */
 export interface GatewayCaller {
@@ -142,13 +143,18 @@ export class Gateway {
         } catch {
           throw new ApiError("not_found", "No such pool.");
         }
-        send(res, 200, await this.checkout(caller, poolRef, query));
+        const answer = await this.checkout(caller, poolRef, query);
+        send(res, 200, answer);
+        void recordGatewayRequest("checkout", answer.poolId, 200);
       } else {
-        send(res, 201, await this.lease(caller, parseWith(leaseBody, await readJsonBody(incomingBody(req), MAX_LEASE_BODY))));
+        const answer = await this.lease(caller, parseWith(leaseBody, await readJsonBody(incomingBody(req), MAX_LEASE_BODY)));
+        send(res, 201, answer);
+        void recordGatewayRequest("lease", answer.poolId, 201);
       }
     } catch (error) {
       const apiError = toApiError(error);
       send(res, apiError.status, errorBody(apiError), apiError.headers);
+      void recordGatewayRequest(checkout ? "checkout" : "lease", null, apiError.status);
     }
     return true;
   };

@@ -5,7 +5,7 @@ import { requireActor } from "@/lib/auth/actor";
 import { guardedAction, invalid } from "@/lib/http/guarded-action";
 import type { ActionResult } from "@/lib/http/field-errors";
 import { productProbeOptions } from "@/lib/probe/probe-settings-from-env";
-import { TargetUrlError, validateTargetUrl } from "@/lib/security/target-url";
+import { TargetUrlError, targetUrlRulesFromEnv, validateTargetUrl } from "@/lib/security/target-url";
 import { savePoolHealthPolicy, setNodesPinned } from "./mutations";
 import { rotateNode, setRotationUrl, type RotateOutcome } from "./rotate";
 import { healthPolicySchema } from "./schema";
@@ -42,7 +42,7 @@ export async function setRotationUrlAction(input: { nodeId: unknown; rotationUrl
     const text = typeof input.rotationUrl === "string" ? input.rotationUrl.trim() : "";
     if (text !== "") {
       try {
-        validateTargetUrl(text);
+        validateTargetUrl(text, targetUrlRulesFromEnv());
       } catch (error) {
         if (error instanceof TargetUrlError) return { ok: false, fieldErrors: { rotationUrl: error.message } };
         throw error;

@@ -17,10 +17,10 @@ let retests: number;
 const now = () => clock;
 const advance = (ms: number) => (clock = new Date(clock.getTime() + ms));
 
-async function addResults(classes: string[]) {
+async function addResults(classes: string[], source = "probe") {
   for (const cls of classes) {
     await prisma.probeResult.create({
-      data: { nodeId, targetId, startedAt: clock, totalMs: 50, faultClass: cls, bucket: cls === "ok" ? "ok" : "502", origin: cls === "ok" ? "none" : cls === "target_502" ? "target" : "proxy", reason: "test" },
+      data: { nodeId, targetId, startedAt: clock, totalMs: 50, faultClass: cls, bucket: cls === "ok" ? "ok" : "502", origin: cls === "ok" ? "none" : cls === "target_502" ? "target" : "proxy", reason: "test", source },
     });
     advance(10);
   }
@@ -132,6 +132,17 @@ describe("automatic health", () => {
     const { health } = await nodeAndHealth();
     expect(health.attempts).toBe(1);
     expect(health.nextCheckAt!.getTime() - clock.getTime()).toBeCloseTo(20_000, -2);
+  });
+
+  it("caller-reported results never eject a node, nor reset a failing streak", async () => {
+    await addResults(["proxy_502", "proxy_502", "proxy_502", "proxy_502", "proxy_502"], "caller");
+    await round();
+    expect((await nodeAndHealth()).node.state).toBe("ENABLED");
+    await addResults(["proxy_502", "proxy_502"]);
+    await addResults(["ok"], "caller");
+    await addResults(["proxy_502"]);
+    await round();
+    expect((await nodeAndHealth()).node.state).toBe("DISABLED");
   });
 
   it("ejects on the 502/504 rate over the window", async () => {

@@ -15,7 +15,8 @@ import { CLASSES_502, CLASSES_504, NODE_FAILURE_CLASSES } from "@/lib/probe/faul
  *   probation ──(N more successes in a row)──▶ healthy (attempts reset)
  *
  * Only node-caused failures count (origin proxy/network); a target's own 5xx or block is not the
- * node's fault. Automation acts only on nodes it may touch: an ENABLED node to eject, and a node
+ * node's fault. Only Switchyard's own probes count: caller-reported results feed the statistics,
+ * never automatic ejection or re-admission. Automation acts only on nodes it may touch: an ENABLED node to eject, and a node
  * it disabled itself to re-admit. An operator who changes the state of an ejected node takes it
  * over (health goes back to healthy); a pinned node is never changed by automation.
  */
@@ -124,14 +125,17 @@ async function evaluateNode(policy: Candidate, now: Date, random: () => number, 
     >`SELECT "state", "pinned", "attempts", "lastResultId", "consecutiveOk", "consecutiveFail", "nextCheckAt" FROM "NodeHealth" WHERE "nodeId" = ${policy.nodeId}::uuid FOR UPDATE`;
     if (!node || !health) return null;
 
-    const fresh = await tx.$queryRaw<Array<{ id: bigint; faultClass: string }>>`
-      SELECT "id", "faultClass" FROM "ProbeResult"
+    const fresh = await tx.$queryRaw<Array<{ id: bigint; faultClass: string; source: string }>>`
+      SELECT "id", "faultClass", "source" FROM "ProbeResult"
       WHERE "nodeId" = ${policy.nodeId}::uuid AND "id" > ${health.lastResultId} AND "startedAt" > ${new Date(now.getTime() - 3_600_000)}
       ORDER BY "id"`;
     let { consecutiveOk, consecutiveFail } = health;
     let lastResultId = health.lastResultId;
     for (const r of fresh) {
       lastResultId = r.id;
+      // Callers' reports (POST /api/v1/results, lease results) are not our evidence: a forged
+      // "unreachable" must not eject a node, nor a forged "ok" keep a dead one (see lib/gateway/health.ts).
+      if (r.source !== "probe") continue;
       if (r.faultClass === "ok") {
         consecutiveOk++;
         consecutiveFail = 0;
@@ -216,7 +220,7 @@ async function ejectionReason(tx: Prisma.TransactionClient, policy: Candidate, c
   if (consecutiveFail >= policy.maxConsecutiveFailures) return `${consecutiveFail} node-caused failures in a row`;
   const [w] = await tx.$queryRaw<Array<{ n: bigint; bad: bigint }>>`
     SELECT count(*) AS n, count(*) FILTER (WHERE "origin" <> 'target' AND ("faultClass" = ANY(${CLASSES_502}::text[]) OR "faultClass" = ANY(${CLASSES_504}::text[]))) AS bad
-    FROM "ProbeResult" WHERE "nodeId" = ${policy.nodeId}::uuid AND "startedAt" > ${new Date(now.getTime() - policy.windowMinutes * 60_000)}`;
+    FROM "ProbeResult" WHERE "nodeId" = ${policy.nodeId}::uuid AND "source" = 'probe' AND "startedAt" > ${new Date(now.getTime() - policy.windowMinutes * 60_000)}`;
   const n = Number(w.n);
   const rate = n > 0 ? Number(w.bad) / n : 0;
   if (n >= policy.minSamples && rate >= policy.max502504Rate)

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db/prisma";
 import { startFaultLab, type FaultLab } from "@/lib/lab/fault-lab";
 import { ipLiteralOnlyLookup } from "@/lib/probe/host-lookup";
+import { DEFAULT_ADDRESS_POLICY } from "@/lib/security/address-policy";
+import { findFreePort } from "@/lib/net/free-port";
 import { rotateNode, setRotationUrl } from "./rotate";
 
 const operator = { kind: "user" as const, id: randomUUID(), label: "rotator@example.test", role: "operator" as const };
@@ -50,5 +52,39 @@ describe("rotate", () => {
     // A failed rotation is audited as its own action, not as "node.rotated".
     const last = await prisma.auditEvent.findFirst({ where: { nodeId }, orderBy: { id: "desc" } });
     expect(last).toMatchObject({ action: "node.rotation_failed", reason: outcome.message });
+  });
+
+  it("refuses link-local and metadata rotation URLs before connecting, with generic text", async () => {
+    for (const url of ["http://169.254.169.254/latest/meta-data/", "http://[fe80::1]:8080/rotate", "http://[::ffff:169.254.169.254]/"]) {
+      await setRotationUrl(operator, nodeId, url);
+      const outcome = await rotateNode(operator, nodeId, deps());
+      expect(outcome, url).toMatchObject({ ok: false, rotationStatus: null });
+      expect(outcome.message).toBe("This address is not allowed as a target (internal address ranges are refused).");
+    }
+  });
+
+  it("refuses a name that resolves into a refused range (checked after the lookup)", async () => {
+    await setRotationUrl(operator, nodeId, "http://rotate.provider.test/rotate?token=x");
+    const toMetadata = async () => "169.254.169.254";
+    const outcome = await rotateNode(operator, nodeId, { ...deps(), lookup: toMetadata });
+    expect(outcome.message).toBe("This address is not allowed as a target (internal address ranges are refused).");
+    const toPrivate = async () => "10.20.30.40";
+    const privateOutcome = await rotateNode(operator, nodeId, { ...deps(), lookup: toPrivate, rules: { addresses: DEFAULT_ADDRESS_POLICY } });
+    expect(privateOutcome.message).toBe("This address is not allowed as a target (internal address ranges are refused).");
+  });
+
+  it("applies SWITCHYARD_TARGET_ALLOWLIST to the rotation URL", async () => {
+    await setRotationUrl(operator, nodeId, `${lab.controlUrl}/rotate?proxy=http-rotating`);
+    const outcome = await rotateNode(operator, nodeId, { ...deps(), rules: { allowList: ["rotate.example.com"], addresses: DEFAULT_ADDRESS_POLICY } });
+    expect(outcome).toMatchObject({ ok: false, rotationStatus: null });
+    expect(outcome.message).toMatch(/not on the allowed target list/);
+  });
+
+  it("says the same for a refused connection as for any other failure (no port-scanner oracle)", async () => {
+    await setRotationUrl(operator, nodeId, `http://127.0.0.1:${await findFreePort()}/rotate`);
+    const outcome = await rotateNode(operator, nodeId, deps());
+    expect(outcome.message).toBe("The rotation URL could not be reached (no HTTP answer).");
+    const audit = await prisma.auditEvent.findFirst({ where: { nodeId, action: "node.rotated" }, orderBy: { id: "desc" } });
+    expect(JSON.stringify(audit?.after)).not.toMatch(/ECONNREFUSED|hang up/);
   });
 });

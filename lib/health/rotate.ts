@@ -8,7 +8,7 @@ import { resolveHost, type HostLookup } from "@/lib/probe/host-lookup";
 import { runProbeCheck, type ProbeCheckOptions } from "@/lib/probe/probe-check";
 import { PROXY_NODE_ROW_SELECT, toProbeNode, type RevealPassword } from "@/lib/probe/probe-node-row";
 import { insertProbeResults } from "@/lib/probe/result-writer";
-import { validateTargetUrl } from "@/lib/security/target-url";
+import { assertResolvedAddressAllowed, targetUrlRulesFromEnv, TargetUrlError, validateTargetUrl, type TargetUrlRules } from "@/lib/security/target-url";
 
 export interface RotateDeps {
   /** Resolves the rotation URL's host (product: the system lookup the prober uses; tests: IP literals only). */
@@ -19,6 +19,8 @@ export interface RotateDeps {
   confirmAttempts?: number;
   confirmPauseMs?: number;
   timeoutMs?: number;
+  /** URL policy (default: the environment's, lib/security/target-url.ts). */
+  rules?: TargetUrlRules;
 }
 
 export interface RotateOutcome {
@@ -41,11 +43,23 @@ export function redactRotationUrl(url: string): string {
   }
 }
 
-/** GETs the rotation URL: our own socket to the resolved address, never the system resolver behind our back. */
-async function callRotationUrl(url: string, lookup: HostLookup, timeoutMs: number): Promise<number> {
-  const parsed = validateTargetUrl(url);
+/**
+ * Why a rotation call failed, in words that do not turn it into a port scanner: a refused address
+ * class, and every way of not getting an HTTP answer (refused, reset, timeout, lookup failure),
+ * read the same.
+ */
+const ROTATION_UNREACHABLE = "The rotation URL could not be reached (no HTTP answer).";
+
+/**
+ * GETs the rotation URL: the URL policy first (allow-list, address classes), then our own socket
+ * to the resolved address — checked again, so a name that resolves into a refused range is refused
+ * too — never the system resolver behind our back.
+ */
+async function callRotationUrl(url: string, lookup: HostLookup, timeoutMs: number, rules: TargetUrlRules): Promise<number> {
+  const parsed = validateTargetUrl(url, rules);
   const hostname = parsed.hostname.replace(/^\[|\]$/g, "");
   const address = isIP(hostname) ? hostname : await resolveHost(hostname, lookup);
+  assertResolvedAddressAllowed(address, rules);
   const request = parsed.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = request(
@@ -111,9 +125,9 @@ export async function rotateNode(actor: Actor, nodeId: string, deps: RotateDeps)
   let status: number | null = null;
   let callError: string | null = null;
   try {
-    status = await callRotationUrl(node.rotationUrl, deps.lookup, deps.timeoutMs ?? 10_000);
+    status = await callRotationUrl(node.rotationUrl, deps.lookup, deps.timeoutMs ?? 10_000, deps.rules ?? targetUrlRulesFromEnv());
   } catch (error) {
-    callError = error instanceof Error ? error.message : String(error);
+    callError = error instanceof TargetUrlError ? error.message : ROTATION_UNREACHABLE;
   }
   const attempts = [before];
   let after = before;
@@ -129,7 +143,7 @@ export async function rotateNode(actor: Actor, nodeId: string, deps: RotateDeps)
   const changed = Boolean(after.exitIp && before.exitIp !== after.exitIp) && after !== before;
   const ok = callError === null && status !== null && status < 400 && changed;
   const message = callError
-    ? `The rotation URL failed: ${callError}`
+    ? callError
     : status !== null && status >= 400
       ? `The rotation URL answered ${status}.`
       : changed

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AuthorizationError } from "@/lib/auth/actor";
 import { RateLimitedError } from "@/lib/rate-limit/rate-limit";
 import { UserInputError } from "@/lib/auth/validation";
+import type { FailureCode } from "./field-errors";
 
 /**
  * The REST API's one error table. Every error answer is
@@ -58,12 +59,12 @@ export function validationError(error: z.ZodError, prefix?: string): ApiError {
   return new ApiError("unprocessable_entity", "The request has invalid fields.", { fields });
 }
 
-/** Field errors from lib/nodes mutations ({ ok: false, fieldErrors }) → 409 for duplicates, 404 for gone, else 422. */
-export function fieldErrorsToApiError(fieldErrors: Record<string, string>): ApiError {
-  const messages = Object.values(fieldErrors);
-  if (messages.some((message) => /already exists/i.test(message))) return new ApiError("conflict", messages[0], { fields: fieldErrors });
-  if (messages.some((message) => /no longer exists/i.test(message))) return new ApiError("not_found", messages[0]);
-  return new ApiError("unprocessable_entity", "The request has invalid fields.", { fields: fieldErrors });
+/** A mutation's failure ({ ok: false, code?, fieldErrors }) → 409 / 404 by its code, else 422. */
+export function failureToApiError(failure: { fieldErrors: Record<string, string>; code?: FailureCode }): ApiError {
+  const message = Object.values(failure.fieldErrors)[0] ?? "The request could not be applied.";
+  if (failure.code === "conflict") return new ApiError("conflict", message, { fields: failure.fieldErrors });
+  if (failure.code === "not_found") return new ApiError("not_found", message);
+  return new ApiError("unprocessable_entity", "The request has invalid fields.", { fields: failure.fieldErrors });
 }
 
 /** Any thrown value → the table's status and body. Unknown errors are logged without detail and become a bare 500. */

@@ -7,7 +7,7 @@ import { fieldErrors, type ActionResult } from "./field-errors";
  * Every server action runs inside this: auth failures and unexpected errors come back as a form
  * error (never a stack trace), so the browser always gets { ok, fieldErrors } to show.
  */
-export async function guardedAction<T>(name: string, run: () => Promise<ActionResult<T>>): Promise<ActionResult<T>> {
+export async function guardedAction<R extends ActionResult>(name: string, run: () => Promise<R>): Promise<R | ActionResult<never>> {
   try {
     return await run();
   } catch (error) {

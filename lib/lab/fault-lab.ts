@@ -25,6 +25,7 @@ export const DEFAULT_LAB_PROXIES: LabProxySpec[] = [
   { name: "http-auth", kind: "http", auth: LAB_CREDENTIALS },
   { name: "http-refuse", kind: "http", behaviour: { kind: "refuse" } },
   { name: "http-hang", kind: "http", behaviour: { kind: "hang" } },
+  { name: "http-blackhole", kind: "http", behaviour: { kind: "blackhole" } },
   { name: "http-tunnel-403", kind: "http", behaviour: { kind: "tunnel_refused", status: 403 } },
   { name: "http-tunnel-405", kind: "http", behaviour: { kind: "tunnel_refused", status: 405 } },
   { name: "http-slow", kind: "http", behaviour: { kind: "slow", delayMs: 1_500 } },

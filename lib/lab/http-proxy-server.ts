@@ -91,7 +91,7 @@ export class LabHttpProxy extends LabProxy {
     };
     if (!this.authorised(request)) return answer(407, undefined, "proxy authentication required");
     const decision = await this.gate.decide(false);
-    if (decision === "hang") return;
+    if (decision === "hang") return this.hang(request.socket);
     if (decision === "fail") return answer(502, "proxy_internal_error", "upstream failure (injected)");
     if (decision === "timeout") return void setTimeout(() => answer(504, "connection_timeout", "exit peer did not answer (injected)"), this.upstreamTimeoutMs);
 
@@ -156,7 +156,7 @@ export class LabHttpProxy extends LabProxy {
     };
     if (!this.authorised(request)) return answer(407, undefined, "proxy authentication required");
     const decision = await this.gate.decide(true);
-    if (decision === "hang") return;
+    if (decision === "hang") return this.hang(client);
     if (decision === "fail") return answer(502, "proxy_internal_error", "upstream failure (injected)");
     if (decision === "timeout") return void setTimeout(() => answer(504, "connection_timeout", "exit peer did not answer (injected)"), this.upstreamTimeoutMs);
     if (decision === "refuse_tunnel") {

@@ -1,9 +1,13 @@
-import type { Server } from "node:net";
+import type { Server, Socket } from "node:net";
 import { findFreePort } from "@/lib/net/free-port";
 import { resolveHost, type HostLookup } from "@/lib/probe/host-lookup";
+import { BlackholeListener } from "./blackhole-listener";
 import { labLookup } from "./lab-lookup";
 import { BehaviourGate, describeBehaviour, type ProxyBehaviour } from "./proxy-behaviour";
 import { ServerLifecycle } from "./server-lifecycle";
+
+/** Even a hung connection ends after this (a client that keeps it open that long is gone). */
+const HANG_LIMIT_MS = 15 * 60_000;
 
 export type LabProxyKind = "http" | "https" | "socks5";
 
@@ -28,6 +32,9 @@ export abstract class LabProxy {
   readonly lookup: HostLookup;
   protected readonly gate: BehaviourGate;
   protected lifecycle!: ServerLifecycle;
+  private blackhole: BlackholeListener | undefined;
+  /** Connections this proxy is holding without answering right now (behaviour "hang"). */
+  hanging = 0;
   private exitIndex = 0;
   private boundPort = 0;
 
@@ -64,7 +71,7 @@ export abstract class LabProxy {
   }
 
   get isUp(): boolean {
-    return this.lifecycle?.listening ?? false;
+    return this.blackhole !== undefined || (this.lifecycle?.listening ?? false);
   }
 
   /** Moves to the next exit address, as a rotating residential/mobile proxy would. */
@@ -81,13 +88,37 @@ export abstract class LabProxy {
       return;
     }
     if (this.isUp) return;
+    if (this.behaviour.kind === "blackhole") {
+      this.blackhole = await BlackholeListener.start(this.boundPort || this.options.port || 0);
+      this.boundPort = this.blackhole.port;
+      return;
+    }
     this.lifecycle = new ServerLifecycle(this.createServer());
     this.boundPort = await this.lifecycle.listen(this.boundPort || this.options.port || 0);
   }
 
   /** Stops listening and drops every open connection: the proxy looks down until start(). */
   async stop(): Promise<void> {
+    await this.blackhole?.close();
+    this.blackhole = undefined;
     await this.lifecycle?.close();
+  }
+
+  /**
+   * Holds a connection without a word, as a hung proxy does, but lets go of it the moment the
+   * client does (FIN, reset, or a peer gone silent that keep-alive finds out): a lab that kept
+   * every abandoned socket ran out of descriptors after ~20,000 checks and then failed everyone.
+   */
+  protected hang(socket: Socket): void {
+    // The client may have gone before the request was handed to us (its FIN came with the request).
+    if (socket.destroyed || socket.readableEnded) return void socket.destroy();
+    this.hanging++;
+    socket.once("close", () => this.hanging--);
+    const release = () => socket.destroy();
+    socket.once("end", release);
+    socket.on("error", release);
+    socket.setKeepAlive(true, 30_000);
+    socket.setTimeout(HANG_LIMIT_MS, release);
   }
 
   /** IP literals pass through; names go to the lab lookup (never the system resolver). */

@@ -5,8 +5,10 @@ export type ProxyBehaviour =
   | { kind: "healthy" }
   /** Port closed: nothing listens there. */
   | { kind: "refuse" }
-  /** Accepts the connection, then never answers. */
+  /** Accepts the connection, then never answers (lets go when the client does). */
   | { kind: "hang" }
+  /** Connection attempts are silently dropped (no RST, no SYN-ACK): clients wait for their connect timeout. */
+  | { kind: "blackhole" }
   /** CONNECT answered 403/405; SOCKS replies "connection not allowed by ruleset". */
   | { kind: "tunnel_refused"; status?: 403 | 405 }
   /** Waits delayMs before handling each request or tunnel. */

@@ -75,7 +75,7 @@ export class LabSocks5Proxy extends LabProxy {
     const methods = await reader.read(greeting[1]);
     if (!methods) return;
     const decision = await this.gate.decide(true);
-    if (decision === "hang") return;
+    if (decision === "hang") return this.hang(client);
 
     const wanted = this.auth ? 0x02 : 0x00;
     if (!methods.includes(wanted)) return void client.end(Buffer.from([0x05, 0xff]));

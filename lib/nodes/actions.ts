@@ -4,17 +4,14 @@ import { requireActor } from "@/lib/auth/actor";
 import { revealNodePassword } from "@/lib/auth/reveal-node-password";
 import { guardedAction, invalid } from "@/lib/http/guarded-action";
 import type { ActionResult } from "@/lib/http/field-errors";
+import { changePoolMembers } from "@/lib/pools/mutations";
 import { nodeIdsMatching } from "./data";
 import {
   changeNodeState,
   createNode,
-  createPool,
   deleteNodes,
-  deletePool,
   importNodes,
-  setPoolMembership,
   updateNode,
-  updatePool,
   type ImportReport,
 } from "./mutations";
 import {
@@ -23,7 +20,6 @@ import {
   deleteNodesSchema,
   importNodesSchema,
   nodeListQuerySchema,
-  poolSchema,
   updateNodeSchema,
 } from "./schema";
 import { z } from "zod";
@@ -96,35 +92,6 @@ export async function deleteNodesAction(input: { target: unknown }): Promise<Act
   });
 }
 
-export async function createPoolAction(input: unknown): Promise<ActionResult<{ id: string }>> {
-  return guardedAction("nodes", async () => {
-    const actor = await requireActor("operator");
-    const parsed = poolSchema.safeParse(input);
-    if (!parsed.success) return invalid(parsed.error);
-    return createPool(actor, parsed.data);
-  });
-}
-
-export async function updatePoolAction(input: { id: unknown; pool: unknown }): Promise<ActionResult> {
-  return guardedAction("nodes", async () => {
-    const actor = await requireActor("operator");
-    const id = z.uuid().safeParse(input.id);
-    if (!id.success) return invalid(id.error);
-    const parsed = poolSchema.safeParse(input.pool);
-    if (!parsed.success) return invalid(parsed.error);
-    return updatePool(actor, id.data, parsed.data);
-  });
-}
-
-export async function deletePoolAction(input: { id: unknown }): Promise<ActionResult<{ deleted: boolean }>> {
-  return guardedAction("nodes", async () => {
-    const actor = await requireActor("operator");
-    const id = z.uuid().safeParse(input.id);
-    if (!id.success) return invalid(id.error);
-    return { ok: true, ...(await deletePool(actor, id.data)) };
-  });
-}
-
 export async function setPoolMembershipAction(input: { poolId: unknown; target: unknown; member: unknown }): Promise<ActionResult<{ changed: number }>> {
   return guardedAction("nodes", async () => {
     const actor = await requireActor("operator");
@@ -132,7 +99,8 @@ export async function setPoolMembershipAction(input: { poolId: unknown; target: 
     if (!poolId.success) return invalid(poolId.error);
     const nodeIds = await resolveTargets(input.target);
     if (nodeIds instanceof z.ZodError) return invalid(nodeIds);
-    return { ok: true, ...(await setPoolMembership(actor, { poolId: poolId.data, nodeIds, member: input.member === true })) };
+    const result = await changePoolMembers(actor, poolId.data, input.member === true ? { add: nodeIds } : { remove: nodeIds });
+    return result.ok ? { ok: true, changed: result.added + result.removed } : result;
   });
 }
 

@@ -125,31 +125,6 @@ export async function getNode(id: string): Promise<NodeDetail | null> {
   return node ? { ...toNodeRow(node), username: node.username } : null;
 }
 
-export interface PoolSummary {
-  id: string;
-  name: string;
-  description: string;
-  createdAt: string;
-  nodes: { total: number; ENABLED: number; DRAINING: number; DISABLED: number };
-}
-
-export async function listPools(): Promise<PoolSummary[]> {
-  const [pools, counts] = await Promise.all([
-    prisma.pool.findMany({ orderBy: { name: "asc" } }),
-    prisma.$queryRaw<Array<{ poolId: string; state: "ENABLED" | "DRAINING" | "DISABLED"; n: bigint }>>`
-      SELECT m."poolId", n.state, count(*) AS n FROM "PoolMembership" m JOIN "ProxyNode" n ON n.id = m."nodeId" GROUP BY 1, 2`,
-  ]);
-  return pools.map((pool) => {
-    const nodes = { total: 0, ENABLED: 0, DRAINING: 0, DISABLED: 0 };
-    for (const row of counts) {
-      if (row.poolId !== pool.id) continue;
-      nodes[row.state] = Number(row.n);
-      nodes.total += Number(row.n);
-    }
-    return { id: pool.id, name: pool.name, description: pool.description, createdAt: pool.createdAt.toISOString(), nodes };
-  });
-}
-
 export async function listTags(): Promise<string[]> {
   const rows = await prisma.$queryRaw<Array<{ tag: string }>>`SELECT DISTINCT unnest(tags) AS tag FROM "ProxyNode" ORDER BY 1 LIMIT 1000`;
   return rows.map((row) => row.tag);

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db/prisma";
 import { SYSTEM_ACTOR } from "@/lib/auth/actor";
 import { openSecret } from "@/lib/secrets/secret-box";
-import { changeNodeState, createNode, createPool, deleteNodes, importNodes, updateNode } from "./mutations";
+import { createPool } from "@/lib/pools/mutations";
+import { changeNodeState, createNode, deleteNodes, importNodes, updateNode } from "./mutations";
 import { changeStateSchema, createNodeSchema, importNodesSchema, updateNodeSchema } from "./schema";
 
 // Each test works in its own 10.x.y.0/24 so parallel test files never collide on node identity.
@@ -23,7 +24,7 @@ describe("node mutations", () => {
     expect(openSecret(stored.passwordSealed!)).toBe("pw-1");
     expect(stored.tags).toEqual(["eu"]);
     const again = await createNode(SYSTEM_ACTOR, input);
-    expect(again).toEqual({ ok: false, fieldErrors: { host: expect.stringMatching(/already exists/) } });
+    expect(again).toEqual({ ok: false, code: "conflict", fieldErrors: { host: expect.stringMatching(/already exists/) } });
     const audit = await prisma.auditEvent.findMany({ where: { nodeId: created.id } });
     expect(audit.map((event) => event.action)).toEqual(["node.created"]);
     expect(JSON.stringify(audit[0].after)).not.toContain("pw-1");
@@ -68,7 +69,7 @@ describe("node mutations", () => {
     expect(existing.ok).toBe(true);
     const text = [
       `${net}.10:8080`,
-      `${net}.11:3128:user1:p:w`,
+      `http://user1:p%3Aw@${net}.11:3128`, // a ":" in the password needs the URL form
       `user2:secret@${net}.12:1080`,
       `socks5://user3:s%40cret@${net}.13:1080`,
       `${net}.14:0`,

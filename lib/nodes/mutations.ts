@@ -2,6 +2,7 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { Prisma } from "@/generated/prisma/client";
 import { prisma } from "@/lib/db/prisma";
+import { isUniqueViolation } from "@/lib/db/errors";
 import type { Actor } from "@/lib/auth/actor";
 import { recordAuditEvents, type AuditEventInput } from "@/lib/audit/record-audit-event";
 import { sealSecret } from "@/lib/secrets/secret-box";
@@ -13,7 +14,6 @@ import {
   type changeStateSchema,
   type createNodeSchema,
   type importNodesSchema,
-  type poolSchema,
   type updateNodeSchema,
 } from "./schema";
 import type { z } from "zod";
@@ -30,10 +30,6 @@ function auditSnapshot(node: { scheme: string; host: string; port: number; usern
     tags: node.tags,
     state: node.state,
   };
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
 }
 
 export async function createNode(actor: Actor, input: z.output<typeof createNodeSchema>): Promise<MutationResult<{ id: string }>> {
@@ -57,7 +53,7 @@ export async function createNode(actor: Actor, input: z.output<typeof createNode
     });
     return { ok: true, id: node.id };
   } catch (error) {
-    if (isUniqueViolation(error)) return { ok: false, fieldErrors: { host: DUPLICATE_NODE } };
+    if (isUniqueViolation(error)) return { ok: false, code: "conflict", fieldErrors: { host: DUPLICATE_NODE } };
     throw error;
   }
 }
@@ -67,7 +63,7 @@ export async function updateNode(actor: Actor, input: z.output<typeof updateNode
   try {
     return await prisma.$transaction(async (tx) => {
       const before = await tx.proxyNode.findUnique({ where: { id: input.id } });
-      if (!before) return { ok: false as const, fieldErrors: { form: "This node no longer exists." } };
+      if (!before) return { ok: false as const, code: "not_found" as const, fieldErrors: { form: "This node no longer exists." } };
       // An empty password field keeps the stored one, unless the user name was removed or changed.
       const keepPassword = address.password === "" && !input.clearPassword && address.username !== "" && address.username === before.username;
       const after = await tx.proxyNode.update({
@@ -89,7 +85,7 @@ export async function updateNode(actor: Actor, input: z.output<typeof updateNode
       return { ok: true as const };
     });
   } catch (error) {
-    if (isUniqueViolation(error)) return { ok: false, fieldErrors: { host: DUPLICATE_NODE } };
+    if (isUniqueViolation(error)) return { ok: false, code: "conflict", fieldErrors: { host: DUPLICATE_NODE } };
     throw error;
   }
 }
@@ -276,60 +272,4 @@ async function insertNodes(tx: Prisma.TransactionClient, addresses: ProxyAddress
          AS l(scheme, host, port, username, sealed)
     ON CONFLICT ("scheme", "host", "port", "username") DO NOTHING
     RETURNING "id"::text AS id, "scheme"::text AS scheme, "host", "port", "username"`;
-}
-
-export async function createPool(actor: Actor, input: z.output<typeof poolSchema>): Promise<MutationResult<{ id: string }>> {
-  try {
-    const pool = await prisma.$transaction(async (tx) => {
-      const created = await tx.pool.create({ data: input });
-      await recordAuditEvents(tx, actor, [{ action: "pool.created", subjectType: "pool", subjectId: created.id, after: input }]);
-      return created;
-    });
-    return { ok: true, id: pool.id };
-  } catch (error) {
-    if (isUniqueViolation(error)) return { ok: false, fieldErrors: { name: "A pool with this name already exists." } };
-    throw error;
-  }
-}
-
-export async function updatePool(actor: Actor, id: string, input: z.output<typeof poolSchema>): Promise<MutationResult> {
-  try {
-    return await prisma.$transaction(async (tx) => {
-      const before = await tx.pool.findUnique({ where: { id } });
-      if (!before) return { ok: false as const, fieldErrors: { form: "This pool no longer exists." } };
-      await tx.pool.update({ where: { id }, data: input });
-      await recordAuditEvents(tx, actor, [
-        { action: "pool.updated", subjectType: "pool", subjectId: id, before: { name: before.name, description: before.description }, after: input },
-      ]);
-      return { ok: true as const };
-    });
-  } catch (error) {
-    if (isUniqueViolation(error)) return { ok: false, fieldErrors: { name: "A pool with this name already exists." } };
-    throw error;
-  }
-}
-
-/** Deleting a pool removes memberships only; its nodes stay in the registry. */
-export async function deletePool(actor: Actor, id: string): Promise<{ deleted: boolean }> {
-  return prisma.$transaction(async (tx) => {
-    const pool = await tx.pool.findUnique({ where: { id }, include: { _count: { select: { members: true } } } });
-    if (!pool) return { deleted: false };
-    await tx.pool.delete({ where: { id } });
-    await recordAuditEvents(tx, actor, [
-      { action: "pool.deleted", subjectType: "pool", subjectId: id, before: { name: pool.name, members: pool._count.members } },
-    ]);
-    return { deleted: true };
-  });
-}
-
-export async function setPoolMembership(actor: Actor, input: { poolId: string; nodeIds: string[]; member: boolean }): Promise<{ changed: number }> {
-  return prisma.$transaction(async (tx) => {
-    const changed = input.member
-      ? await tx.$executeRaw`INSERT INTO "PoolMembership" ("poolId", "nodeId") SELECT ${input.poolId}::uuid, unnest(${input.nodeIds}::uuid[]) ON CONFLICT DO NOTHING`
-      : (await tx.poolMembership.deleteMany({ where: { poolId: input.poolId, nodeId: { in: input.nodeIds } } })).count;
-    await recordAuditEvents(tx, actor, [
-      { action: input.member ? "pool.nodes_added" : "pool.nodes_removed", subjectType: "pool", subjectId: input.poolId, after: { nodes: changed } },
-    ]);
-    return { changed };
-  });
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { NO_CONTROL_CHARACTERS } from "@/lib/security/text-input";
 import { LIMITS, PROXY_SCHEMES, buildProxyAddress, type ProxyAddress } from "./proxy-address";
 
 // Shared by the browser forms and the server actions: one set of rules, one set of messages.
@@ -10,7 +11,6 @@ export const MAX_IMPORT_BYTES = 4 * 1024 * 1024;
 export const MAX_IMPORT_LINES = 50_000;
 const MAX_TAGS = 20;
 const TAG = /^[a-z0-9][a-z0-9._:-]{0,39}$/;
-const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f-\u009f]*$/;
 
 export const tagListSchema = z
   .array(z.string().trim().toLowerCase().regex(TAG, "Tags are 1–40 characters: a–z, 0–9, and . _ : - (not first)."))
@@ -96,15 +96,5 @@ export const nodeListQuerySchema = z.object({
   pageSize: z.coerce.number().int().refine((n) => [25, 50, 100, 250].includes(n)).default(50).catch(50),
 });
 export type NodeListQuery = z.infer<typeof nodeListQuerySchema>;
-
-export const poolSchema = z.object({
-  name: z
-    .string()
-    .trim()
-    .min(1, "Name is empty.")
-    .max(60, "Name is longer than 60 characters.")
-    .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, "Use letters, digits, space, dot, dash and underscore; start with a letter or digit."),
-  description: labelSchema.default(""),
-});
 
 export type ValidatedAddress = ProxyAddress;

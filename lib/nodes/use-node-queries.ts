@@ -3,7 +3,8 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { fetchJson } from "@/lib/http/fetch-json";
 import type { AuditEventRow } from "@/lib/audit/data";
-import type { NodeDetail, PoolSummary } from "./data";
+import type { PoolSummary } from "@/lib/pools/data";
+import type { NodeDetail } from "./data";
 
 // Stable query keys: every view that shows nodes is invalidated by the "nodes" prefix after a write.
 export const nodeQueryKeys = {

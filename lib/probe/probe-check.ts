@@ -73,9 +73,12 @@ export interface ProbeAttempt {
   reason: string;
   /** Low-level error (code/message) when the check failed on an exception. */
   errorDetail: string | null;
+  /** Where the check ended: the scheduler tells "the node did not answer" (connect, proxy TLS, tunnel) from later failures. Not stored; absent on caller-reported results. */
+  phase?: ProbePhase;
 }
 
-type Phase = "resolve" | "connect" | "proxy_tls" | "tunnel" | "tls" | "headers" | "body";
+export type ProbePhase = "resolve" | "connect" | "proxy_tls" | "tunnel" | "tls" | "headers" | "body";
+type Phase = ProbePhase;
 
 const PHASE_TEXT: Record<Phase, string> = {
   resolve: "resolving the proxy host",
@@ -377,6 +380,7 @@ class ProbeCheck {
       origin: originOf(verdict.faultClass),
       reason: verdict.reason,
       errorDetail: e ? [e.code, e.message].filter(Boolean).join(": ").slice(0, 500) : null,
+      phase: this.phase,
     });
   }
 }

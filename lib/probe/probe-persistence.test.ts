@@ -139,8 +139,9 @@ describe("scheduler leases", () => {
     expect(new Set([...idsA, ...idsB])).toEqual(new Set([...enabled, ...draining]));
     // Leased: nobody else gets them until released.
     expect(await claimDueNodes({ owner: "c", limit: 20, leaseMs: 60_000, poolIds: [poolId] })).toEqual([]);
-    await releaseLeases("a", a, 0);
-    await releaseLeases("b", b, 0);
+    const done = (nodes: { id: string }[]) => nodes.map((n) => ({ nodeId: n.id, delayMs: 60_000, failStreak: 0, completed: true }));
+    await releaseLeases("a", done(a));
+    await releaseLeases("b", done(b));
     const lease = await prisma.nodeProbeLease.findUnique({ where: { nodeId: enabled[0] } });
     expect(lease?.leaseOwner).toBeNull();
     expect(lease!.nextProbeAt.getTime()).toBeGreaterThan(Date.now() + 500);

@@ -1,18 +1,22 @@
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { Prisma } from "@/generated/prisma/client";
 import { prisma } from "@/lib/db/prisma";
-import type { ProbeCheckOptions } from "./probe-check";
+import { runProbeCheck, type ProbeAttempt, type ProbeCheckOptions, type ProbeNode, type ProbeTimeouts } from "./probe-check";
 import { toProbeNode, type ProxyNodeRow, type RevealPassword } from "./probe-node-row";
-import { runProbeJobs, type ProbeJob } from "./probe-runner";
 import { ProbeResultWriter } from "./result-writer";
 import { timeoutsForTarget } from "./target-timeouts";
+import { probedNodeCondition, removeWorkerStatus, reportWorkerStatus, scheduleLag } from "./worker-status";
 
 export interface ClaimedNode extends ProxyNodeRow {
   poolId: string;
   intervalSeconds: number;
+  maxBackoffSeconds: number;
   connectTimeoutMs: number;
   firstByteTimeoutMs: number;
   totalTimeoutMs: number;
   targetIds: string[];
+  failStreak: number;
 }
 
 export interface ClaimOptions {
@@ -21,10 +25,12 @@ export interface ClaimOptions {
   leaseMs: number;
   /** Only nodes of these pools (default: every pool with enabled probe settings). */
   poolIds?: string[];
+  /** Create missing lease rows first (default true; the scheduler does it every few seconds instead). */
+  ensureLeaseRows?: boolean;
 }
 
 /** Every node in a probe-enabled pool gets a lease row, due now if new. */
-async function ensureLeaseRows(poolIds?: string[]): Promise<void> {
+export async function ensureLeaseRows(poolIds?: string[]): Promise<void> {
   await prisma.$executeRaw`
     INSERT INTO "NodeProbeLease" ("nodeId")
     SELECT DISTINCT m."nodeId" FROM "PoolMembership" m
@@ -34,35 +40,34 @@ async function ensureLeaseRows(poolIds?: string[]): Promise<void> {
 }
 
 /**
- * Leases up to `limit` due nodes to `owner`. FOR UPDATE SKIP LOCKED makes concurrent claimers
- * take disjoint rows, and the lease (leaseUntil) keeps them off the node until it is released
- * or expires, so two workers never test the same node at once. DISABLED nodes are never due;
- * DRAINING ones still are (operators want to see them recover). A node in several pools follows
- * the pool that probes most often.
+ * Leases up to `limit` due nodes to `owner`, oldest due first. FOR UPDATE SKIP LOCKED makes
+ * concurrent claimers take disjoint rows, and the lease (leaseUntil) keeps them off the node until
+ * it is released or expires, so two workers never test the same node at once. DISABLED nodes are
+ * never due; DRAINING ones still are (operators want to see them recover). A node in several pools
+ * follows the pool that probes most often. The claim records which due time it served (dueAt) and
+ * when (claimedAt): the difference is that round's lag, readable by anyone.
  */
 export async function claimDueNodes(options: ClaimOptions): Promise<ClaimedNode[]> {
-  await ensureLeaseRows(options.poolIds);
+  if (options.ensureLeaseRows !== false) await ensureLeaseRows(options.poolIds);
   const poolFilter = options.poolIds ?? null;
   return prisma.$queryRaw<ClaimedNode[]>`
     WITH due AS (
       SELECT l."nodeId" FROM "NodeProbeLease" l
-      JOIN "ProxyNode" n ON n."id" = l."nodeId"
-      WHERE n."state" <> 'DISABLED'
-        AND l."nextProbeAt" <= now()
+      WHERE l."nextProbeAt" <= now()
         AND (l."leaseUntil" IS NULL OR l."leaseUntil" < now())
-        AND EXISTS (SELECT 1 FROM "PoolMembership" m JOIN "PoolProbeSettings" s ON s."poolId" = m."poolId"
-                    WHERE m."nodeId" = l."nodeId" AND s."enabled"
-                      AND (${poolFilter}::uuid[] IS NULL OR m."poolId" = ANY(${poolFilter}::uuid[])))
+        AND ${probedNodeCondition(Prisma.sql`l."nodeId"`, options.poolIds)}
       ORDER BY l."nextProbeAt"
       LIMIT ${options.limit}
       FOR UPDATE OF l SKIP LOCKED
     ), claimed AS (
-      UPDATE "NodeProbeLease" l SET "leaseUntil" = now() + ${options.leaseMs} * interval '1 millisecond', "leaseOwner" = ${options.owner}
+      UPDATE "NodeProbeLease" l SET "leaseUntil" = now() + ${options.leaseMs} * interval '1 millisecond', "leaseOwner" = ${options.owner},
+        "dueAt" = l."nextProbeAt", "claimedAt" = now()
       FROM due WHERE l."nodeId" = due."nodeId"
-      RETURNING l."nodeId"
+      RETURNING l."nodeId", l."failStreak"
     )
     SELECT DISTINCT ON (n."id") n."id", n."scheme"::text AS "scheme", n."host", n."port", n."username", n."passwordSealed",
-      s."poolId", s."intervalSeconds", s."connectTimeoutMs", s."firstByteTimeoutMs", s."totalTimeoutMs", s."targetIds"
+      s."poolId", s."intervalSeconds", s."maxBackoffSeconds", s."connectTimeoutMs", s."firstByteTimeoutMs", s."totalTimeoutMs", s."targetIds",
+      c."failStreak"
     FROM claimed c
     JOIN "ProxyNode" n ON n."id" = c."nodeId"
     JOIN "PoolMembership" m ON m."nodeId" = n."id"
@@ -71,118 +76,362 @@ export async function claimDueNodes(options: ClaimOptions): Promise<ClaimedNode[
     ORDER BY n."id", s."intervalSeconds", s."poolId"`;
 }
 
-/** Ends the leases and sets the next due time: interval ± jitter, so a pool's nodes spread out over time. */
-export async function releaseLeases(owner: string, nodes: ClaimedNode[], jitter: number): Promise<void> {
-  if (nodes.length === 0) return;
-  const ids = nodes.map((n) => n.id);
-  const delaysMs = nodes.map((n) => Math.round(n.intervalSeconds * 1000 * (1 + jitter * (Math.random() * 2 - 1))));
+export interface LeaseRelease {
+  nodeId: string;
+  /** Next due time = this round's claim time + delayMs. */
+  delayMs: number;
+  failStreak: number;
+  /** false: the round was interrupted (shutdown) — the node stays due for whoever comes next. */
+  completed: boolean;
+}
+
+/**
+ * Ends leases. A completed round moves the node to its claim time + delay (not "now + delay":
+ * a node's period stays its interval however long its checks took); an interrupted one keeps
+ * its due time.
+ */
+export async function releaseLeases(owner: string, releases: LeaseRelease[]): Promise<void> {
+  if (releases.length === 0) return;
   await prisma.$executeRaw`
-    UPDATE "NodeProbeLease" l SET "leaseUntil" = NULL, "leaseOwner" = NULL,
-      "nextProbeAt" = now() + d."delayMs" * interval '1 millisecond'
-    FROM unnest(${ids}::uuid[], ${delaysMs}::int[]) AS d("nodeId", "delayMs")
+    UPDATE "NodeProbeLease" l SET "leaseUntil" = NULL, "leaseOwner" = NULL, "failStreak" = d."failStreak",
+      "nextProbeAt" = CASE WHEN d."completed" THEN coalesce(l."claimedAt", now()) + d."delayMs" * interval '1 millisecond' ELSE l."nextProbeAt" END
+    FROM unnest(${releases.map((r) => r.nodeId)}::uuid[], ${releases.map((r) => Math.round(r.delayMs))}::int[],
+                ${releases.map((r) => r.failStreak)}::int[], ${releases.map((r) => r.completed)}::boolean[])
+      AS d("nodeId", "delayMs", "failStreak", "completed")
     WHERE l."nodeId" = d."nodeId" AND l."leaseOwner" = ${owner}`;
+}
+
+/**
+ * The node itself failed — nothing answered at the proxy's address, or the proxy never completed
+ * its handshake (TLS to the proxy, CONNECT/SOCKS answer) — so every other target would wait on the
+ * same dead node. A proxy that *answers* (407, its own 502, a refused tunnel) is alive: its
+ * per-target answers are kept. A plain-HTTP request that times out is not counted: through a
+ * forward proxy the first byte may be waiting on the target.
+ */
+export function nodeItselfFailed(attempt: ProbeAttempt): boolean {
+  if (attempt.faultClass === "proxy_unreachable") return true;
+  const handshake = attempt.phase === "connect" || attempt.phase === "proxy_tls" || attempt.phase === "tunnel";
+  return handshake && (attempt.faultClass === "upstream_timeout" || attempt.faultClass === "reset" || attempt.faultClass === "invalid_response" || attempt.faultClass === "tls_error");
+}
+
+/**
+ * Delay until the next round: the interval, doubled for every consecutive round in which the node
+ * itself failed after the first, never beyond the pool's bound (so a recovering node is seen within
+ * it), ± jitter so a pool's nodes spread out over time.
+ */
+export function nextDelayMs(node: Pick<ClaimedNode, "intervalSeconds" | "maxBackoffSeconds">, failStreak: number, jitter: number, random = Math.random): number {
+  const base = node.intervalSeconds * 1000;
+  const bound = Math.max(base, node.maxBackoffSeconds * 1000);
+  const backedOff = failStreak <= 1 ? base : Math.min(bound, base * 2 ** Math.min(failStreak - 1, 20));
+  return Math.round(backedOff * (1 + jitter * (random() * 2 - 1)));
+}
+
+/**
+ * Timeouts for a node's round. After two failed rounds the node gets half the connect and
+ * first-byte waits (not below 1 s / 2 s), so a dead node holds a slot briefly; every fourth round
+ * it gets the pool's full timeouts again, so a node that is merely slow is not locked out.
+ */
+export function adaptiveTimeouts(base: ProbeTimeouts, failStreak: number): ProbeTimeouts {
+  if (failStreak < 2 || failStreak % 4 === 0) return base;
+  return {
+    connectMs: Math.min(base.connectMs, Math.max(1_000, Math.round(base.connectMs / 2))),
+    firstByteMs: Math.min(base.firstByteMs, Math.max(2_000, Math.round(base.firstByteMs / 2))),
+    totalMs: base.totalMs,
+  };
+}
+
+/** Bytes one in-flight check may hold (sockets, parser, the 64 KiB body sample): sizes the in-flight bound. */
+const BYTES_PER_CHECK = 64 * 1024;
+
+/**
+ * How many checks one worker keeps in flight: most of them are idle sockets waiting on slow or
+ * dead nodes, so thousands, bounded by a memory budget (SWITCHYARD_PROBE_MEMORY_MB, default 256)
+ * and by the descriptor limit (each check holds up to two sockets; a reserve stays free).
+ * SWITCHYARD_PROBE_MAX_IN_FLIGHT overrides.
+ */
+export function defaultMaxInFlight(env: NodeJS.ProcessEnv = process.env): number {
+  const explicit = Number(env.SWITCHYARD_PROBE_MAX_IN_FLIGHT);
+  if (Number.isInteger(explicit) && explicit > 0) return explicit;
+  const budgetMb = Number(env.SWITCHYARD_PROBE_MEMORY_MB) > 0 ? Number(env.SWITCHYARD_PROBE_MEMORY_MB) : 256;
+  const byMemory = Math.floor((budgetMb * 1024 * 1024) / BYTES_PER_CHECK);
+  const byDescriptors = Math.floor((openFileLimit() - 512) / 2);
+  return Math.max(16, Math.min(byMemory, byDescriptors));
+}
+
+function openFileLimit(): number {
+  try {
+    const match = /^Max open files\s+(\d+)/m.exec(readFileSync("/proc/self/limits", "utf8"));
+    if (match) return Number(match[1]);
+  } catch {
+    // not Linux: assume the common default
+  }
+  return 1024;
 }
 
 export interface ProbeSchedulerOptions {
   signal: AbortSignal;
-  /** Identifies this worker in lease rows; default a random id. */
+  /** Identifies this worker in lease rows and its status row; default a random id. */
   owner?: string;
-  /** Nodes claimed per round. */
+  /** Most nodes taken in one claim. */
   claimBatch?: number;
-  concurrency?: number;
-  perNodeConcurrency?: number;
-  /** ± fraction of the interval added at random to each node's next due time. */
+  /** Checks in flight at once (one per node at a time); default defaultMaxInFlight(). */
+  maxInFlight?: number;
+  /** ± fraction of the delay added at random to each node's next due time. */
   jitter?: number;
-  /** Sleep when nothing is due. */
+  /** Pause before claiming again when nothing was due. */
   idleMs?: number;
+  /** Row lease per node, renewed while its checks run (a crashed worker's nodes come back after this). */
+  leaseMs?: number;
+  /** Status row refresh (0: no status row). */
+  heartbeatMs?: number;
   poolIds?: string[];
   revealPassword?: RevealPassword;
   check?: Omit<ProbeCheckOptions, "signal" | "timeouts">;
-  onRound?: (round: { owner: string; nodes: number; checks: number }) => void;
   onError?: (error: unknown) => void;
 }
 
 export interface ProbeSchedulerStats {
   owner: string;
-  rounds: number;
+  /** Nodes whose round ended. */
+  nodes: number;
   checks: number;
+  /** Targets not checked because their node itself had failed that round. */
+  skipped: number;
+  /** Checks in flight right now. */
+  inFlight: number;
+  maxInFlight: number;
+}
+
+interface CachedTarget {
+  id: string;
+  url: string;
+  expectedStatus: number | null;
+  firstByteTimeoutMs: number | null;
+  totalTimeoutMs: number | null;
 }
 
 /**
- * The worker process's loop: claim due nodes, probe each against its pool's targets with its
- * pool's timeouts, persist results, release with the next due time. Runs until the signal aborts;
- * several workers (processes or loops) can run side by side.
+ * The worker's probe pipeline. Runs until the signal aborts; several workers (processes or loops)
+ * can run side by side on one database.
+ *
+ * Continuous, not batched: due nodes are claimed whenever in-flight slots are free, each node runs
+ * its targets one after another (one check per node at a time: fairness, and a proxy is never
+ * hammered), and its lease is released — with its next due time — the moment its own round ends.
+ * A hanging node therefore holds one slot, never anybody else's round. Releases are written in
+ * small groups every RELEASE_FLUSH_MS; leases of nodes still in flight are renewed.
  */
 export async function runProbeScheduler(options: ProbeSchedulerOptions): Promise<ProbeSchedulerStats> {
-  const owner = options.owner ?? `worker-${randomUUID()}`;
-  const stats: ProbeSchedulerStats = { owner, rounds: 0, checks: 0 };
-  const writer = new ProbeResultWriter({ source: "probe", onError: options.onError });
-  const targetCache = new Map<string, { id: string; url: string; expectedStatus: number | null; firstByteTimeoutMs: number | null; totalTimeoutMs: number | null }>();
-  const { signal } = options;
-
-  while (!signal.aborted) {
-    let claimed: ClaimedNode[] = [];
-    try {
-      // Lease long enough for the slowest node to finish every target, plus slack.
-      claimed = await claimDueNodes({ owner, limit: options.claimBatch ?? 200, leaseMs: 10 * 60_000, poolIds: options.poolIds });
-      if (claimed.length === 0) {
-        await sleep(options.idleMs ?? 1_000, signal);
-        continue;
-      }
-      const wantedTargets = [...new Set(claimed.flatMap((n) => n.targetIds))].filter((id) => !targetCache.has(id));
-      if (wantedTargets.length > 0)
-        for (const t of await prisma.probeTarget.findMany({ where: { id: { in: wantedTargets } } })) targetCache.set(t.id, t);
-
-      const jobs = function* (): Generator<ProbeJob> {
-        for (const node of claimed) {
-          let probeNode;
-          try {
-            probeNode = toProbeNode(node, options.revealPassword);
-          } catch (error) {
-            options.onError?.(error);
-            continue;
-          }
-          const timeouts = { connectMs: node.connectTimeoutMs, firstByteMs: node.firstByteTimeoutMs, totalMs: node.totalTimeoutMs };
-          for (const targetId of node.targetIds) {
-            const target = targetCache.get(targetId);
-            if (target)
-              yield { node: probeNode, target: { id: target.id, url: target.url, expectedStatus: target.expectedStatus ?? undefined }, timeouts: timeoutsForTarget(timeouts, target) };
-          }
-        }
-      };
-      const summary = await runProbeJobs(jobs(), {
-        concurrency: options.concurrency ?? 64,
-        perNodeConcurrency: options.perNodeConcurrency ?? 1,
-        signal,
-        onResult: (attempt) => writer.add(attempt),
-        check: options.check,
-      });
-      await writer.flush();
-      stats.rounds++;
-      stats.checks += summary.done;
-      options.onRound?.({ owner, nodes: claimed.length, checks: summary.done });
-    } catch (error) {
-      if (!signal.aborted) {
-        options.onError?.(error);
-        await sleep(options.idleMs ?? 1_000, signal);
-      }
-    } finally {
-      // Released even when cancelled: an aborted worker must not sit on leases until they expire.
-      await releaseLeases(owner, claimed, options.jitter ?? 0.1).catch((error) => options.onError?.(error));
-    }
-  }
-  await writer.flush().catch((error) => options.onError?.(error));
-  return stats;
+  return new ProbePipeline(options).run();
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
+const RELEASE_FLUSH_MS = 200;
+const ENSURE_ROWS_EVERY_MS = 5_000;
+const TARGET_CACHE_MS = 30_000;
+
+class ProbePipeline {
+  private readonly owner: string;
+  private readonly signal: AbortSignal;
+  private readonly maxInFlight: number;
+  private readonly claimBatch: number;
+  private readonly leaseMs: number;
+  private readonly writer: ProbeResultWriter;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private releases: LeaseRelease[] = [];
+  private releasing: Promise<void> = Promise.resolve();
+  private targets = new Map<string, CachedTarget>();
+  private targetsLoadedAt = 0;
+  private wake: (() => void) | undefined;
+  /** Free slots worth a claim statement. */
+  private readonly claimThreshold: number;
+  readonly stats: ProbeSchedulerStats;
+
+  constructor(private readonly options: ProbeSchedulerOptions) {
+    this.owner = options.owner ?? `worker-${randomUUID()}`;
+    this.signal = options.signal;
+    this.maxInFlight = options.maxInFlight ?? defaultMaxInFlight();
+    this.claimBatch = options.claimBatch ?? 500;
+    this.claimThreshold = Math.min(this.claimBatch, Math.ceil(this.maxInFlight / 8));
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.writer = new ProbeResultWriter({ source: "probe", onError: options.onError });
+    this.stats = { owner: this.owner, nodes: 0, checks: 0, skipped: 0, inFlight: 0, maxInFlight: this.maxInFlight };
+  }
+
+  async run(): Promise<ProbeSchedulerStats> {
+    const { signal } = this;
+    const startedAt = new Date();
+    const onError = (error: unknown) => !signal.aborted && this.options.onError?.(error);
+    const releaseTimer = setInterval(() => void this.flushReleases().catch(onError), RELEASE_FLUSH_MS);
+    const renewTimer = setInterval(() => void this.renewLeases().catch(onError), Math.max(50, Math.floor(this.leaseMs / 3)));
+    const heartbeatMs = this.options.heartbeatMs ?? 5_000;
+    let checksAtBeat = 0;
+    let beatAt = Date.now();
+    const heartbeat = async () => {
+      const now = Date.now();
+      const rate = ((this.stats.checks - checksAtBeat) * 1000) / Math.max(1, now - beatAt);
+      checksAtBeat = this.stats.checks;
+      beatAt = now;
+      const lag = await scheduleLag();
+      if (signal.aborted) return;
+      await reportWorkerStatus({ workerId: this.owner, startedAt, inFlightChecks: this.inFlight.size, maxInFlight: this.maxInFlight, resultsPerSecond: rate, ...lag });
+    };
+    const heartbeatTimer = heartbeatMs > 0 ? setInterval(() => void heartbeat().catch(onError), heartbeatMs) : undefined;
+    const onAbort = () => this.wake?.();
+    signal.addEventListener("abort", onAbort, { once: true });
+
+    let rowsEnsuredAt = 0;
+    try {
+      while (!signal.aborted) {
+        const free = this.maxInFlight - this.inFlight.size;
+        // Claim in groups, not per freed slot: one claim statement per node would cost more than its checks.
+        if (free < this.claimThreshold) {
+          await this.sleep(this.options.idleMs ?? 500, true);
+          continue;
+        }
+        let claimed: ClaimedNode[];
+        try {
+          const ensure = Date.now() - rowsEnsuredAt >= ENSURE_ROWS_EVERY_MS;
+          claimed = await claimDueNodes({ owner: this.owner, limit: Math.min(free, this.claimBatch), leaseMs: this.leaseMs, poolIds: this.options.poolIds, ensureLeaseRows: ensure });
+          if (ensure) rowsEnsuredAt = Date.now();
+          await this.loadTargets(claimed);
+        } catch (error) {
+          onError(error);
+          await this.sleep(this.options.idleMs ?? 500, false);
+          continue;
+        }
+        for (const node of claimed) this.start(node);
+        // Fewer than asked: nothing else is due right now.
+        if (claimed.length < Math.min(free, this.claimBatch)) await this.sleep(this.options.idleMs ?? 500, false);
+      }
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      clearInterval(renewTimer);
+      clearInterval(heartbeatTimer);
+      // Checks reject at once on abort; wait for every node's round to hand in its release.
+      await Promise.all(this.inFlight.values());
+      clearInterval(releaseTimer);
+      await this.writer.flush().catch((error) => this.options.onError?.(error));
+      await this.flushReleases().catch((error) => this.options.onError?.(error));
+      if (heartbeatMs > 0) await removeWorkerStatus(this.owner).catch((error) => this.options.onError?.(error));
     }
-    signal.addEventListener("abort", done, { once: true });
-  });
+    this.stats.inFlight = 0;
+    return this.stats;
+  }
+
+  /** Waits idleMs, or less when aborted or (wakeOnSlot) when a node's round ends and frees a slot. */
+  private sleep(ms: number, wakeOnSlot: boolean): Promise<void> {
+    if (this.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = () => (this.signal.aborted || (wakeOnSlot && this.maxInFlight - this.inFlight.size >= this.claimThreshold)) && done();
+    });
+  }
+
+  private async loadTargets(nodes: ClaimedNode[]): Promise<void> {
+    // Re-read now and then: an operator may change a target's URL or timeouts.
+    if (Date.now() - this.targetsLoadedAt > TARGET_CACHE_MS) {
+      this.targets = new Map();
+      this.targetsLoadedAt = Date.now();
+    }
+    const wanted = [...new Set(nodes.flatMap((n) => n.targetIds))].filter((id) => !this.targets.has(id));
+    if (wanted.length === 0) return;
+    for (const t of await prisma.probeTarget.findMany({ where: { id: { in: wanted } } })) this.targets.set(t.id, t);
+  }
+
+  private start(node: ClaimedNode): void {
+    const round = this.probeNode(node)
+      .catch((error) => this.options.onError?.(error))
+      .finally(() => {
+        this.inFlight.delete(node.id);
+        this.stats.inFlight = this.inFlight.size;
+        this.wake?.();
+      });
+    this.inFlight.set(node.id, round);
+    this.stats.inFlight = this.inFlight.size;
+  }
+
+  /** One node's round: its targets one after another; stops early when the node itself failed. */
+  private async probeNode(node: ClaimedNode): Promise<void> {
+    const jitter = this.options.jitter ?? 0.1;
+    let probeNode: ProbeNode;
+    try {
+      probeNode = toProbeNode(node, this.options.revealPassword);
+    } catch (error) {
+      this.options.onError?.(error);
+      this.releases.push({ nodeId: node.id, delayMs: nextDelayMs(node, node.failStreak, jitter), failStreak: node.failStreak, completed: true });
+      return;
+    }
+    const targets = this.orderTargets(node, probeNode);
+    const timeouts = adaptiveTimeouts({ connectMs: node.connectTimeoutMs, firstByteMs: node.firstByteTimeoutMs, totalMs: node.totalTimeoutMs }, node.failStreak);
+    let nodeFailed = false;
+    let interrupted = false;
+    let checked = 0;
+    for (const [index, target] of targets.entries()) {
+      if (this.signal.aborted) {
+        interrupted = true;
+        break;
+      }
+      let attempt: ProbeAttempt;
+      try {
+        attempt = await runProbeCheck(probeNode, { id: target.id, url: target.url, expectedStatus: target.expectedStatus ?? undefined }, {
+          ...this.options.check,
+          timeouts: timeoutsForTarget(timeouts, target),
+          signal: this.signal,
+        });
+      } catch (error) {
+        if (this.signal.aborted) {
+          interrupted = true;
+          break;
+        }
+        this.options.onError?.(error);
+        continue;
+      }
+      checked++;
+      const skipped = targets.length - index - 1;
+      nodeFailed = nodeItselfFailed(attempt);
+      if (nodeFailed && skipped > 0) {
+        attempt.reason = `${attempt.reason}; ${skipped} more target${skipped === 1 ? "" : "s"} skipped this round (the node itself did not answer)`;
+        this.stats.skipped += skipped;
+      }
+      this.stats.checks++;
+      await this.writer.add(attempt);
+      if (nodeFailed) break;
+    }
+    this.stats.nodes++;
+    const failStreak = nodeFailed ? node.failStreak + 1 : checked > 0 ? 0 : node.failStreak;
+    this.releases.push({ nodeId: node.id, delayMs: nextDelayMs(node, failStreak, jitter), failStreak, completed: !interrupted });
+  }
+
+  /**
+   * Targets whose first step is a handshake with the proxy go first (HTTPS targets through an
+   * HTTP proxy: the CONNECT answer; every target through SOCKS), so a dead node is found out by
+   * the cheapest check and its plain-HTTP targets are skipped.
+   */
+  private orderTargets(node: ClaimedNode, probeNode: ProbeNode): CachedTarget[] {
+    const targets = node.targetIds.map((id) => this.targets.get(id)).filter((t): t is CachedTarget => t !== undefined);
+    if (probeNode.scheme === "socks5") return targets;
+    const tunnelled = (t: CachedTarget) => t.url.startsWith("https:");
+    return [...targets.filter(tunnelled), ...targets.filter((t) => !tunnelled(t))];
+  }
+
+  private flushReleases(): Promise<void> {
+    const batch = this.releases;
+    this.releases = [];
+    // Chained: two flushes never race each other for the same rows (a failed one does not block the next).
+    const flushed = this.releasing.then(() => releaseLeases(this.owner, batch));
+    this.releasing = flushed.catch(() => undefined);
+    return flushed;
+  }
+
+  private async renewLeases(): Promise<void> {
+    const ids = [...this.inFlight.keys()];
+    if (ids.length === 0) return;
+    await prisma.$executeRaw`
+      UPDATE "NodeProbeLease" SET "leaseUntil" = now() + ${this.leaseMs} * interval '1 millisecond'
+      WHERE "nodeId" = ANY(${ids}::uuid[]) AND "leaseOwner" = ${this.owner}`;
+  }
 }

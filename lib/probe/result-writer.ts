@@ -1,4 +1,6 @@
 import pg from "pg";
+import { registerPgPool } from "@/lib/db/pg-pool-registry";
+import { recordResults } from "@/lib/metrics/metrics";
 import type { ProbeAttempt } from "./probe-check";
 
 export type ResultSource = "probe" | "caller";
@@ -22,6 +24,7 @@ function resultPool(): pg.Pool {
   const pool = new pg.Pool({ connectionString, max: 2, allowExitOnIdle: true });
   // An idle connection dropped by the server (restart, shutdown) is replaced on the next query.
   pool.on("error", () => {});
+  registerPgPool("results", pool);
   return (globalForWriter.switchyardResultPool = pool);
 }
 
@@ -55,6 +58,7 @@ export async function insertProbeResults(attempts: readonly ProbeAttempt[], sour
     column((a) => a.errorDetail),
     column(() => source),
   ]);
+  await recordResults(attempts, source);
   return result.rowCount ?? 0;
 }
 

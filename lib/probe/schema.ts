@@ -1,13 +1,8 @@
 import { z } from "zod";
-import { TargetUrlError, validateTargetUrl } from "@/lib/security/target-url";
+import { TargetUrlError, targetUrlRulesFromEnv, validateTargetUrl } from "@/lib/security/target-url";
 
 // Shared by the browser forms and the server actions of probing.
 
-/** SWITCHYARD_TARGET_ALLOWLIST="example.com,*.example.net" restricts what operators may probe. */
-export function targetAllowList(): string[] | undefined {
-  const raw = typeof process !== "undefined" ? process.env.SWITCHYARD_TARGET_ALLOWLIST : undefined;
-  return raw ? raw.split(",").map((entry) => entry.trim()).filter(Boolean) : undefined;
-}
 
 /** Blank = use the pool's value. */
 function optionalMs(name: string, max: number) {
@@ -20,7 +15,7 @@ function optionalMs(name: string, max: number) {
 export const probeTargetSchema = z.object({
   url: z.string().transform((value, ctx) => {
     try {
-      return validateTargetUrl(value, targetAllowList()).toString();
+      return validateTargetUrl(value, targetUrlRulesFromEnv()).toString();
     } catch (error) {
       ctx.addIssue({ code: "custom", message: error instanceof TargetUrlError ? error.message : "That is not a valid URL." });
       return z.NEVER;

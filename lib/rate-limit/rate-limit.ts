@@ -24,8 +24,8 @@ export class RateLimitedError extends Error {
   }
 }
 
-export const LOGIN_PER_EMAIL: RateLimitRule = { name: "login:email", limit: 10, windowSeconds: 15 * 60 };
-export const LOGIN_PER_IP: RateLimitRule = { name: "login:ip", limit: 50, windowSeconds: 15 * 60 };
+/** The first-admin setup form, per client address (sign-in has its own throttle: login-throttle.ts). */
+export const SETUP_PER_IP: RateLimitRule = { name: "setup:ip", limit: 50, windowSeconds: 15 * 60 };
 /** Default for the REST API, per API key. */
 export const API_PER_KEY: RateLimitRule = { name: "api:key", limit: 600, windowSeconds: 60 };
 

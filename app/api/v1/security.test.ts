@@ -98,3 +98,95 @@ describe("pool-restricted keys stay in their pool", () => {
     expect(await poolsOf(first.json.id)).toEqual([poolB.id]);
   });
 });
+
+describe("caller-reported results", () => {
+  async function nodeInPool() {
+    const { key } = await testApiKey("write");
+    const pool = await newPool(key);
+    const node = await api("POST", "/api/v1/nodes", { key, body: { scheme: "http", host: ip(), port: 3128, poolIds: [pool.id] } });
+    return { key, pool, nodeId: node.json.id as string };
+  }
+
+  it("POST /api/v1/results needs the write scope; a read key stores nothing", async () => {
+    const { pool, nodeId } = await nodeInPool();
+    const { key: reader } = await testApiKey("read");
+    const before = await prisma.probeResult.count({ where: { nodeId } });
+    const refused = await api("POST", "/api/v1/results", { key: reader, body: { results: [{ nodeId, target: "https://shop.example/", errorKind: "proxy_unreachable", latencyMs: 5 }] } });
+    expect(refused.status).toBe(403);
+    expect(await prisma.probeResult.count({ where: { nodeId } })).toBe(before);
+    const { key: poolReader } = await testApiKey("read", pool.id);
+    expect((await api("POST", "/api/v1/results", { key: poolReader, body: { results: [{ nodeId, target: "https://shop.example/", status: 200, latencyMs: 5 }] } })).status).toBe(403);
+  });
+
+  it("targets pass the UI's URL policy and exitIp must be an IP; refused reports store nothing", async () => {
+    const { key, nodeId } = await nodeInPool();
+    const saved = { private: process.env.SWITCHYARD_ALLOW_PRIVATE_TARGETS, allow: process.env.SWITCHYARD_TARGET_ALLOWLIST };
+    try {
+      delete process.env.SWITCHYARD_ALLOW_PRIVATE_TARGETS; // the default policy
+      const marker = unique();
+      const bad = [
+        { target: `https://user:pw@shop.example/${marker}`, field: "results.0.target", message: /user name or password/ },
+        { target: `http://169.254.169.254/latest/meta-data/${marker}`, field: "results.0.target", message: /not allowed as a target/ },
+        { target: `http://10.1.2.3/${marker}`, field: "results.0.target", message: /not allowed as a target/ },
+        { target: `ftp://shop.example/${marker}`, field: "results.0.target", message: /Only http and https/ },
+      ];
+      for (const { target, field, message } of bad) {
+        const res = await api("POST", "/api/v1/results", { key, body: { results: [{ nodeId, target, status: 200, latencyMs: 5 }] } });
+        expect(res.status, target).toBe(422);
+        expect(res.json.error.details.fields[field]).toMatch(message);
+      }
+      const exitIp = await api("POST", "/api/v1/results", { key, body: { results: [{ nodeId, target: "https://shop.example/", status: 200, latencyMs: 5, exitIp: "<script>" }] } });
+      expect(exitIp.status).toBe(422);
+      expect(Object.keys(exitIp.json.error.details.fields)).toEqual(["results.0.exitIp"]);
+      expect(await prisma.probeTarget.count({ where: { url: { contains: marker } } })).toBe(0);
+      const ok = await api("POST", "/api/v1/results", { key, body: { results: [{ nodeId, target: "https://shop.example/", status: 200, latencyMs: 5, exitIp: "2001:db8::7" }] } });
+      expect(ok.json).toMatchObject({ stored: 1 });
+
+      process.env.SWITCHYARD_TARGET_ALLOWLIST = "*.allowed.example";
+      const outside = await api("POST", "/api/v1/results", { key, body: { results: [{ nodeId, target: "https://shop.example/", status: 200, latencyMs: 5 }] } });
+      expect(outside.status).toBe(422);
+      const lease = await api("POST", `/api/v1/leases/00000000-0000-4000-8000-000000000000/result`, { key, body: { status: 200, latencyMs: 5, target: "http://169.254.169.254/" } });
+      expect(lease.status).toBe(422);
+    } finally {
+      if (saved.private === undefined) delete process.env.SWITCHYARD_ALLOW_PRIVATE_TARGETS;
+      else process.env.SWITCHYARD_ALLOW_PRIVATE_TARGETS = saved.private;
+      if (saved.allow === undefined) delete process.env.SWITCHYARD_TARGET_ALLOWLIST;
+      else process.env.SWITCHYARD_TARGET_ALLOWLIST = saved.allow;
+    }
+  });
+
+  it("caller reports alone never take a node out of checkout; they can confirm a failing probe", async () => {
+    const { key, pool, nodeId } = await nodeInPool();
+    const { getGateway } = await import("@/lib/gateway/gateway");
+    const { insertProbeResults } = await import("@/lib/probe/result-writer");
+    const gateway = await getGateway();
+    const checkedOut = async () => {
+      await gateway.index.refreshStats();
+      await gateway.index.rebuild();
+      const res = await api("GET", `/api/v1/pools/${pool.id}/proxy`, { key });
+      return res.status === 200 && res.json.proxies.some((p: { nodeId: string }) => p.nodeId === nodeId);
+    };
+    const report = (errorKind: string) => ({ nodeId, target: "https://shop.example/", errorKind, latencyMs: 5 });
+    const reported = await api("POST", "/api/v1/results", { key, body: { results: [report("proxy_unreachable"), report("proxy_unreachable"), report("proxy_unreachable"), report("proxy_unreachable")] } });
+    expect(reported.json).toMatchObject({ stored: 4 });
+    expect(await checkedOut()).toBe(true);
+
+    // One failing probe of our own, then two caller failures: confirmed, out at once.
+    const target = await prisma.probeTarget.findUniqueOrThrow({ where: { url: "https://shop.example/" } });
+    const probeFailure = (offsetMs: number) => ({
+      nodeId, targetId: target.id, targetUrl: target.url, startedAt: new Date(Date.now() + offsetMs), connectMs: null, tlsMs: null, firstByteMs: null, totalMs: 5,
+      status: null, bytes: 0, exitIp: null, faultClass: "proxy_unreachable" as const, bucket: "other_failure" as const, origin: "network" as const, reason: "test", errorDetail: null,
+    });
+    await insertProbeResults([probeFailure(0)], "probe");
+    await new Promise((r) => setTimeout(r, 5));
+    await api("POST", "/api/v1/results", { key, body: { results: [report("proxy_unreachable"), report("proxy_unreachable")] } });
+    expect(await checkedOut()).toBe(false);
+
+    // A caller's "ok" does not keep a node in rotation whose last three probes failed.
+    await api("POST", "/api/v1/results", { key, body: { results: [{ nodeId, target: "https://shop.example/", status: 200, latencyMs: 5 }] } });
+    expect(await checkedOut()).toBe(true);
+    await insertProbeResults([probeFailure(10), probeFailure(20)], "probe");
+    await api("POST", "/api/v1/results", { key, body: { results: [{ nodeId, target: "https://shop.example/", status: 200, latencyMs: 5 }] } });
+    expect(await checkedOut()).toBe(false);
+  });
+});

@@ -5,6 +5,7 @@ import { faultClassOf, recordCallerResults } from "@/lib/probe/caller-results";
 import { getGateway } from "@/lib/gateway/gateway";
 import { reportLeaseResult } from "@/lib/gateway/leases";
 import { checkoutParams, checkoutQuery, checkoutResponse, leaseBody, leaseResponse } from "@/lib/gateway/wire";
+import { TARGET_URL_MAX_LENGTH, TargetUrlError, targetUrlRulesFromEnv, validateTargetUrl } from "@/lib/security/target-url";
 import { defineRoute } from "../api-route";
 import { ApiError } from "@/lib/http/api-errors";
 
@@ -55,7 +56,25 @@ const outcomeFields = {
 const exactlyOne = (value: { status?: number; errorKind?: string }) => (value.status === undefined) !== (value.errorKind === undefined);
 const exactlyOneMessage = { message: "Send exactly one of status and errorKind.", path: ["status"] };
 
-const targetUrl = z.url({ protocol: /^https?$/ }).max(2000);
+/**
+ * A caller-reported target passes the same URL policy as one an operator types in the UI
+ * (lib/security/target-url.ts: http(s) only, no credentials, the allow-list, no refused address
+ * classes), because it becomes a stored target that shows up, and can be chosen, in the UI.
+ */
+const targetUrl = z
+  .string()
+  .max(TARGET_URL_MAX_LENGTH)
+  .superRefine((value, ctx) => {
+    try {
+      validateTargetUrl(value, targetUrlRulesFromEnv());
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: error instanceof TargetUrlError ? error.message : "That is not a valid URL." });
+    }
+  })
+  .describe("http(s) URL without credentials; the same policy as probe targets (allow-list, no internal address ranges).");
+
+/** The stored form of a target URL that passed the schema above (same normalisation as the UI's). */
+const normalisedTarget = (url: string) => validateTargetUrl(url, targetUrlRulesFromEnv()).toString();
 
 const leaseResultBody = z.object({ ...outcomeFields, target: targetUrl.optional().describe("The URL requested; when given the result also feeds the stats.") }).strict().refine(exactlyOne, exactlyOneMessage);
 
@@ -72,11 +91,11 @@ export const leaseResultRoute = defineRoute(
     response: z.object({ leaseId: z.uuid(), faultClass: z.string(), duplicate: z.boolean(), reportedAt: z.string() }),
     errors: ["bad_request", "not_found", "conflict", "payload_too_large", "unprocessable_entity"],
   },
-  async ({ actor, params, body }) => reportLeaseResult(actor.id, params.id, body),
+  async ({ actor, params, body }) => reportLeaseResult(actor.id, params.id, { ...body, target: body.target === undefined ? undefined : normalisedTarget(body.target) }),
 );
 
 const resultItem = z
-  .object({ nodeId: z.uuid(), target: targetUrl, ...outcomeFields, exitIp: z.string().max(64).optional() })
+  .object({ nodeId: z.uuid(), target: targetUrl, ...outcomeFields, exitIp: z.union([z.ipv4(), z.ipv6()]).optional().describe("The exit IP the target saw (an IPv4 or IPv6 address).") })
   .strict()
   .refine(exactlyOne, exactlyOneMessage);
 
@@ -86,8 +105,10 @@ export const reportResultsRoute = defineRoute(
     path: "/api/v1/results",
     operationId: "reportResults",
     summary: "Report results of requests made through nodes (up to 1,000); stored as caller results, they feed the same breakdowns as probes",
+    description:
+      "Needs the write scope: reports become stored results and targets. Caller reports weigh less than Switchyard's own probes: they feed the statistics, can confirm a failing probe in the checkout health rule, but never take a node out of checkout or eject it on their own.",
     tag: "gateway",
-    scope: "read",
+    scope: "write",
     body: z.object({ results: z.array(resultItem).min(1).max(1000) }).strict(),
     response: z.object({ stored: z.int(), byFaultClass: z.record(z.string(), z.int()) }),
     errors: ["bad_request", "payload_too_large", "unprocessable_entity"],
@@ -99,6 +120,6 @@ export const reportResultsRoute = defineRoute(
     if (actor.poolId && known.some((node) => !node.pools.some((m) => m.poolId === actor.poolId))) throw new ApiError("forbidden", "Some nodes are outside this key's pool.");
     const byFaultClass: Record<string, number> = {};
     for (const r of body.results) byFaultClass[faultClassOf(r)] = (byFaultClass[faultClassOf(r)] ?? 0) + 1;
-    return { stored: await recordCallerResults(body.results), byFaultClass };
+    return { stored: await recordCallerResults(body.results.map((r) => ({ ...r, target: normalisedTarget(r.target) }))), byFaultClass };
   },
 );

@@ -8,7 +8,7 @@ import { NODE_STATES, changeStateSchema, createNodeSchema, importNodesSchema, up
 import { PROXY_SCHEMES } from "@/lib/nodes/proxy-address";
 import { defineRoute } from "../api-route";
 import { assertNodeAccess, decodeCursor, encodeCursor } from "../access";
-import { ApiError, fieldErrorsToApiError, validationError } from "@/lib/http/api-errors";
+import { ApiError, failureToApiError, validationError } from "@/lib/http/api-errors";
 import {
   changeStateBody,
   createNodeBody,
@@ -109,7 +109,7 @@ export const createNodeRoute = defineRoute(
     if (!parsed.success) throw validationError(parsed.error);
     await assertPoolsExist(parsed.data.poolIds);
     const result = await createNode(actor, parsed.data);
-    if (!result.ok) throw fieldErrorsToApiError(result.fieldErrors);
+    if (!result.ok) throw failureToApiError(result);
     return toApiNode(await loadNode(result.id));
   },
 );
@@ -143,7 +143,7 @@ export const importNodesRoute = defineRoute(
     if (parsed.data.poolId) await assertPoolsExist([parsed.data.poolId]);
     // A restricted key sees only its pool's nodes: a duplicate stored elsewhere must not join it.
     const result = await importNodes(actor, parsed.data, { attachExisting: !actor.poolId });
-    if (!result.ok) throw fieldErrorsToApiError(result.fieldErrors);
+    if (!result.ok) throw failureToApiError(result);
     return result.report;
   },
 );
@@ -181,7 +181,7 @@ export const updateNodeRoute = defineRoute(
     });
     if (!parsed.success) throw validationError(parsed.error);
     const result = await updateNode(actor, parsed.data);
-    if (!result.ok) throw fieldErrorsToApiError(result.fieldErrors);
+    if (!result.ok) throw failureToApiError(result);
     return toApiNode(await loadNode(params.id));
   },
 );

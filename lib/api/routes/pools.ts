@@ -1,53 +1,18 @@
 import { z } from "zod";
 import { prisma } from "@/lib/db/prisma";
 import { assertPoolAccess } from "@/lib/auth/api-key-actor";
-import type { Actor } from "@/lib/auth/actor";
-import { recordAuditEvents } from "@/lib/audit/record-audit-event";
-import { listPools, type PoolSummary } from "@/lib/nodes/data";
-import { createPool, deletePool, setPoolMembership, updatePool } from "@/lib/nodes/mutations";
-import { poolSchema as poolInputSchema } from "@/lib/nodes/schema";
+import { getPool, listPools } from "@/lib/pools/data";
+import { changePoolMembers, createPool, deletePool, updatePool } from "@/lib/pools/mutations";
+import { poolChangeSchema, poolSchema as poolInputSchema } from "@/lib/pools/schema";
 import { defineRoute } from "../api-route";
 import { assertPoolExistsAndAccess } from "../access";
-import { ApiError, fieldErrorsToApiError, validationError } from "@/lib/http/api-errors";
+import { ApiError, failureToApiError, validationError } from "@/lib/http/api-errors";
 import { createPoolBody, cursorParam, deletedSchema, idParams, limitParam, membershipBody, poolPageSchema, poolSchema, updatePoolBody } from "../schemas";
-import { DEFAULT_STICKY_TTL_SECONDS, DEFAULT_STRATEGY, strategyOf, type Strategy } from "@/lib/pools/schema";
-
-async function withSettings(pools: PoolSummary[]): Promise<Array<z.infer<typeof poolSchema>>> {
-  const settings = await prisma.poolGatewaySettings.findMany({ where: { poolId: { in: pools.map((pool) => pool.id) } } });
-  const byPool = new Map(settings.map((row) => [row.poolId, row]));
-  return pools.map((pool) => {
-    const row = byPool.get(pool.id);
-    const strategy = strategyOf(row?.strategy);
-    return { ...pool, strategy, stickyTtlSeconds: row?.stickyTtlSeconds ?? DEFAULT_STICKY_TTL_SECONDS };
-  });
-}
 
 async function loadPool(id: string) {
-  const pool = (await listPools()).find((candidate) => candidate.id === id);
+  const pool = await getPool(id);
   if (!pool) throw new ApiError("not_found", "No such pool.");
-  return (await withSettings([pool]))[0];
-}
-
-/** Upserts the pool's checkout settings with an audit event, when the body carries any. */
-async function saveGatewaySettings(actor: Actor, poolId: string, input: { strategy?: Strategy; stickyTtlSeconds?: number }) {
-  if (input.strategy === undefined && input.stickyTtlSeconds === undefined) return;
-  await prisma.$transaction(async (tx) => {
-    const before = await tx.poolGatewaySettings.findUnique({ where: { poolId } });
-    const after = await tx.poolGatewaySettings.upsert({
-      where: { poolId },
-      create: { poolId, strategy: input.strategy ?? DEFAULT_STRATEGY, stickyTtlSeconds: input.stickyTtlSeconds ?? DEFAULT_STICKY_TTL_SECONDS },
-      update: { ...(input.strategy ? { strategy: input.strategy } : {}), ...(input.stickyTtlSeconds ? { stickyTtlSeconds: input.stickyTtlSeconds } : {}) },
-    });
-    await recordAuditEvents(tx, actor, [
-      {
-        action: "pool.checkout_settings_changed",
-        subjectType: "pool",
-        subjectId: poolId,
-        before: before ? { strategy: before.strategy, stickyTtlSeconds: before.stickyTtlSeconds } : { strategy: DEFAULT_STRATEGY, stickyTtlSeconds: DEFAULT_STICKY_TTL_SECONDS },
-        after: { strategy: after.strategy, stickyTtlSeconds: after.stickyTtlSeconds },
-      },
-    ]);
-  });
+  return pool;
 }
 
 export const listPoolsRoute = defineRoute(
@@ -67,7 +32,7 @@ export const listPoolsRoute = defineRoute(
     const pools = (await listPools()).filter((pool) => (!actor.poolId || pool.id === actor.poolId) && pool.name > after);
     const page = pools.slice(0, query.limit);
     const last = page[page.length - 1];
-    return { data: await withSettings(page), nextCursor: pools.length > query.limit && last ? Buffer.from(last.name).toString("base64url") : null };
+    return { data: page, nextCursor: pools.length > query.limit && last ? Buffer.from(last.name).toString("base64url") : null };
   },
 );
 
@@ -94,11 +59,10 @@ export const createPoolRoute = defineRoute(
   },
   async ({ actor, body }) => {
     if (actor.poolId) throw new ApiError("forbidden", "A pool-restricted key cannot create pools.");
-    const parsed = poolInputSchema.safeParse({ name: body.name, description: body.description ?? "" });
+    const parsed = poolInputSchema.safeParse(body);
     if (!parsed.success) throw validationError(parsed.error);
     const result = await createPool(actor, parsed.data);
-    if (!result.ok) throw fieldErrorsToApiError(result.fieldErrors);
-    await saveGatewaySettings(actor, result.id, body);
+    if (!result.ok) throw failureToApiError(result);
     return loadPool(result.id);
   },
 );
@@ -118,14 +82,10 @@ export const updatePoolRoute = defineRoute(
   },
   async ({ actor, params, body }) => {
     await assertPoolExistsAndAccess(actor, params.id);
-    if (body.name !== undefined || body.description !== undefined) {
-      const current = await loadPool(params.id);
-      const parsed = poolInputSchema.safeParse({ name: body.name ?? current.name, description: body.description ?? current.description });
-      if (!parsed.success) throw validationError(parsed.error);
-      const result = await updatePool(actor, params.id, parsed.data);
-      if (!result.ok) throw fieldErrorsToApiError(result.fieldErrors);
-    }
-    await saveGatewaySettings(actor, params.id, body);
+    const parsed = poolChangeSchema.safeParse(body);
+    if (!parsed.success) throw validationError(parsed.error);
+    const result = await updatePool(actor, params.id, parsed.data);
+    if (!result.ok) throw failureToApiError(result);
     return loadPool(params.id);
   },
 );
@@ -165,18 +125,9 @@ export const poolMembersRoute = defineRoute(
       const visible = await prisma.poolMembership.count({ where: { nodeId: { in: unique }, poolId: actor.poolId } });
       if (visible !== unique.length) throw new ApiError("forbidden", "Some of these nodes are outside this key's pool.");
     }
-    const added = body.add?.length ? (await setPoolMembership(actor, { poolId: params.id, nodeIds: body.add, member: true })).changed : 0;
-    const removed = body.remove?.length ? (await setPoolMembership(actor, { poolId: params.id, nodeIds: body.remove, member: false })).changed : 0;
-    const weights = Object.entries(body.weights ?? {});
-    if (weights.length) {
-      await prisma.$transaction(async (tx) => {
-        await tx.$executeRaw`
-          INSERT INTO "PoolNodeWeight" ("poolId", "nodeId", "weight")
-          SELECT ${params.id}::uuid, w.node, w.weight FROM unnest(${weights.map(([id]) => id)}::uuid[], ${weights.map(([, w]) => w)}::int[]) AS w(node, weight)
-          ON CONFLICT ("poolId", "nodeId") DO UPDATE SET "weight" = EXCLUDED."weight"`;
-        await recordAuditEvents(tx, actor, [{ action: "pool.weights_changed", subjectType: "pool", subjectId: params.id, after: Object.fromEntries(weights) }]);
-      });
-    }
-    return { added, removed, weighted: weights.length, pool: await loadPool(params.id) };
+    const result = await changePoolMembers(actor, params.id, body);
+    if (!result.ok) throw failureToApiError(result);
+    const { added, removed, weighted } = result;
+    return { added, removed, weighted, pool: await loadPool(params.id) };
   },
 );

@@ -1,4 +1,4 @@
-import { listPools } from "@/lib/nodes/data";
+import { listPools } from "@/lib/pools/data";
 import { uiRoute } from "@/lib/http/ui-route";
 
 export const GET = uiRoute("viewer", async () => listPools());

@@ -1,9 +1,13 @@
 import { randomInt, randomUUID } from "node:crypto";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db/prisma";
 import { anonymously, asRole } from "@/lib/auth/testing";
-import * as nodeActions from "./actions";
+import * as nodeActions from "@/lib/nodes/actions";
+import * as poolActions from "@/lib/pools/actions";
 import * as probeActions from "@/lib/probe/actions";
+import * as healthActions from "@/lib/health/actions";
 
 // Every write the browser can make, with an input that would succeed for an operator.
 // Anonymous callers and viewers must be refused, and nothing may change.
@@ -17,9 +21,9 @@ const WRITES: Array<[string, () => Promise<{ ok: boolean; fieldErrors?: Record<s
   ["importNodesAction", () => nodeActions.importNodesAction({ text: `${net()}.2:8080` })],
   ["changeNodeStateAction", () => nodeActions.changeNodeStateAction({ target: { nodeIds: [randomUUID()] }, state: "DRAINING" })],
   ["deleteNodesAction", () => nodeActions.deleteNodesAction({ target: { nodeIds: [randomUUID()] } })],
-  ["createPoolAction", () => nodeActions.createPoolAction({ name: `pool-${randomUUID().slice(0, 8)}` })],
-  ["updatePoolAction", () => nodeActions.updatePoolAction({ id: randomUUID(), pool: { name: "renamed" } })],
-  ["deletePoolAction", () => nodeActions.deletePoolAction({ id: randomUUID() })],
+  ["createPoolAction", () => poolActions.createPoolAction({ name: `pool-${randomUUID().slice(0, 8)}` })],
+  ["updatePoolAction", () => poolActions.updatePoolAction({ id: randomUUID(), pool: { name: "renamed" } })],
+  ["deletePoolAction", () => poolActions.deletePoolAction({ id: randomUUID() })],
   ["setPoolMembershipAction", () => nodeActions.setPoolMembershipAction({ poolId: randomUUID(), target: { nodeIds: [randomUUID()] }, member: true })],
   ["createProbeTargetAction", () => probeActions.createProbeTargetAction({ url: `http://127.0.0.1:9/${randomUUID()}` })],
   ["deleteProbeTargetAction", () => probeActions.deleteProbeTargetAction({ id: randomUUID() })],
@@ -29,7 +33,33 @@ const WRITES: Array<[string, () => Promise<{ ok: boolean; fieldErrors?: Record<s
   ],
   ["startProbeRunAction", () => probeActions.startProbeRunAction({ target: { nodeIds: [randomUUID()] }, targetIds: [randomUUID()] })],
   ["cancelProbeRunAction", () => probeActions.cancelProbeRunAction({ id: randomUUID() })],
+  ["pinNodesAction", () => healthActions.pinNodesAction({ nodeIds: [randomUUID()], pinned: true })],
+  ["rotateNodesAction", () => healthActions.rotateNodesAction({ nodeIds: [randomUUID()] })],
+  ["setRotationUrlAction", () => healthActions.setRotationUrlAction({ nodeId: randomUUID(), rotationUrl: "http://127.0.0.1:9/rotate" })],
+  ["saveHealthPolicyAction", () => healthActions.saveHealthPolicyAction({ poolId: randomUUID(), policy: {} })],
 ];
+
+// Admin-only actions have their own tests (an operator must be refused too).
+const ADMIN_ONLY = new Set(["revealNodePasswordAction"]); // lib/auth/reveal-node-password.test.ts
+
+/** Every "use server" module under lib/ and the names of the actions it exports (found, not listed). */
+async function discoverActions(): Promise<string[]> {
+  const lib = import.meta.dirname;
+  const files: string[] = [];
+  (function walk(dir: string) {
+    for (const name of readdirSync(dir)) {
+      const file = path.join(dir, name);
+      if (statSync(file).isDirectory()) walk(file);
+      else if (/\.tsx?$/.test(name) && !name.includes(".test.") && /^\s*["']use server["']/.test(readFileSync(file, "utf8"))) files.push(file);
+    }
+  })(lib);
+  const names: string[] = [];
+  for (const file of files) {
+    const exports: Record<string, unknown> = await import(file);
+    names.push(...Object.entries(exports).filter(([, value]) => typeof value === "function").map(([name]) => name));
+  }
+  return names;
+}
 
 async function counts() {
   const [nodes, pools, targets, audit] = await Promise.all([prisma.proxyNode.count(), prisma.pool.count(), prisma.probeTarget.count(), prisma.auditEvent.count()]);
@@ -37,9 +67,9 @@ async function counts() {
 }
 
 describe("server actions refuse callers without the operator role", () => {
-  it("covers every exported action", () => {
-    // revealNodePasswordAction is admin-only: lib/auth/reveal-node-password.test.ts.
-    const exported = [...Object.keys(nodeActions), ...Object.keys(probeActions)].filter((name) => name.endsWith("Action") && name !== "revealNodePasswordAction").sort();
+  it("covers every exported server action under lib/", async () => {
+    const exported = (await discoverActions()).filter((name) => !ADMIN_ONLY.has(name)).sort();
+    expect(exported.length).toBeGreaterThan(15);
     expect(WRITES.map(([name]) => name).sort()).toEqual(exported);
   });
 
