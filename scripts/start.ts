@@ -48,9 +48,14 @@ if (roles.has("web")) {
   const { getGateway, stopGateway } = await import("@/lib/gateway/gateway");
   const gateway = await getGateway({ log });
   const { metricsFastPath } = await import("@/lib/metrics/metrics-endpoint");
-  const web = await startWebServer({ port, hostname, projectRoot, fastPaths: [gateway.fastPath, metricsFastPath] });
+  // While the database is away: checkout keeps serving from its index (bounded), the rest answers 503.
+  const { startDatabaseMonitor } = await import("@/lib/db/database-outage");
+  const { answerDuringDatabaseOutage } = await import("@/lib/server/database-outage-answer");
+  const monitor = startDatabaseMonitor({ connectionString: database.url, log });
+  const web = await startWebServer({ port, hostname, projectRoot, fastPaths: [gateway.fastPath, metricsFastPath, answerDuringDatabaseOutage] });
   shutdownSteps.push({ name: "web server", run: web.close });
   shutdownSteps.push({ name: "gateway", run: stopGateway });
+  shutdownSteps.push({ name: "database monitor", run: monitor.stop });
   const url = `http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`;
   log(`web: listening on ${url}`);
   if ((await prisma.user.count()) === 0) log(`first run: open ${url}/setup to create the admin account (or npm run create-admin)`);

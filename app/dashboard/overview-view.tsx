@@ -19,7 +19,7 @@ import { resultsHref } from "@/lib/stats/result-list-schema";
 import type { OriginSplit } from "@/lib/stats/class-figures";
 import type { OffenderRow } from "@/lib/stats/top-targets";
 
-const ORIGIN_LABEL: Record<keyof OriginSplit, string> = { proxy: "proxy node", network: "network", target: "target" };
+const ORIGIN_LABEL: Record<keyof OriginSplit, string> = { proxy: "proxy node", network: "network", target: "target", unknown: "undecided" };
 const ORIGINS = Object.keys(ORIGIN_LABEL) as Array<keyof OriginSplit>;
 
 /**

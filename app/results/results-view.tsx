@@ -16,7 +16,7 @@ import { useResultListQuery } from "@/lib/stats/use-result-queries";
 import { STATS_WINDOWS, STATS_WINDOW_NAMES } from "@/lib/stats/windows";
 
 const BUCKETS: Array<[string, string]> = [["failed", "any failure"], ["502", "502-class"], ["504", "504-class"], ["other_failure", "other failures"], ["ok", "ok"]];
-const ORIGINS: Array<[string, string]> = [["proxy", "proxy node"], ["network", "network"], ["target", "target"]];
+const ORIGINS: Array<[string, string]> = [["proxy", "proxy node"], ["network", "network"], ["target", "target"], ["unknown", "undecided"]];
 
 /** datetime-local value (local time) ↔ ISO instant. */
 const toLocalInput = (iso?: string) => {
@@ -182,7 +182,7 @@ export function ResultsView() {
                 <td className="px-3 py-1.5">
                   <FaultClassBadge faultClass={r.faultClass} bucket={r.bucket} title={`${FAULT_CLASSES[r.faultClass as keyof typeof FAULT_CLASSES]?.label ?? r.faultClass} — ${r.reason}`} />
                 </td>
-                <td className="hidden px-3 py-1.5 sm:table-cell">{r.origin === "none" ? "—" : r.origin}</td>
+                <td className="hidden px-3 py-1.5 sm:table-cell" title={`answer from: ${r.responder}`}>{r.origin === "none" ? "—" : r.origin}</td>
                 <td className="hidden px-3 py-1.5 text-zinc-600 lg:table-cell dark:text-zinc-400">{r.reason}</td>
                 <td className="hidden px-3 py-1.5 text-right tabular-nums md:table-cell">{r.status ?? "—"}</td>
                 <td className="hidden px-3 py-1.5 text-right tabular-nums md:table-cell">{r.totalMs}</td>

@@ -17,6 +17,7 @@ export const CLASS_COLORS: Record<FaultClass, string> = {
   target_5xx: "#0ea5e9",
   blocked: "#0284c7",
   target_4xx: "#94a3b8",
+  unexpected_status: "#64748b",
 };
 
 export function classColor(name: string): string {

@@ -3,7 +3,7 @@ import { API_ERRORS, errorSchema, type ApiErrorCode } from "@/lib/http/api-error
 import { registeredRoutes, type RouteSpec } from "./registry";
 import "./routes";
 
-const COMMON_ERRORS: ApiErrorCode[] = ["unauthorized", "forbidden", "rate_limit_exceeded", "internal_server_error"];
+const COMMON_ERRORS: ApiErrorCode[] = ["unauthorized", "forbidden", "rate_limit_exceeded", "internal_server_error", "service_unavailable"];
 
 function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
   const out = z.toJSONSchema(schema, { io, unrepresentable: "any", target: "draft-2020-12", reused: "inline" }) as Record<string, unknown>;
@@ -33,9 +33,11 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     responses[status] = spec.response && spec.status !== 204
       ? { description: "Success", content: { "application/json": { schema: jsonSchema(spec.response, "output") } } }
       : { description: "Success" };
-    const codes = spec.scope === "public" ? ["internal_server_error" as const] : [...new Set([...COMMON_ERRORS, ...(spec.errors ?? [])])];
+    const codes = spec.scope === "public" ? ["internal_server_error" as const, "service_unavailable" as const] : [...new Set([...COMMON_ERRORS, ...(spec.errors ?? [])])];
     for (const code of codes) {
-      responses[String(API_ERRORS[code])] = { description: code, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
+      // Two codes may share a status (503: no_healthy_node, service_unavailable): name both.
+      const sameStatus = responses[String(API_ERRORS[code])] as { description?: string } | undefined;
+      responses[String(API_ERRORS[code])] = { description: sameStatus?.description ? `${sameStatus.description} | ${code}` : code, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
     }
     (paths[spec.path] ??= {})[spec.method.toLowerCase()] = {
       operationId: spec.operationId,

@@ -11,8 +11,12 @@ function prismaClient(): PrismaClient {
   const connectionString = process.env.DATABASE_URL;
   if (!connectionString) throw new Error("DATABASE_URL is not set (npm start sets it for the embedded database).");
   const max = Number(process.env.SWITCHYARD_DB_POOL_SIZE ?? 10);
-  // Our own pg.Pool (not a config) so /metrics can report its use.
-  const pool = new pg.Pool({ connectionString, max });
+  // Our own pg.Pool (not a config) so /metrics can report its use. A connection attempt to a hung
+  // database gives up after 5 s: the request answers 503, never hangs.
+  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5_000 });
+  // An idle connection the server dropped (restart, outage) is replaced on the next query; without
+  // this listener the pool's "error" event would end the process.
+  pool.on("error", () => undefined);
   registerPgPool("prisma", pool);
   return (globalForPrisma.switchyardPrisma = new PrismaClient({ adapter: new PrismaPg(pool) }));
 }

@@ -8,6 +8,19 @@ import { registerPgPool } from "@/lib/db/pg-pool-registry";
 
 export const GATEWAY_CHANNEL = "switchyard_gateway";
 
+/** A connection attempt to a hung database gives up after this (requests answer 503, never hang). */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * How long the gateway keeps serving from an index it cannot refresh (the database is away):
+ * SWITCHYARD_GATEWAY_STALE_SECONDS, default 300. Past it, checkout answers 503: a node's health
+ * and membership may have changed meanwhile, and nothing can tell.
+ */
+export function gatewayStaleLimitMs(): number {
+  const seconds = Number(process.env.SWITCHYARD_GATEWAY_STALE_SECONDS ?? 300);
+  return (Number.isFinite(seconds) && seconds >= 0 ? seconds : 300) * 1000;
+}
+
 /** One healthy node as the gateway hands it out. proxyUrl carries the clear-text credentials. */
 export interface GatewayNode {
   id: string;
@@ -74,6 +87,7 @@ export class GatewayIndex {
   private listener: pg.Client | undefined;
   private timers: NodeJS.Timeout[] = [];
   private rebuildTimer: NodeJS.Timeout | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
   private rebuilding: Promise<void> | undefined;
   private rebuildAgain = false;
   private closed = false;
@@ -83,9 +97,14 @@ export class GatewayIndex {
   lastBuiltAt = 0;
 
   constructor(private readonly options: GatewayIndexOptions) {
-    this.db = new pg.Pool({ connectionString: options.connectionString, max: 3, allowExitOnIdle: true });
+    this.db = new pg.Pool({ connectionString: options.connectionString, max: 3, allowExitOnIdle: true, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
     this.db.on("error", () => {});
     registerPgPool("gateway", this.db);
+  }
+
+  /** Whether the LISTEN connection is up (changes arrive at once); false while it reconnects. */
+  get listening(): boolean {
+    return this.listener !== undefined;
   }
 
   /** The pool connection the gateway also uses for leases. */
@@ -107,6 +126,7 @@ export class GatewayIndex {
     this.closed = true;
     for (const timer of this.timers) clearInterval(timer);
     clearTimeout(this.rebuildTimer);
+    clearTimeout(this.reconnectTimer);
     await this.rebuilding?.catch(() => undefined);
     await this.listener?.end().catch(() => undefined);
     await this.db.end().catch(() => undefined);
@@ -117,21 +137,55 @@ export class GatewayIndex {
   };
 
   private async listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.options.connectionString });
-    client.on("error", (error) => {
-      this.logError(error);
-      // Reconnect: until then the periodic refresh keeps the index at most refreshMs stale.
-      this.listener = undefined;
-      if (!this.closed) setTimeout(() => void this.listen().then(() => this.scheduleRebuild()).catch(this.logError), 1_000).unref();
-    });
+    const client = new pg.Client({ connectionString: this.options.connectionString, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    let lost = false;
+    const onLost = (error?: unknown) => {
+      if (lost) return;
+      lost = true;
+      if (error) this.logError(error);
+      if (this.listener === client) this.listener = undefined;
+      void client.end().catch(() => undefined);
+      // Until it is back, the periodic refresh keeps the index at most refreshMs stale.
+      this.reconnectListener();
+    };
+    client.on("error", onLost);
+    client.on("end", () => onLost());
     client.on("notification", (message) => {
       if (message.channel !== GATEWAY_CHANNEL) return;
       if (message.payload === "ApiKey") this.options.onKeysChanged?.();
       else this.scheduleRebuild();
     });
-    await client.connect();
-    await client.query(`LISTEN ${GATEWAY_CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${GATEWAY_CHANNEL}`);
+    } catch (error) {
+      lost = true;
+      void client.end().catch(() => undefined);
+      throw error;
+    }
     this.listener = client;
+  }
+
+  /**
+   * Retries the LISTEN connection until it is back (1 s, doubling up to 10 s: a database outage
+   * may last), then drops the key cache and rebuilds at once, because notifications sent while it
+   * was away (a revoked key, a disabled node) were lost.
+   */
+  private reconnectListener(delayMs = 1_000): void {
+    if (this.closed || this.reconnectTimer) return;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.listen()
+        .then(() => {
+          this.options.log?.("gateway index: LISTEN connection back; rebuilding");
+          this.options.onKeysChanged?.();
+          return this.refreshStats().then(() => this.rebuild());
+        })
+        .catch((error) => {
+          this.logError(error);
+          if (!this.listener) this.reconnectListener(Math.min(delayMs * 2, 10_000));
+        });
+    }, delayMs).unref();
   }
 
   /** Debounced rebuild (a burst of changes costs one rebuild). */

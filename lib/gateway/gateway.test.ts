@@ -60,7 +60,7 @@ describe("gateway strategies", () => {
     const fast = await poolWith(6, "lowest_latency");
     const target = await prisma.probeTarget.create({ data: { url: `https://t-${Math.random()}.example/` } });
     await prisma.probeResult.createMany({
-      data: fast.ids.map((nodeId, i) => ({ nodeId, targetId: target.id, startedAt: new Date(), totalMs: 100 * (i + 1), faultClass: "ok", bucket: "ok", origin: "none", reason: "ok" })),
+      data: fast.ids.map((nodeId, i) => ({ nodeId, targetId: target.id, startedAt: new Date(), totalMs: 100 * (i + 1), faultClass: "ok", bucket: "ok", faultOrigin: "none", reason: "ok" })),
     });
     await gateway.index.refreshStats();
     await gateway.index.rebuild();
@@ -81,7 +81,7 @@ describe("gateway strategies", () => {
     await prisma.proxyNode.updateMany({ where: { id: { in: ids.slice(0, 3) } }, data: { state: "DRAINING" } });
     const target = await prisma.probeTarget.create({ data: { url: `https://t-${Math.random()}.example/` } });
     await prisma.probeResult.createMany({
-      data: [0, 1, 2].map((k) => ({ nodeId: ids[3], targetId: target.id, startedAt: new Date(Date.now() - k * 1000), totalMs: 5, faultClass: "proxy_502", bucket: "502", origin: "proxy", reason: "x" })),
+      data: [0, 1, 2].map((k) => ({ nodeId: ids[3], targetId: target.id, startedAt: new Date(Date.now() - k * 1000), totalMs: 5, faultClass: "proxy_502", bucket: "502", faultOrigin: "proxy", reason: "x" })),
     });
     await gateway.index.refreshStats();
     await gateway.index.rebuild();

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
 import { scopeAtLeast, type ApiKeyScope } from "@/lib/auth/api-keys";
-import { ApiError, errorBody, toApiError } from "@/lib/http/api-errors";
+import { ApiError, databaseUnavailable, errorBody, toApiError } from "@/lib/http/api-errors";
 import { incomingBody, parseWith, queryObject, readJsonBody } from "@/lib/http/request-parsing";
-import { GatewayIndex, type GatewayNode, type GatewayPool } from "./gateway-index";
+import { GatewayIndex, gatewayStaleLimitMs, type GatewayNode, type GatewayPool } from "./gateway-index";
 import { ApiKeyCache } from "./key-cache";
 import { claimNodeLease } from "./leases";
 import { selectNodes } from "./select";
@@ -74,6 +74,9 @@ export class Gateway {
   }
 
   async checkout(caller: GatewayCaller, poolRef: string, query: CheckoutQuery): Promise<z.infer<typeof checkoutResponse>> {
+    // The index refreshes every few seconds; one this old means the database has been away for
+    // longer than we are willing to hand out nodes whose health nobody can check.
+    if (Date.now() - this.index.lastBuiltAt > gatewayStaleLimitMs()) throw databaseUnavailable();
     const pool = this.index.pool(poolRef) && !caller.poolId ? this.index.pool(poolRef)! : await this.resolvePool(caller, poolRef);
     const nodes = selectNodes(pool, {
       count: query.count,

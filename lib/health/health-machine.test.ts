@@ -20,7 +20,7 @@ const advance = (ms: number) => (clock = new Date(clock.getTime() + ms));
 async function addResults(classes: string[], source = "probe") {
   for (const cls of classes) {
     await prisma.probeResult.create({
-      data: { nodeId, targetId, startedAt: clock, totalMs: 50, faultClass: cls, bucket: cls === "ok" ? "ok" : "502", origin: cls === "ok" ? "none" : cls === "target_502" ? "target" : "proxy", reason: "test", source },
+      data: { nodeId, targetId, startedAt: clock, totalMs: 50, faultClass: cls, bucket: cls === "ok" ? "ok" : "502", faultOrigin: cls === "ok" ? "none" : cls === "target_502" ? "target" : "proxy", reason: "test", source },
     });
     advance(10);
   }

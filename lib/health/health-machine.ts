@@ -2,7 +2,7 @@ import { Prisma } from "@/generated/prisma/client";
 import { prisma } from "@/lib/db/prisma";
 import { SYSTEM_ACTOR } from "@/lib/auth/actor";
 import { recordAuditEvents } from "@/lib/audit/record-audit-event";
-import { CLASSES_502, CLASSES_504, NODE_FAILURE_CLASSES } from "@/lib/probe/fault-taxonomy";
+import { CLASSES_502, CLASSES_504, isNodeFault, NODE_FAULT_ORIGINS } from "@/lib/probe/fault-taxonomy";
 
 /**
  * Automatic health (see lib/stats/README.md, "Health state machine").
@@ -14,7 +14,7 @@ import { CLASSES_502, CLASSES_504, NODE_FAILURE_CLASSES } from "@/lib/probe/faul
  *   probation ──(any node failure)──▶ ejected (attempts keep growing)
  *   probation ──(N more successes in a row)──▶ healthy (attempts reset)
  *
- * Only node-caused failures count (origin proxy/network); a target's own 5xx or block is not the
+ * Only node-caused failures count (faultOrigin proxy/network, lib/probe/attribution); a target's own 5xx or block is not the
  * node's fault. Only Switchyard's own probes count: caller-reported results feed the statistics,
  * never automatic ejection or re-admission. Automation acts only on nodes it may touch: an ENABLED node to eject, and a node
  * it disabled itself to re-admit. An operator who changes the state of an ejected node takes it
@@ -56,7 +56,6 @@ export interface HealthTransition {
   reason: string;
 }
 
-const NODE_FAILURES = new Set<string>(NODE_FAILURE_CLASSES);
 
 export function backoffMs(policy: Pick<HealthPolicy, "backoffBaseSeconds" | "backoffMaxSeconds">, attempts: number, random: () => number): number {
   const base = Math.min(policy.backoffMaxSeconds, policy.backoffBaseSeconds * 2 ** Math.min(attempts, 30)) * 1000;
@@ -125,8 +124,8 @@ async function evaluateNode(policy: Candidate, now: Date, random: () => number, 
     >`SELECT "state", "pinned", "attempts", "lastResultId", "consecutiveOk", "consecutiveFail", "nextCheckAt" FROM "NodeHealth" WHERE "nodeId" = ${policy.nodeId}::uuid FOR UPDATE`;
     if (!node || !health) return null;
 
-    const fresh = await tx.$queryRaw<Array<{ id: bigint; faultClass: string; source: string }>>`
-      SELECT "id", "faultClass", "source" FROM "ProbeResult"
+    const fresh = await tx.$queryRaw<Array<{ id: bigint; faultClass: string; faultOrigin: string; source: string }>>`
+      SELECT "id", "faultClass", "faultOrigin", "source" FROM "ProbeResult"
       WHERE "nodeId" = ${policy.nodeId}::uuid AND "id" > ${health.lastResultId} AND "startedAt" > ${new Date(now.getTime() - 3_600_000)}
       ORDER BY "id"`;
     let { consecutiveOk, consecutiveFail } = health;
@@ -139,7 +138,7 @@ async function evaluateNode(policy: Candidate, now: Date, random: () => number, 
       if (r.faultClass === "ok") {
         consecutiveOk++;
         consecutiveFail = 0;
-      } else if (NODE_FAILURES.has(r.faultClass)) {
+      } else if (isNodeFault(r.faultOrigin)) {
         consecutiveFail++;
         consecutiveOk = 0;
       }
@@ -219,7 +218,7 @@ async function evaluateNode(policy: Candidate, now: Date, random: () => number, 
 async function ejectionReason(tx: Prisma.TransactionClient, policy: Candidate, consecutiveFail: number, now: Date): Promise<string | null> {
   if (consecutiveFail >= policy.maxConsecutiveFailures) return `${consecutiveFail} node-caused failures in a row`;
   const [w] = await tx.$queryRaw<Array<{ n: bigint; bad: bigint }>>`
-    SELECT count(*) AS n, count(*) FILTER (WHERE "origin" <> 'target' AND ("faultClass" = ANY(${CLASSES_502}::text[]) OR "faultClass" = ANY(${CLASSES_504}::text[]))) AS bad
+    SELECT count(*) AS n, count(*) FILTER (WHERE "faultOrigin" = ANY(${NODE_FAULT_ORIGINS}::text[]) AND ("faultClass" = ANY(${CLASSES_502}::text[]) OR "faultClass" = ANY(${CLASSES_504}::text[]))) AS bad
     FROM "ProbeResult" WHERE "nodeId" = ${policy.nodeId}::uuid AND "source" = 'probe' AND "startedAt" > ${new Date(now.getTime() - policy.windowMinutes * 60_000)}`;
   const n = Number(w.n);
   const rate = n > 0 ? Number(w.bad) / n : 0;

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AuthorizationError } from "@/lib/auth/actor";
 import { RateLimitedError } from "@/lib/rate-limit/rate-limit";
 import { UserInputError } from "@/lib/auth/validation";
+import { noteDatabaseError, OUTAGE_RETRY_AFTER_SECONDS } from "@/lib/db/database-outage";
 import type { FailureCode } from "./field-errors";
 
 /**
@@ -19,6 +20,7 @@ export const API_ERRORS = {
   rate_limit_exceeded: 429,
   internal_server_error: 500,
   no_healthy_node: 503,
+  service_unavailable: 503,
 } as const;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;
@@ -81,8 +83,19 @@ export function toApiError(error: unknown): ApiError {
   if (error instanceof UserInputError) {
     return new ApiError("unprocessable_entity", error.message, { fields: { [error.field ?? "body"]: error.message } });
   }
+  if (noteDatabaseError(error)) return databaseUnavailable();
   console.error("api: unhandled error:", error instanceof Error ? error.name : "unknown");
   return new ApiError("internal_server_error", "Internal server error.");
+}
+
+/** The database is down or restarting: 503 with Retry-After, never a 500 (the request may be retried as is). */
+export function databaseUnavailable(): ApiError {
+  return new ApiError(
+    "service_unavailable",
+    "The database is unavailable; try again shortly.",
+    { retryAfterSeconds: OUTAGE_RETRY_AFTER_SECONDS },
+    { "retry-after": String(OUTAGE_RETRY_AFTER_SECONDS) },
+  );
 }
 
 export function errorBody(error: ApiError): ApiErrorBody {

@@ -1,6 +1,7 @@
 import "server-only";
 import type { z } from "zod";
 import { AuthorizationError } from "@/lib/auth/actor";
+import { noteDatabaseError } from "@/lib/db/database-outage";
 import { fieldErrors, type ActionResult } from "./field-errors";
 
 /**
@@ -12,6 +13,7 @@ export async function guardedAction<R extends ActionResult>(name: string, run: (
     return await run();
   } catch (error) {
     if (error instanceof AuthorizationError) return { ok: false, fieldErrors: { form: error.message } };
+    if (noteDatabaseError(error)) return { ok: false, fieldErrors: { form: "The database is unavailable right now; nothing was changed. Try again in a few seconds." } };
     console.error(`${name} action failed:`, error instanceof Error ? error.message : "unknown error");
     return { ok: false, fieldErrors: { form: "Something went wrong on the server; nothing was changed. Try again." } };
   }

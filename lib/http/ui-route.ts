@@ -1,6 +1,7 @@
 import "server-only";
 import { NextResponse } from "next/server";
 import { AuthorizationError, requireActor, type Actor, type Role } from "@/lib/auth/actor";
+import { noteDatabaseError, OUTAGE_RETRY_AFTER_SECONDS } from "@/lib/db/database-outage";
 
 /**
  * Wraps the browser's read endpoints (/api/ui/*, fetched by React Query): checks the role first,
@@ -16,6 +17,12 @@ export function uiRoute<P>(minimum: Role, handler: (request: Request, context: {
     } catch (error) {
       if (error instanceof AuthorizationError) {
         return NextResponse.json({ error: { code: error.status === 401 ? "unauthorized" : "forbidden", message: error.message } }, { status: error.status });
+      }
+      if (noteDatabaseError(error)) {
+        return NextResponse.json(
+          { error: { code: "service_unavailable", message: "The database is unavailable; try again shortly." } },
+          { status: 503, headers: { "retry-after": String(OUTAGE_RETRY_AFTER_SECONDS), "cache-control": "no-store" } },
+        );
       }
       console.error("ui route failed:", error instanceof Error ? error.message : "unknown error");
       return NextResponse.json({ error: { code: "internal_server_error", message: "Internal server error." } }, { status: 500 });

@@ -10,7 +10,20 @@ type ProxyErrorType = "destination_unavailable" | "dns_error" | "connection_time
 /** Hop-by-hop headers (RFC 9110 §7.6.1) a proxy must not forward. */
 const HOP_BY_HOP = ["connection", "keep-alive", "proxy-authorization", "proxy-connection", "proxy-authenticate", "te", "trailer", "upgrade"];
 
-const REASONS: Record<number, string> = { 403: "Forbidden", 405: "Method Not Allowed", 407: "Proxy Authentication Required", 502: "Bad Gateway", 504: "Gateway Timeout" };
+const REASONS: Record<number, string> = { 403: "Forbidden", 405: "Method Not Allowed", 407: "Proxy Authentication Required", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout" };
+
+/** What a misconfigured or cheap gateway sends: its own error, no Proxy-Status, no Via, maybe dressed as nginx. */
+function unmarkedAnswer(status: number, page: "plain" | "nginx" = "plain"): string {
+  const title = `${status} ${REASONS[status] ?? "Error"}`;
+  const body =
+    page === "nginx"
+      ? `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`
+      : `${title}\n`;
+  const server = page === "nginx" ? "nginx" : "gateway";
+  return `HTTP/1.1 ${title}\r\nServer: ${server}\r\nContent-Type: text/html\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
+const GARBAGE = "SSH-2.0-OpenSSH_9.2 not a proxy\r\n\r\n";
 
 /**
  * A forward proxy on node:http: absolute-form requests and CONNECT tunnels, Basic proxy auth,
@@ -94,6 +107,9 @@ export class LabHttpProxy extends LabProxy {
     if (decision === "hang") return this.hang(request.socket);
     if (decision === "fail") return answer(502, "proxy_internal_error", "upstream failure (injected)");
     if (decision === "timeout") return void setTimeout(() => answer(504, "connection_timeout", "exit peer did not answer (injected)"), this.upstreamTimeoutMs);
+    if (decision === "unmarked" && this.behaviour.kind === "unmarked_error") return void response.socket?.end(unmarkedAnswer(this.behaviour.status, this.behaviour.page));
+    if (decision === "garbage") return void response.socket?.end(GARBAGE);
+    if (decision === "dead_parent") return answer(502, "destination_unavailable", "parent proxy 127.0.0.1:9 refused the connection");
 
     let target: URL;
     try {
@@ -159,6 +175,10 @@ export class LabHttpProxy extends LabProxy {
     if (decision === "hang") return this.hang(client);
     if (decision === "fail") return answer(502, "proxy_internal_error", "upstream failure (injected)");
     if (decision === "timeout") return void setTimeout(() => answer(504, "connection_timeout", "exit peer did not answer (injected)"), this.upstreamTimeoutMs);
+    if (decision === "unmarked" && this.behaviour.kind === "unmarked_error") return void client.end(unmarkedAnswer(this.behaviour.status, this.behaviour.page));
+    if (decision === "garbage") return void client.end(GARBAGE);
+    if (decision === "dead_parent") return answer(502, "destination_unavailable", "parent proxy 127.0.0.1:9 refused the connection");
+    if (decision === "reset_after_connect") return void client.write("HTTP/1.1 200 Connection Established\r\n\r\n", () => client.resetAndDestroy());
     if (decision === "refuse_tunnel") {
       const status = this.behaviour.kind === "tunnel_refused" ? (this.behaviour.status ?? 403) : 403;
       return answer(status, undefined, "CONNECT not allowed by policy");

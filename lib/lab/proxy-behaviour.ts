@@ -18,11 +18,21 @@ export type ProxyBehaviour =
   /** A backconnect gateway whose exit peer is gone: answers its own 502 to everything. */
   | { kind: "bad_gateway" }
   /** A gateway whose exit peer never answers: its own 504 after its upstream timeout. */
-  | { kind: "gateway_timeout" };
+  | { kind: "gateway_timeout" }
+  /** Its own 502/503/504 with no marker at all; "nginx" dresses it as an nginx error page. */
+  | { kind: "unmarked_error"; status: 502 | 503 | 504; page?: "plain" | "nginx" }
+  /** Garbage instead of an HTTP status line (HTTP) or a SOCKS reply. */
+  | { kind: "garbage" }
+  /** Opens the tunnel (CONNECT 200 / SOCKS success), then resets it. Plain forwarding works. */
+  | { kind: "reset_after_connect" }
+  /** A chain whose parent proxy is dead: reports the next hop refused (502 destination_unavailable / SOCKS 0x05). */
+  | { kind: "dead_parent" }
+  /** A SOCKS server answering every CONNECT with this RFC 1928 reply code. HTTP: healthy. */
+  | { kind: "socks_reply"; code: number };
 
 export type BehaviourKind = ProxyBehaviour["kind"];
 
-export type GateDecision = "proceed" | "hang" | "refuse_tunnel" | "fail" | "timeout";
+export type GateDecision = "proceed" | "hang" | "refuse_tunnel" | "fail" | "timeout" | "unmarked" | "garbage" | "reset_after_connect" | "dead_parent" | "socks_reply";
 
 /** One per proxy: the per-request decision both the HTTP and the SOCKS5 lab proxy apply. */
 export class BehaviourGate {
@@ -46,6 +56,16 @@ export class BehaviourGate {
         return "fail";
       case "gateway_timeout":
         return "timeout";
+      case "unmarked_error":
+        return "unmarked";
+      case "garbage":
+        return "garbage";
+      case "reset_after_connect":
+        return isTunnel ? "reset_after_connect" : "proceed";
+      case "dead_parent":
+        return "dead_parent";
+      case "socks_reply":
+        return "socks_reply";
       case "tunnel_refused":
         // Plain forwarding still works: real proxies commonly deny CONNECT only.
         return isTunnel ? "refuse_tunnel" : "proceed";
@@ -67,6 +87,14 @@ export function describeBehaviour(b: ProxyBehaviour): string {
       return "own 502 (exit peer gone)";
     case "gateway_timeout":
       return "own 504 (exit peer silent)";
+    case "unmarked_error":
+      return `own ${b.status}, unmarked${b.page === "nginx" ? " (nginx-looking page)" : ""}`;
+    case "reset_after_connect":
+      return "resets the tunnel after opening it";
+    case "dead_parent":
+      return "chain with a dead parent";
+    case "socks_reply":
+      return `SOCKS reply 0x0${b.code}`;
     default:
       return b.kind;
   }

@@ -118,6 +118,13 @@ export class LabSocks5Proxy extends LabProxy {
     if (decision === "fail") return reply(REPLY.generalFailure);
     if (decision === "timeout") return void setTimeout(() => reply(REPLY.ttlExpired), this.upstreamTimeoutMs);
     if (decision === "refuse_tunnel") return reply(REPLY.notAllowed);
+    if (decision === "dead_parent") return reply(REPLY.connectionRefused);
+    if (decision === "socks_reply" && this.behaviour.kind === "socks_reply") return reply(this.behaviour.code);
+    if (decision === "garbage") return void client.end(Buffer.from("HTTP/1.1 400 Bad Request\r\n\r\n"));
+    if (decision === "reset_after_connect") {
+      reply(REPLY.succeeded, { address: this.exitIp, port: 0 });
+      return void setImmediate(() => client.resetAndDestroy());
+    }
 
     let settled = false;
     // eslint-disable-next-line prefer-const -- assigned below, after the handlers that must see it

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db/prisma";
 import { testApiKey } from "@/lib/api/testing/api-client";
 import { insertProbeResults } from "@/lib/probe/result-writer";
-import { FAULT_CLASSES, type FaultClass } from "@/lib/probe/fault-taxonomy";
+import { defaultAttribution, FAULT_CLASSES, type FaultClass } from "@/lib/probe/fault-taxonomy";
 import type { ProbeAttempt } from "@/lib/probe/probe-check";
 import { metricsFastPath } from "./metrics-endpoint";
 import { clearPoolLabelCache } from "./pool-labels";
@@ -20,10 +20,10 @@ let loneNode: string;
 let targetId: string;
 
 function attempt(nodeId: string, faultClass: FaultClass, status: number | null, totalMs: number): ProbeAttempt {
-  const { bucket, origin } = FAULT_CLASSES[faultClass];
+  const { bucket } = FAULT_CLASSES[faultClass];
   return {
     nodeId, targetId, targetUrl: "http://127.0.0.1:9/", startedAt: new Date(), connectMs: 1, tlsMs: null, firstByteMs: 2, totalMs,
-    status, bytes: 0, exitIp: null, faultClass, bucket, origin, reason: "test", errorDetail: null,
+    status, bytes: 0, exitIp: null, faultClass, bucket, ...defaultAttribution(faultClass), reason: "test", errorDetail: null,
   };
 }
 
@@ -79,7 +79,7 @@ describe("/metrics", () => {
     expect(results({ pool: poolName, source: "probe", fault_class: "proxy_502", origin: "proxy", bucket: "502", status: "502" })).toBe(2);
     expect(results({ pool: poolName, source: "probe", fault_class: "ok", status: "2xx" })).toBe(2);
     expect(results({ pool: poolName, source: "probe", fault_class: "upstream_timeout", origin: "network", bucket: "504", status: "none" })).toBe(1);
-    expect(results({ pool: poolName, source: "caller", fault_class: "target_502", origin: "target" })).toBe(1);
+    expect(results({ pool: poolName, source: "caller", fault_class: "target_502", origin: "unknown" })).toBe(1);
     // A node in no pool counts under "_none", never under a per-node label.
     expect(results({ pool: "_none", source: "probe", fault_class: "target_504", status: "504" })).toBe(1);
 

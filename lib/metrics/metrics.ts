@@ -24,7 +24,8 @@ export interface ProcessMetrics {
 export interface ResultForMetrics {
   nodeId: string;
   faultClass: string;
-  origin: string;
+  /** Who was to blame (ProbeResult.faultOrigin); exported as the "origin" label. */
+  faultOrigin: string;
   bucket: string;
   status: number | null;
   totalMs: number;
@@ -94,7 +95,7 @@ export async function recordResults(results: readonly ResultForMetrics[], source
     const { results: counter, resultDuration } = processMetrics();
     for (const result of results) {
       for (const pool of poolsOf(result.nodeId)) {
-        counter.inc({ source, pool, fault_class: result.faultClass, origin: result.origin, bucket: result.bucket, status: statusLabel(result.status) });
+        counter.inc({ source, pool, fault_class: result.faultClass, origin: result.faultOrigin, bucket: result.bucket, status: statusLabel(result.status) });
         resultDuration.observe({ source, pool, bucket: result.bucket }, result.totalMs / 1000);
       }
     }

@@ -1,5 +1,5 @@
 import { prisma } from "@/lib/db/prisma";
-import { FAULT_CLASSES, type FaultClass } from "./fault-taxonomy";
+import { defaultAttribution, FAULT_CLASSES, type FaultClass } from "./fault-taxonomy";
 import type { ProbeAttempt } from "./probe-check";
 import { insertProbeResults } from "./result-writer";
 
@@ -38,7 +38,7 @@ function attempt(nodeId: string, targetId: string, url: string, outcome: CallerO
   return {
     nodeId, targetId, targetUrl: url, startedAt: new Date(), connectMs: null, tlsMs: null, firstByteMs: null,
     totalMs: outcome.latencyMs, status: outcome.status ?? null, bytes: 0, exitIp: outcome.exitIp ?? null,
-    faultClass, bucket: entry.bucket, origin: entry.origin, reason: `caller reported: ${entry.label}`, errorDetail: null,
+    faultClass, bucket: entry.bucket, ...defaultAttribution(faultClass), reason: `caller reported: ${entry.label}`, errorDetail: null,
   };
 }
 

@@ -1,8 +1,57 @@
-import { bucketOf, originOf, type FaultClass } from "./fault-taxonomy";
+import { bucketOf, isNodeFault, type FaultClass } from "./fault-taxonomy";
 import { runProbeCheck, type ProbeAttempt, type ProbeCheckOptions, type ProbeNode, type ProbeTargetSpec } from "./probe-check";
 
-/** Classes where "the target did it" is a guess from one path; a second path can confirm or refute it. */
-const NEEDS_CONTROL: ReadonlySet<FaultClass> = new Set(["target_502", "target_504", "target_5xx", "upstream_timeout"]);
+/**
+ * Whether a second path (control request, cohort) could change who is to blame. Not when the
+ * attempt is fine, was decided by a second path already, carries the proxy's own marker or page
+ * blaming itself, or came through a tunnel from the target (phase), and not for failures that
+ * are the node's or the target's by their nature (refused connect, credentials, tunnel policy,
+ * blocks, 4xx).
+ */
+export function needsSecondPath(attempt: ProbeAttempt): boolean {
+  if (attempt.faultClass === "ok" || attempt.originEvidence === "control" || attempt.originEvidence === "cohort") return false;
+  switch (attempt.faultClass) {
+    case "proxy_unreachable":
+    case "proxy_auth":
+    case "tunnel_failed":
+    case "blocked":
+    case "target_4xx":
+    case "unexpected_status":
+      return false;
+  }
+  if (attempt.faultOrigin === "proxy" && (attempt.originEvidence === "marker" || attempt.originEvidence === "fingerprint")) return false;
+  if (attempt.faultOrigin === "target" && attempt.originEvidence === "phase") return false;
+  return true;
+}
+
+const UNMARKED_5XX = new Set(["target_502", "target_504", "target_5xx"]);
+
+/**
+ * Folds a control attempt (the same target through a known-good node) into a node's attempt:
+ *  - control succeeds → the target is fine, so this node's path did it: faultOrigin proxy; an
+ *    unmarked 5xx it relayed was the proxy's own answer (proxy_502 / proxy_504);
+ *  - control fails too, and not through a fault of the control node itself → the target side:
+ *    faultOrigin target (a relayed unmarked 5xx was the target's own);
+ *  - otherwise (the control node failed on its own account) nothing is decided.
+ */
+export function applyControl(attempt: ProbeAttempt, control: ProbeAttempt): ProbeAttempt {
+  if (control.faultClass === "ok") {
+    const blame = `control node got ${control.status} in ${Math.round(control.totalMs)} ms, so this node's path caused it`;
+    const reason = `${attempt.reason}; ${blame}`;
+    if (UNMARKED_5XX.has(attempt.faultClass) && attempt.responder !== "target") {
+      const faultClass: FaultClass = attempt.faultClass === "target_504" ? "proxy_504" : "proxy_502";
+      return { ...attempt, faultClass, bucket: bucketOf(faultClass), responder: "proxy", responderEvidence: "control", faultOrigin: "proxy", originEvidence: "control", reason };
+    }
+    return { ...attempt, faultOrigin: "proxy", originEvidence: "control", reason };
+  }
+  if (isNodeFault(control.faultOrigin)) {
+    return { ...attempt, reason: `${attempt.reason}; control node failed on its own account (${control.faultClass}), undecided` };
+  }
+  const same = control.bucket === attempt.bucket ? "the same way" : `too (${control.faultClass})`;
+  const reason = `${attempt.reason}; control node failed ${same}: target-side fault confirmed`;
+  const responder = attempt.responder === "unknown" && UNMARKED_5XX.has(attempt.faultClass) ? { responder: "target" as const, responderEvidence: "control" as const } : {};
+  return { ...attempt, ...responder, faultOrigin: "target", originEvidence: "control", reason };
+}
 
 export interface ControlledAttempt {
   attempt: ProbeAttempt;
@@ -10,32 +59,14 @@ export interface ControlledAttempt {
   control: ProbeAttempt | null;
 }
 
-function reclassified(attempt: ProbeAttempt, faultClass: FaultClass, reason: string): ProbeAttempt {
-  return { ...attempt, faultClass, bucket: bucketOf(faultClass), origin: originOf(faultClass), reason };
-}
-
-/**
- * When a node's attempt looks like a target fault (5xx passed through, or no answer), asks the
- * same target through a known-good control node:
- *  - control fails the same way → the target is down/slow: keep the class, say it was confirmed;
- *  - control succeeds → the target is fine, so this node's path made the 5xx/timeout: a relayed
- *    502/5xx becomes proxy_502 and a 504 becomes proxy_504 (a proxy that answers errors without a
- *    marker); a timeout stays upstream_timeout, with the reason saying the node is to blame.
- */
+/** Asks the control node when a second path could change the verdict, and folds its answer in. */
 export async function classifyWithControl(
   attempt: ProbeAttempt,
   target: ProbeTargetSpec,
   controlNode: ProbeNode,
   options: ProbeCheckOptions = {},
 ): Promise<ControlledAttempt> {
-  if (!NEEDS_CONTROL.has(attempt.faultClass) || controlNode.id === attempt.nodeId) return { attempt, control: null };
+  if (!needsSecondPath(attempt) || controlNode.id === attempt.nodeId) return { attempt, control: null };
   const control = await runProbeCheck(controlNode, target, options);
-  if (control.faultClass !== "ok") {
-    const same = control.bucket === attempt.bucket ? "the same way" : `too (${control.faultClass})`;
-    return { attempt: { ...attempt, reason: `${attempt.reason}; control node failed ${same}: target-side fault confirmed` }, control };
-  }
-  const blame = `control node got ${control.status} in ${Math.round(control.totalMs)} ms, so this node's path caused it`;
-  if (attempt.faultClass === "upstream_timeout") return { attempt: { ...attempt, reason: `${attempt.reason}; ${blame}` }, control };
-  const proxyClass: FaultClass = attempt.faultClass === "target_504" ? "proxy_504" : "proxy_502";
-  return { attempt: reclassified(attempt, proxyClass, `${attempt.reason}; ${blame}`), control };
+  return { attempt: applyControl(attempt, control), control };
 }

@@ -50,7 +50,11 @@ export interface ProbeResultRow {
   faultClass: FaultClass;
   faultLabel: string;
   bucket: string;
-  origin: string;
+  /** Who produced what we saw, and who is to blame, each with the evidence that decided it. */
+  responder: string;
+  responderEvidence: string;
+  faultOrigin: string;
+  originEvidence: string;
   reason: string;
   status: number | null;
   totalMs: number;
@@ -70,7 +74,10 @@ export async function listNodeResults(nodeId: string, limit = 50): Promise<Probe
     faultClass: r.faultClass as FaultClass,
     faultLabel: FAULT_CLASSES[r.faultClass as FaultClass]?.label ?? r.faultClass,
     bucket: r.bucket,
-    origin: r.origin,
+    responder: r.responder,
+    responderEvidence: r.responderEvidence,
+    faultOrigin: r.faultOrigin,
+    originEvidence: r.originEvidence,
     reason: r.reason,
     status: r.status,
     totalMs: r.totalMs,

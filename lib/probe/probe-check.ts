@@ -4,8 +4,8 @@ import { performance } from "node:perf_hooks";
 import type { Duplex } from "node:stream";
 import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import { SocksClient } from "socks";
-import { classifyConnectAnswer, classifyResponse, classifySocksError, exitIpFromBody, type Verdict } from "./classify-response";
-import { bucketOf, originOf, type FaultBucket, type FaultClass, type FaultOrigin } from "./fault-taxonomy";
+import { classifyConnectAnswer, classifyResponse, classifySocksError, exitIpFromBody, verdict, type Verdict } from "./classify-response";
+import { bucketOf, type Evidence, type FaultBucket, type FaultClass, type FaultOrigin, type Responder } from "./fault-taxonomy";
 import { resolveHost, type HostLookup } from "./host-lookup";
 import { sharedTlsClientCache, type TlsClientCache } from "./tls-client-cache";
 
@@ -69,11 +69,16 @@ export interface ProbeAttempt {
   exitIp: string | null;
   faultClass: FaultClass;
   bucket: FaultBucket;
-  origin: FaultOrigin;
+  /** Who produced the bytes or the silence we saw. */
+  responder: Responder;
+  responderEvidence: Evidence;
+  /** Who is to blame (what breakdowns and health read). */
+  faultOrigin: FaultOrigin;
+  originEvidence: Evidence;
   reason: string;
   /** Low-level error (code/message) when the check failed on an exception. */
   errorDetail: string | null;
-  /** Where the check ended: the scheduler tells "the node did not answer" (connect, proxy TLS, tunnel) from later failures. Not stored; absent on caller-reported results. */
+  /** Where the check ended: phase-aware attribution, Diagnose's timeline, and the scheduler's "the node did not answer" (connect, proxy TLS, tunnel). Not stored; absent on caller-reported results. */
   phase?: ProbePhase;
 }
 
@@ -115,6 +120,8 @@ class ProbeCheck {
   private totalTimer: NodeJS.Timeout | undefined;
   private stageTimer: NodeJS.Timeout | undefined;
   private phase: Phase = "resolve";
+  /** Absolute-form through an HTTP proxy (the proxy speaks the status line) or a tunnel. */
+  private mode: "forward" | "tunnel" = "tunnel";
   private done = false;
   private connectMs: number | null = null;
   private tlsMs: number | null = null;
@@ -174,7 +181,7 @@ class ProbeCheck {
       try {
         proxyIp = await resolveHost(node.host, options.lookup);
       } catch (error) {
-        return this.finish({ faultClass: "proxy_unreachable", reason: `proxy host ${node.host} did not resolve` }, error);
+        return this.finish(verdict("proxy_unreachable", `proxy host ${node.host} did not resolve`, ["none", "phase"], ["network", "phase"]), error);
       }
       if (this.done) return;
     }
@@ -193,7 +200,6 @@ class ProbeCheck {
     }
 
     const auth = node.username ? `Basic ${Buffer.from(`${node.username}:${node.password ?? ""}`).toString("base64")}` : undefined;
-    let mode: "forward" | "tunnel" = "tunnel";
     if (node.scheme === "socks5") {
       this.stage("tunnel", this.timeouts.firstByteMs);
       try {
@@ -221,19 +227,20 @@ class ProbeCheck {
       });
       this.request = connectRequest;
       connectRequest.end();
-      const [answer, tunnel] = await new Promise<[IncomingMessage, Socket]>((resolve, reject) => {
-        connectRequest.once("connect", (response: IncomingMessage, tunnelSocket: Socket) => resolve([response, tunnelSocket]));
+      const [answer, tunnel, head] = await new Promise<[IncomingMessage, Socket, Buffer]>((resolve, reject) => {
+        connectRequest.once("connect", (response: IncomingMessage, tunnelSocket: Socket, rest: Buffer) => resolve([response, tunnelSocket, rest]));
         connectRequest.once("error", reject);
       });
       this.request = undefined;
       // RFC 9110 §9.3.6: any 2xx opens the tunnel.
       if (!answer.statusCode || answer.statusCode < 200 || answer.statusCode > 299) {
         this.status = answer.statusCode ?? null;
-        return this.finish(classifyConnectAnswer(answer.statusCode ?? 0, answer.headers));
+        // The part of the error page that came with the headers: enough for a fingerprint.
+        return this.finish(classifyConnectAnswer(answer.statusCode ?? 0, answer.headers, head.subarray(0, 4096).toString("latin1")));
       }
       socket = tunnel;
     } else {
-      mode = "forward";
+      this.mode = "forward";
     }
 
     if (httpsTarget) {
@@ -245,6 +252,7 @@ class ProbeCheck {
 
     this.stage("headers", this.timeouts.firstByteMs);
     const over = socket;
+    const mode = this.mode;
     const request = httpRequest({
       method: "GET",
       // Absolute-form is what a forward proxy expects; origin-form inside a tunnel.
@@ -286,7 +294,7 @@ class ProbeCheck {
     if (this.done) return;
     const body = Buffer.concat(chunks).subarray(0, sampleLimit).toString("utf8");
     this.exitIp = exitIpFromBody(response.headers["content-type"], body);
-    this.finish(classifyResponse({ mode, status: response.statusCode ?? 0, headers: response.headers, bodySample: body, expectedStatus: target.expectedStatus }));
+    this.finish(classifyResponse({ mode: this.mode, status: response.statusCode ?? 0, headers: response.headers, bodySample: body, expectedStatus: target.expectedStatus }));
   }
 
   private async tlsOver(socket: Duplex, servername: string, port: number): Promise<TLSSocket> {
@@ -315,33 +323,66 @@ class ProbeCheck {
       const code = (error as NodeJS.ErrnoException).code ?? "";
       // A peer that hangs up during the handshake is a reset, not a certificate problem.
       if (code === "ECONNRESET" || code === "EPIPE" || /socket disconnected|socket hang up/i.test((error as Error).message)) throw error;
-      const who = this.phase === "proxy_tls" ? "proxy" : "target";
-      throw new VerdictError({ faultClass: "tls_error", reason: `TLS handshake with the ${who} failed: ${code || (error as Error).message}` }, error);
+      const reason = `TLS handshake with the ${this.phase === "proxy_tls" ? "proxy" : "target"} failed: ${code || (error as Error).message}`;
+      // With the proxy: its certificate. With the target: the target's, or a proxy intercepting
+      // the tunnel; another path tells which.
+      const tlsVerdict =
+        this.phase === "proxy_tls" ? verdict("tls_error", reason, ["proxy", "phase"], ["proxy", "phase"]) : verdict("tls_error", reason, ["target", "phase"], ["unknown", "none"]);
+      throw new VerdictError(tlsVerdict, error);
     }
     return tls;
   }
 
   private timedOut(limit: string): void {
     if (this.done) return;
-    const during = PHASE_TEXT[this.phase];
+    this.finish(this.silenceVerdict(`no answer within ${limit} while ${PHASE_TEXT[this.phase]}`, limit));
+  }
+
+  /**
+   * Phase-aware attribution of silence: before the TCP connect it is the way to the proxy
+   * (network); before the tunnel opens it is the proxy's own silence; waiting for a relayed
+   * answer or inside the tunnel it could be the target's, so it is undecided until another path
+   * is asked.
+   */
+  private silenceVerdict(reason: string, limit: string): Verdict {
     if (this.phase === "resolve" || this.phase === "connect")
-      return this.finish({ faultClass: "proxy_unreachable", reason: `connect timeout (${limit}) while ${during}` });
-    this.finish({ faultClass: "upstream_timeout", reason: `no answer within ${limit} while ${during}` });
+      return verdict("proxy_unreachable", `connect timeout (${limit}) while ${PHASE_TEXT[this.phase]}`, ["none", "phase"], ["network", "phase"]);
+    if (this.phase === "proxy_tls" || this.phase === "tunnel") return verdict("upstream_timeout", reason, ["none", "phase"], ["proxy", "phase"]);
+    return verdict("upstream_timeout", reason, ["none", "phase"], ["unknown", "none"]);
   }
 
   private failFromError(error: unknown): void {
     if (this.done) return;
     if (error instanceof VerdictError) return this.finish(error.verdict, error.cause);
     if (error instanceof CheckAborted) return;
-    const e = error as NodeJS.ErrnoException;
+    this.finish(this.errorVerdict(error as NodeJS.ErrnoException), error);
+  }
+
+  /**
+   * Phase-aware attribution of a broken exchange. While we talk to the proxy (its status line in
+   * absolute-form, its CONNECT answer, its SOCKS reply) garbage or a hang-up is the proxy's.
+   * After the tunnel is up, or once the proxy relayed headers, it needs evidence: garbage in a
+   * tunnel is the target's bytes, a reset there is undecided.
+   */
+  private errorVerdict(e: NodeJS.ErrnoException): Verdict {
     const code = e.code ?? "";
     const during = PHASE_TEXT[this.phase];
-    if (this.phase === "resolve" || this.phase === "connect")
-      return this.finish({ faultClass: "proxy_unreachable", reason: `${code || e.message} while ${during}` }, error);
-    if (code.startsWith("HPE_")) return this.finish({ faultClass: "invalid_response", reason: `unparseable HTTP (${code}) while ${during}` }, error);
+    if (this.phase === "resolve" || this.phase === "connect") {
+      // Refused: the proxy's host is up and nothing listens on the node's port.
+      const origin: FaultOrigin = code === "ECONNREFUSED" ? "proxy" : "network";
+      return verdict("proxy_unreachable", `${code || e.message} while ${during}`, ["none", "phase"], [origin, "phase"]);
+    }
+    const talkingToProxy = this.phase === "proxy_tls" || this.phase === "tunnel" || (this.phase === "headers" && this.mode === "forward");
+    if (code.startsWith("HPE_")) {
+      const reason = `unparseable HTTP (${code}) while ${during}`;
+      if (talkingToProxy) return verdict("invalid_response", reason, ["proxy", "phase"], ["proxy", "phase"]);
+      return verdict("invalid_response", reason, ["target", "phase"], ["target", "phase"]);
+    }
     if (this.phase === "tunnel" && /Socks5|Socks/i.test(e.message) && !/closed/i.test(e.message))
-      return this.finish({ faultClass: "invalid_response", reason: `SOCKS handshake failed: ${e.message}` }, error);
-    this.finish({ faultClass: "reset", reason: `connection closed (${code || e.message}) while ${during}` }, error);
+      return verdict("invalid_response", `SOCKS handshake failed: ${e.message}`, ["proxy", "phase"], ["proxy", "phase"]);
+    const reason = `connection closed (${code || e.message}) while ${during}`;
+    if (talkingToProxy) return verdict("reset", reason, ["proxy", "phase"], ["proxy", "phase"]);
+    return verdict("reset", reason, ["none", "phase"], ["unknown", "none"]);
   }
 
   private abort(): void {
@@ -359,7 +400,7 @@ class ProbeCheck {
     for (const stream of this.streams) stream.destroy();
   }
 
-  private finish(verdict: Verdict, error?: unknown): void {
+  private finish(outcome: Verdict, error?: unknown): void {
     if (this.done) return;
     this.release();
     const e = error as NodeJS.ErrnoException | undefined;
@@ -375,10 +416,13 @@ class ProbeCheck {
       status: this.status,
       bytes: this.bytes,
       exitIp: this.exitIp,
-      faultClass: verdict.faultClass,
-      bucket: bucketOf(verdict.faultClass),
-      origin: originOf(verdict.faultClass),
-      reason: verdict.reason,
+      faultClass: outcome.faultClass,
+      bucket: bucketOf(outcome.faultClass),
+      responder: outcome.responder,
+      responderEvidence: outcome.responderEvidence,
+      faultOrigin: outcome.faultOrigin,
+      originEvidence: outcome.originEvidence,
+      reason: outcome.reason,
       errorDetail: e ? [e.code, e.message].filter(Boolean).join(": ").slice(0, 500) : null,
       phase: this.phase,
     });

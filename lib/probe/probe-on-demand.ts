@@ -1,4 +1,6 @@
 import { prisma } from "@/lib/db/prisma";
+import { Attributor } from "./attribution";
+import { databaseControlNodes } from "./control-nodes";
 import type { ProbeAttempt, ProbeCheckOptions, ProbeTimeouts } from "./probe-check";
 import { PROXY_NODE_ROW_SELECT, toProbeNode, type RevealPassword } from "./probe-node-row";
 import { runProbeJobs, type ProbeJob, type ProbeProgress, type ProbeRunSummary } from "./probe-runner";
@@ -16,6 +18,8 @@ export interface ProbeOnDemandOptions {
   revealPassword?: RevealPassword;
   concurrency?: number;
   perNodeConcurrency?: number;
+  /** Evidence from other paths; default: cohort + control requests through known-good nodes of the same pools. */
+  attribution?: Attributor;
   /** lookup, CA, etc. for the checks. */
   check?: Omit<ProbeCheckOptions, "signal" | "timeouts">;
 }
@@ -51,6 +55,7 @@ export async function probeNodesOnDemand(options: ProbeOnDemandOptions): Promise
         options.onAttempt?.(attempt);
       },
       onProgress: options.onProgress,
+      attribution: options.attribution ?? new Attributor({ controls: databaseControlNodes(options.revealPassword), check: options.check }),
       check: { ...options.check, timeouts: options.timeouts },
     });
   } finally {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db/prisma";
 import { startFaultLab, type FaultLab } from "@/lib/lab/fault-lab";
 import { TARGET_PATHS } from "@/lib/lab/target-server";
-import { bucketOf, FAULT_CLASS_NAMES, originOf, type FaultClass } from "./fault-taxonomy";
+import { bucketOf, defaultAttribution, FAULT_CLASS_NAMES, type FaultClass } from "./fault-taxonomy";
 import type { ProbeAttempt } from "./probe-check";
 import { probeNodesOnDemand } from "./probe-on-demand";
 import { claimDueNodes, releaseLeases, runProbeScheduler } from "./probe-scheduler";
@@ -38,7 +38,7 @@ function attempt(nodeId: string, targetId: string, startedAt: Date, faultClass: 
   return {
     nodeId, targetId, targetUrl: "http://x/", startedAt, connectMs: 1, tlsMs: null, firstByteMs: 5, totalMs,
     status: faultClass === "ok" ? 200 : null, bytes: 12, exitIp: faultClass === "ok" ? "127.0.1.10" : null,
-    faultClass, bucket: bucketOf(faultClass), origin: originOf(faultClass), reason: `because ${faultClass}`, errorDetail: null,
+    faultClass, bucket: bucketOf(faultClass), ...defaultAttribution(faultClass, "phase"), phase: "headers", reason: `because ${faultClass}`, errorDetail: null,
   };
 }
 
@@ -55,10 +55,10 @@ describe("batch writer", () => {
     expect(writer.written).toBe(3);
     const rows = await prisma.probeResult.findMany({ where: { nodeId }, orderBy: { id: "asc" } });
     expect(rows.map((r) => r.faultClass)).toEqual(["ok", "proxy_502", "upstream_timeout"]);
-    expect(rows[0]).toMatchObject({ targetId, status: 200, bytes: 12, exitIp: "127.0.1.10", bucket: "ok", origin: "none", tlsMs: 3.5, totalMs: 12.5, source: "probe" });
+    expect(rows[0]).toMatchObject({ targetId, status: 200, bytes: 12, exitIp: "127.0.1.10", bucket: "ok", faultOrigin: "none", responder: "target", responderEvidence: "phase", originEvidence: "phase", tlsMs: 3.5, totalMs: 12.5, source: "probe" });
     expect(rows[0].startedAt.toISOString()).toBe("2026-11-25T10:00:00.123Z");
-    expect(rows[1]).toMatchObject({ bucket: "502", origin: "proxy", status: null, exitIp: null });
-    expect(rows[2]).toMatchObject({ bucket: "504", origin: "network", errorDetail: "ETIMEDOUT: x" });
+    expect(rows[1]).toMatchObject({ bucket: "502", faultOrigin: "proxy", responder: "proxy", status: null, exitIp: null });
+    expect(rows[2]).toMatchObject({ bucket: "504", faultOrigin: "network", responder: "none", errorDetail: "ETIMEDOUT: x" });
   });
 });
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFaultLab, type FaultLab } from "@/lib/lab/fault-lab";
 import { TARGET_PATHS } from "@/lib/lab/target-server";
 import type { ProbeAttempt, ProbeNode } from "./probe-check";
-import { runProbeJobs, type ProbeJob } from "./probe-runner";
+import { KeyedLimiter, runProbeJobs, type ProbeJob } from "./probe-runner";
 
 let lab: FaultLab;
 beforeAll(async () => {
@@ -88,5 +88,34 @@ describe("runProbeJobs", () => {
     expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
     expect(callerListeners).toBe(1);
     expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
+  });
+
+  it("cancels a run with per-node concurrency 2 without releasing a deleted slot", async () => {
+    // Two checks through one node in flight, a third waiting for the node: cancel rejects both at
+    // once, so two releases happen in one tick while the waiter has not run yet.
+    const controller = new AbortController();
+    const jobs: ProbeJob[] = Array.from({ length: 6 }, () => ({ node: node("same"), target: slow(5_000) }));
+    const run = runProbeJobs(jobs, { concurrency: 3, perNodeConcurrency: 2, signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    controller.abort(new Error("cancelled by operator"));
+    await expect(run).resolves.toMatchObject({ cancelled: true, done: 0 });
+  });
+});
+
+describe("KeyedLimiter", () => {
+  it("hands a released slot to the waiter and forgets a key only when nothing uses it", async () => {
+    const limiter = new KeyedLimiter(2);
+    await limiter.acquire("n");
+    await limiter.acquire("n");
+    let third = false;
+    const waiting = limiter.acquire("n").then(() => (third = true));
+    limiter.release("n");
+    limiter.release("n"); // the waiter has not run yet: its slot must survive this
+    await waiting;
+    expect(third).toBe(true);
+    expect(limiter.size).toBe(1);
+    limiter.release("n");
+    expect(limiter.size).toBe(0);
+    expect(() => limiter.release("n")).toThrow(/never acquired/);
   });
 });

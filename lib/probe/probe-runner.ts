@@ -1,4 +1,5 @@
 import { setMaxListeners } from "node:events";
+import type { Attributor } from "./attribution";
 import { runProbeCheck, type ProbeAttempt, type ProbeCheckOptions, type ProbeNode, type ProbeTargetSpec, type ProbeTimeouts } from "./probe-check";
 
 export interface ProbeJob {
@@ -26,6 +27,8 @@ export interface RunProbeJobsOptions {
   /** Called with every attempt; awaited, so a slow consumer (the DB writer) slows the run down. */
   onResult?: (attempt: ProbeAttempt) => void | Promise<void>;
   onProgress?: (progress: ProbeProgress) => void;
+  /** Evidence from other paths (cohort, control requests) for attempts one path cannot settle. */
+  attribution?: Attributor;
   /** Shared check options (lookup, CA, default timeouts); the signal is the run's. */
   check?: Omit<ProbeCheckOptions, "signal">;
 }
@@ -34,25 +37,40 @@ export interface ProbeRunSummary extends ProbeProgress {
   cancelled: boolean;
 }
 
-/** Per-key slot limit whose waiting list is bounded by the worker count (only workers wait). */
-class KeyedLimiter {
+/**
+ * Per-key slot limit whose waiting list is bounded by the worker count (only workers wait).
+ * A released slot is handed straight to the next waiter (still counted as active), so a slot is
+ * never deleted while a woken waiter is about to use it.
+ */
+export class KeyedLimiter {
   private readonly slots = new Map<string, { active: number; waiting: (() => void)[] }>();
 
   constructor(private readonly limit: number) {}
 
   async acquire(key: string): Promise<void> {
-    let slot = this.slots.get(key);
-    if (!slot) this.slots.set(key, (slot = { active: 0, waiting: [] }));
-    while (slot.active >= this.limit) await new Promise<void>((resolve) => slot!.waiting.push(resolve));
-    slot.active++;
+    const slot = this.slots.get(key);
+    if (!slot) {
+      this.slots.set(key, { active: 1, waiting: [] });
+      return;
+    }
+    if (slot.active < this.limit) {
+      slot.active++;
+      return;
+    }
+    await new Promise<void>((resolve) => slot.waiting.push(resolve));
   }
 
   release(key: string): void {
-    const slot = this.slots.get(key)!;
-    slot.active--;
+    const slot = this.slots.get(key);
+    if (!slot) throw new Error(`released a slot of ${key} that was never acquired`);
     const next = slot.waiting.shift();
-    if (next) next();
-    else if (slot.active === 0) this.slots.delete(key);
+    if (next) return next(); // hand-off: the slot stays active for the waiter
+    if (--slot.active === 0) this.slots.delete(key);
+  }
+
+  /** Keys with a slot in use or a waiter (tests: nothing is left behind). */
+  get size(): number {
+    return this.slots.size;
   }
 }
 
@@ -101,11 +119,17 @@ export async function runProbeJobs(jobs: Iterable<ProbeJob> | AsyncIterable<Prob
       } finally {
         perNode.release(job.node.id);
       }
+      if (options.attribution) {
+        const timeouts = { ...options.check?.timeouts, ...job.timeouts };
+        attempt = await options.attribution.refine(attempt, job.target, timeouts, signal);
+        if (signal?.aborted) return;
+      }
+      await options.onResult?.(attempt);
+      // Counted after the (awaited) consumer, with no await before the callback: progress is monotonic.
       progress.done++;
       if (attempt.faultClass === "ok") progress.ok++;
       else progress.failed++;
-      await options.onResult?.(attempt);
-      options.onProgress?.(progress);
+      options.onProgress?.({ ...progress });
     }
   };
 

@@ -100,6 +100,20 @@ export async function cancelProbeRun(actor: Actor, runId: string): Promise<{ can
   return { cancelled: count > 0 };
 }
 
+/**
+ * Marks runs whose heartbeat stopped (the process executing them died, or lost the database for
+ * longer than STALE_RUN_MS) as "interrupted" in the database, so every reader — UI, API, audit —
+ * sees the same state, not only the UI's inference. A run that was only cut off from the database
+ * and still finishes overwrites this with its real outcome.
+ */
+export async function markInterruptedProbeRuns(): Promise<number> {
+  const { count } = await prisma.probeRun.updateMany({
+    where: { status: "running", updatedAt: { lt: new Date(Date.now() - STALE_RUN_MS) } },
+    data: { status: "interrupted", finishedAt: new Date(), error: `No heartbeat for ${STALE_RUN_MS / 1000} s: the process running it stopped.` },
+  });
+  return count;
+}
+
 export async function getProbeRun(runId: string): Promise<ProbeRunView | null> {
   const run = await prisma.probeRun.findUnique({ where: { id: runId } });
   if (!run) return null;

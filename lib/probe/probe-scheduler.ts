@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Prisma } from "@/generated/prisma/client";
 import { prisma } from "@/lib/db/prisma";
+import { Attributor } from "./attribution";
+import { databaseControlNodes } from "./control-nodes";
 import { runProbeCheck, type ProbeAttempt, type ProbeCheckOptions, type ProbeNode, type ProbeTimeouts } from "./probe-check";
 import { toProbeNode, type ProxyNodeRow, type RevealPassword } from "./probe-node-row";
 import { ProbeResultWriter } from "./result-writer";
@@ -235,6 +237,8 @@ class ProbePipeline {
   private readonly claimBatch: number;
   private readonly leaseMs: number;
   private readonly writer: ProbeResultWriter;
+  /** One for the pipeline's life: the control budget is a share of all it probes, a target's control answer is reused for its cache window. */
+  private readonly attribution: Attributor;
   private readonly inFlight = new Map<string, Promise<void>>();
   private releases: LeaseRelease[] = [];
   private releasing: Promise<void> = Promise.resolve();
@@ -253,6 +257,7 @@ class ProbePipeline {
     this.claimThreshold = Math.min(this.claimBatch, Math.ceil(this.maxInFlight / 8));
     this.leaseMs = options.leaseMs ?? 60_000;
     this.writer = new ProbeResultWriter({ source: "probe", onError: options.onError });
+    this.attribution = new Attributor({ controls: databaseControlNodes(options.revealPassword), check: options.check });
     this.stats = { owner: this.owner, nodes: 0, checks: 0, skipped: 0, inFlight: 0, maxInFlight: this.maxInFlight };
   }
 
@@ -377,11 +382,11 @@ class ProbePipeline {
       }
       let attempt: ProbeAttempt;
       try {
-        attempt = await runProbeCheck(probeNode, { id: target.id, url: target.url, expectedStatus: target.expectedStatus ?? undefined }, {
-          ...this.options.check,
-          timeouts: timeoutsForTarget(timeouts, target),
-          signal: this.signal,
-        });
+        const spec = { id: target.id, url: target.url, expectedStatus: target.expectedStatus ?? undefined };
+        const targetTimeouts = timeoutsForTarget(timeouts, target);
+        attempt = await runProbeCheck(probeNode, spec, { ...this.options.check, timeouts: targetTimeouts, signal: this.signal });
+        attempt = await this.attribution.refine(attempt, spec, targetTimeouts, this.signal);
+        if (this.signal.aborted) throw this.signal.reason;
       } catch (error) {
         if (this.signal.aborted) {
           interrupted = true;

@@ -25,19 +25,19 @@ export async function rollUpResults(until: Date): Promise<RollupRun> {
     if (from >= end) return { from, until: end, rawRows: 0 };
 
     await tx.$executeRaw`
-      INSERT INTO "ProbeRollupTargetMinute" ("targetId", "minute", "faultClass", "count", "totalMsSum")
-      SELECT "targetId", date_trunc('minute', "startedAt"), "faultClass", count(*), sum("totalMs")
+      INSERT INTO "ProbeRollupTargetMinute" ("targetId", "minute", "faultClass", "faultOrigin", "count", "totalMsSum")
+      SELECT "targetId", date_trunc('minute', "startedAt"), "faultClass", "faultOrigin", count(*), sum("totalMs")
       FROM "ProbeResult" WHERE "startedAt" >= ${from} AND "startedAt" < ${end}
-      GROUP BY 1, 2, 3
-      ON CONFLICT ("targetId", "minute", "faultClass") DO UPDATE
+      GROUP BY 1, 2, 3, 4
+      ON CONFLICT ("targetId", "minute", "faultClass", "faultOrigin") DO UPDATE
         SET "count" = "ProbeRollupTargetMinute"."count" + excluded."count",
             "totalMsSum" = "ProbeRollupTargetMinute"."totalMsSum" + excluded."totalMsSum"`;
     await tx.$executeRaw`
-      INSERT INTO "ProbeRollupNodeHour" ("nodeId", "targetId", "hour", "faultClass", "count", "totalMsSum")
-      SELECT "nodeId", "targetId", date_trunc('hour', "startedAt"), "faultClass", count(*), sum("totalMs")
+      INSERT INTO "ProbeRollupNodeHour" ("nodeId", "targetId", "hour", "faultClass", "faultOrigin", "count", "totalMsSum")
+      SELECT "nodeId", "targetId", date_trunc('hour', "startedAt"), "faultClass", "faultOrigin", count(*), sum("totalMs")
       FROM "ProbeResult" WHERE "startedAt" >= ${from} AND "startedAt" < ${end}
-      GROUP BY 1, 2, 3, 4
-      ON CONFLICT ("nodeId", "targetId", "hour", "faultClass") DO UPDATE
+      GROUP BY 1, 2, 3, 4, 5
+      ON CONFLICT ("nodeId", "targetId", "hour", "faultClass", "faultOrigin") DO UPDATE
         SET "count" = "ProbeRollupNodeHour"."count" + excluded."count",
             "totalMsSum" = "ProbeRollupNodeHour"."totalMsSum" + excluded."totalMsSum"`;
     await tx.$executeRaw`UPDATE "ProbeRollupWatermark" SET "rolledUpTo" = ${end} WHERE "name" = ${WATERMARK}`;

@@ -7,9 +7,11 @@ export type ResultSource = "probe" | "caller";
 
 const INSERT_SQL = `
 INSERT INTO "ProbeResult" ("nodeId", "targetId", "startedAt", "connectMs", "tlsMs", "firstByteMs", "totalMs",
-  "status", "bytes", "exitIp", "faultClass", "bucket", "origin", "reason", "errorDetail", "source")
+  "status", "bytes", "exitIp", "faultClass", "bucket", "faultOrigin", "reason", "errorDetail", "source",
+  "responder", "responderEvidence", "originEvidence")
 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::real[], $5::real[], $6::real[], $7::real[],
-  $8::int[], $9::int[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])`;
+  $8::int[], $9::int[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
+  $17::text[], $18::text[], $19::text[])`;
 
 // The bulk path talks to PostgreSQL through `pg` itself: the same unnest INSERT through
 // prisma.$executeRawUnsafe cost ~4x the CPU (about 25 µs per row in the prober process, measured),
@@ -21,7 +23,7 @@ function resultPool(): pg.Pool {
   const connectionString = process.env.DATABASE_URL;
   if (!connectionString) throw new Error("DATABASE_URL is not set");
   // allowExitOnIdle: a script that is done may exit without closing this pool.
-  const pool = new pg.Pool({ connectionString, max: 2, allowExitOnIdle: true });
+  const pool = new pg.Pool({ connectionString, max: 2, allowExitOnIdle: true, connectionTimeoutMillis: 5_000 });
   // An idle connection dropped by the server (restart, shutdown) is replaced on the next query.
   pool.on("error", () => {});
   registerPgPool("results", pool);
@@ -53,10 +55,13 @@ export async function insertProbeResults(attempts: readonly ProbeAttempt[], sour
     column((a) => a.exitIp),
     column((a) => a.faultClass),
     column((a) => a.bucket),
-    column((a) => a.origin),
+    column((a) => a.faultOrigin),
     column((a) => a.reason.slice(0, 500)),
     column((a) => a.errorDetail),
     column(() => source),
+    column((a) => a.responder),
+    column((a) => a.responderEvidence),
+    column((a) => a.originEvidence),
   ]);
   await recordResults(attempts, source);
   return result.rowCount ?? 0;

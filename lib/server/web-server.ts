@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import next from "next";
+import { noteDatabaseError } from "@/lib/db/database-outage";
+import { sendDatabaseUnavailable } from "./database-outage-answer";
 
 /**
  * A handler that may answer a request before Next.js sees it (the REST gateway's hot paths live
@@ -12,6 +14,31 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
+/**
+ * The server's request pipeline: fast paths in order, then the fallback (Next.js). An error that
+ * escapes becomes 503 when the database is away (the client may retry), 500 otherwise.
+ */
+export function createRequestListener(
+  fastPaths: FastPathHandler[],
+  fallback: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async (req, res) => {
+    // Rate limits and audit use the client address from X-Forwarded-For. Unless a trusted reverse
+    // proxy sets it (SWITCHYARD_TRUST_PROXY=1), a client could forge it, so the socket's own
+    // address replaces whatever the client sent.
+    if (process.env.SWITCHYARD_TRUST_PROXY !== "1") req.headers["x-forwarded-for"] = req.socket.remoteAddress ?? "unknown";
+    try {
+      for (const fastPath of fastPaths) if (await fastPath(req, res)) return;
+      await fallback(req, res);
+    } catch (error) {
+      if (noteDatabaseError(error) && !res.headersSent) return sendDatabaseUnavailable(res, (req.url ?? "").startsWith("/api/"));
+      console.error("web: unhandled error", error instanceof Error ? error.message : error);
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { code: "internal_server_error", message: "Internal server error." } }));
+    }
+  };
+}
+
 export async function startWebServer(options: {
   port: number;
   hostname: string;
@@ -21,22 +48,7 @@ export async function startWebServer(options: {
   const app = next({ dev: false, dir: options.projectRoot, hostname: options.hostname, port: options.port });
   await app.prepare();
   const handle = app.getRequestHandler();
-  const fastPaths = options.fastPaths ?? [];
-
-  const server = createServer(async (req, res) => {
-    // Rate limits and audit use the client address from X-Forwarded-For. Unless a trusted reverse
-    // proxy sets it (SWITCHYARD_TRUST_PROXY=1), a client could forge it, so the socket's own
-    // address replaces whatever the client sent.
-    if (process.env.SWITCHYARD_TRUST_PROXY !== "1") req.headers["x-forwarded-for"] = req.socket.remoteAddress ?? "unknown";
-    try {
-      for (const fastPath of fastPaths) if (await fastPath(req, res)) return;
-      await handle(req, res);
-    } catch (error) {
-      console.error("web: unhandled error", error instanceof Error ? error.message : error);
-      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
-      res.end(JSON.stringify({ error: { code: "internal_server_error", message: "Internal server error." } }));
-    }
-  });
+  const server = createServer(createRequestListener(options.fastPaths ?? [], (req, res) => handle(req, res)));
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -3,6 +3,8 @@ import { addHistograms, percentileFromHistogram, toHistogram, type Histogram } f
 
 export interface ClassCountRow {
   faultClass: string;
+  /** Who was to blame (ProbeResult.faultOrigin); rows without it take their class's default. */
+  faultOrigin?: string | null;
   n: bigint | number;
   ms: number | null;
   hist?: ReadonlyArray<number | bigint | string> | null;
@@ -12,6 +14,8 @@ export interface OriginSplit {
   proxy: number;
   network: number;
   target: number;
+  /** Neither path evidence nor a second path could say (no control node, budget spent). */
+  unknown: number;
 }
 
 export interface ClassFigures {
@@ -32,9 +36,9 @@ export interface ClassFigures {
   p95Ms: number | null;
 }
 
-const emptySplit = (): OriginSplit => ({ proxy: 0, network: 0, target: 0 });
+const emptySplit = (): OriginSplit => ({ proxy: 0, network: 0, target: 0, unknown: 0 });
 
-/** Folds per-class counts (SQL groups by class; the taxonomy maps class → bucket/origin here only). */
+/** Folds per-class, per-origin counts (SQL groups by both; the taxonomy maps class → bucket here only). */
 export function figuresFromClassRows(rows: readonly ClassCountRow[]): ClassFigures {
   const f: ClassFigures = {
     requests: 0,
@@ -68,7 +72,8 @@ export function figuresFromClassRows(rows: readonly ClassCountRow[]): ClassFigur
       f.otherFailures += n;
       continue;
     }
-    const origin = spec.origin === "none" ? null : spec.origin;
+    const stored = (row.faultOrigin ?? spec.origin) as keyof OriginSplit | "none";
+    const origin = stored === "none" || !(stored in f.by502) ? null : stored;
     if (spec.bucket === "ok") f.ok += n;
     else if (spec.bucket === "502") {
       f.count502 += n;

@@ -1,4 +1,4 @@
-import { NODE_FAILURE_CLASSES } from "@/lib/probe/fault-taxonomy";
+import { NODE_FAULT_ORIGINS } from "@/lib/probe/fault-taxonomy";
 import { defaultStatsDb, type StatsDb } from "./db";
 import { topOffendingNodes } from "./top-nodes";
 import { resolveWindow, type StatsQuery } from "./windows";
@@ -36,19 +36,22 @@ export async function nodeTargetHeatMap(query: StatsQuery, maxNodes = 30, db: St
   const rows = await db.$queryRaw<Array<{ nodeId: string; targetId: string; requests: bigint; failures: bigint; nodeFailures: bigint; dominantClass: string | null }>>`
     WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = 'probe-results') AS mark),
     parts AS (
-      SELECT h."nodeId", h."targetId", h."faultClass", sum(h."count")::bigint AS n FROM "ProbeRollupNodeHour" h
+      SELECT h."nodeId", h."targetId", h."faultClass", h."faultOrigin", sum(h."count")::bigint AS n FROM "ProbeRollupNodeHour" h
       WHERE h."nodeId" = ANY(${worstIds}::uuid[]) AND h."hour" >= ${hourStart}
-      GROUP BY 1, 2, 3
+      GROUP BY 1, 2, 3, 4
       UNION ALL
-      SELECT p."nodeId", p."targetId", p."faultClass", count(*)::bigint FROM "ProbeResult" p, w
+      SELECT p."nodeId", p."targetId", p."faultClass", p."faultOrigin", count(*)::bigint FROM "ProbeResult" p, w
       WHERE p."nodeId" = ANY(${worstIds}::uuid[]) AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${w.start}::timestamptz)
-      GROUP BY 1, 2, 3
+      GROUP BY 1, 2, 3, 4
     ), by_class AS (
-      SELECT "nodeId", "targetId", "faultClass", sum(n)::bigint AS n FROM parts GROUP BY 1, 2, 3
+      SELECT "nodeId", "targetId", "faultClass",
+             sum(n)::bigint AS n,
+             coalesce(sum(n) FILTER (WHERE "faultOrigin" = ANY(${NODE_FAULT_ORIGINS}::text[])), 0)::bigint AS "nodeN"
+      FROM parts GROUP BY 1, 2, 3
     ), cells AS (
       SELECT "nodeId", "targetId", sum(n)::bigint AS requests,
              coalesce(sum(n) FILTER (WHERE "faultClass" <> 'ok'), 0)::bigint AS failures,
-             coalesce(sum(n) FILTER (WHERE "faultClass" = ANY(${NODE_FAILURE_CLASSES}::text[])), 0)::bigint AS "nodeFailures",
+             coalesce(sum("nodeN") FILTER (WHERE "faultClass" <> 'ok'), 0)::bigint AS "nodeFailures",
              (array_agg("faultClass" ORDER BY n DESC, "faultClass") FILTER (WHERE "faultClass" <> 'ok'))[1] AS "dominantClass"
       FROM by_class GROUP BY 1, 2
     )

@@ -22,20 +22,20 @@ export async function statsOverview(query: StatsQuery, db: StatsDb = defaultStat
   const rows = await db.$queryRaw<Array<ClassCountRow & { mark: Date | null }>>`
     WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}) AS mark),
     parts AS (
-      SELECT s."faultClass", sum(s."count")::bigint AS n, sum(s."totalMsSum") AS ms, ${histSumSql('s."hist"')} AS hist
+      SELECT s."faultClass", s."faultOrigin", sum(s."count")::bigint AS n, sum(s."totalMsSum") AS ms, ${histSumSql('s."hist"')} AS hist
       FROM "StatsRollupMinute" s
       WHERE s."poolKey" = coalesce(${poolId}::uuid, ${ALL_POOLS_KEY}::uuid) AND s."minute" >= ${w.minuteStart}
-      GROUP BY 1
+      GROUP BY 1, 2
       UNION ALL
-      SELECT r."faultClass", count(*)::bigint, sum(r."totalMs"), ${histFromIndexSql("r.idx")}::int8[]
-      FROM (SELECT p."faultClass", p."totalMs", ${histIndexSql('p."totalMs"')} AS idx
+      SELECT r."faultClass", r."faultOrigin", count(*)::bigint, sum(r."totalMs"), ${histFromIndexSql("r.idx")}::int8[]
+      FROM (SELECT p."faultClass", p."faultOrigin", p."totalMs", ${histIndexSql('p."totalMs"')} AS idx
             FROM "ProbeResult" p, w
             WHERE p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${w.start}::timestamptz)
               AND (${poolId}::uuid IS NULL OR EXISTS (SELECT 1 FROM "PoolMembership" m WHERE m."nodeId" = p."nodeId" AND m."poolId" = ${poolId}::uuid))) r
-      GROUP BY 1
+      GROUP BY 1, 2
     )
-    SELECT parts."faultClass", sum(parts.n)::bigint AS n, sum(parts.ms) AS ms, ${histSumSql("parts.hist")} AS hist, (SELECT mark FROM w) AS mark
-    FROM parts GROUP BY 1`;
+    SELECT parts."faultClass", parts."faultOrigin", sum(parts.n)::bigint AS n, sum(parts.ms) AS ms, ${histSumSql("parts.hist")} AS hist, (SELECT mark FROM w) AS mark
+    FROM parts GROUP BY 1, 2`;
   return {
     window: query.window,
     poolId,

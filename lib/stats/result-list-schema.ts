@@ -22,7 +22,7 @@ export const resultListQuerySchema = z
     faultClass: z.enum(FAULT_CLASS_NAMES as [FaultClass, ...FaultClass[]]).optional().or(z.literal("").transform(() => undefined)),
     /** 502 / 504 / other_failure / ok, or "failed" = anything not ok. */
     bucket: z.enum(["502", "504", "other_failure", "ok", "failed"]).optional().or(z.literal("").transform(() => undefined)),
-    origin: z.enum(["proxy", "network", "target"]).optional().or(z.literal("").transform(() => undefined)),
+    origin: z.enum(["proxy", "network", "target", "unknown"]).optional().or(z.literal("").transform(() => undefined)),
     /** Page backwards: results with an id below this one. */
     before: z.string().regex(/^\d{1,19}$/, "a result id").optional().or(z.literal("").transform(() => undefined)),
     limit: z.coerce.number().int().min(1).max(10_000).default(100),

@@ -15,7 +15,10 @@ export interface ResultListRow {
   targetUrl: string;
   faultClass: string;
   bucket: string;
+  /** Who caused the failure (diag's faultOrigin: proxy, network, target, unknown; none when ok). */
   origin: string;
+  /** Who produced the answer (proxy, target, none, unknown). */
+  responder: string;
   reason: string;
   status: number | null;
   totalMs: number;
@@ -61,13 +64,13 @@ export async function listResults(query: ResultListQuery, db: StatsDb = defaultS
   if (query.faultClass) conditions.push(Prisma.sql`p."faultClass" = ${query.faultClass}`);
   if (query.bucket === "failed") conditions.push(Prisma.sql`p."bucket" <> 'ok'`);
   else if (query.bucket) conditions.push(Prisma.sql`p."bucket" = ${query.bucket}`);
-  if (query.origin) conditions.push(Prisma.sql`p."origin" = ${query.origin}`);
+  if (query.origin) conditions.push(Prisma.sql`p."faultOrigin" = ${query.origin}`);
   if (query.before) conditions.push(Prisma.sql`p."id" < ${BigInt(query.before)}`);
   const rows = await db.$queryRaw<
-    Array<{ id: bigint; startedAt: Date; nodeId: string; host: string; port: number; label: string; scheme: string; targetId: string; targetName: string; url: string } & Pick<ResultListRow, "faultClass" | "bucket" | "origin" | "reason" | "status" | "totalMs" | "exitIp" | "source">>
+    Array<{ id: bigint; startedAt: Date; nodeId: string; host: string; port: number; label: string; scheme: string; targetId: string; targetName: string; url: string } & Pick<ResultListRow, "faultClass" | "bucket" | "origin" | "responder" | "reason" | "status" | "totalMs" | "exitIp" | "source">>
   >`
     SELECT p."id", p."startedAt", p."nodeId", n."host", n."port", n."label", n."scheme"::text AS "scheme", p."targetId", t."name" AS "targetName", t."url",
-           p."faultClass", p."bucket", p."origin", p."reason", p."status", p."totalMs", p."exitIp", p."source"
+           p."faultClass", p."bucket", p."faultOrigin" AS "origin", p."responder", p."reason", p."status", p."totalMs", p."exitIp", p."source"
     FROM "ProbeResult" p JOIN "ProxyNode" n ON n."id" = p."nodeId" JOIN "ProbeTarget" t ON t."id" = p."targetId"
     WHERE ${Prisma.join(conditions, " AND ")}
     ORDER BY p."id" DESC
@@ -85,6 +88,7 @@ export async function listResults(query: ResultListQuery, db: StatsDb = defaultS
       faultClass: r.faultClass,
       bucket: r.bucket,
       origin: r.origin,
+      responder: r.responder,
       reason: r.reason,
       status: r.status,
       totalMs: Math.round(r.totalMs),

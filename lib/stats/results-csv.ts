@@ -1,6 +1,6 @@
 import type { ResultListRow } from "./result-list";
 
-const COLUMNS: Array<keyof ResultListRow> = ["startedAt", "nodeName", "nodeId", "targetName", "targetUrl", "faultClass", "bucket", "origin", "status", "totalMs", "exitIp", "reason", "source", "id"];
+const COLUMNS: Array<keyof ResultListRow> = ["startedAt", "nodeName", "nodeId", "targetName", "targetUrl", "faultClass", "bucket", "origin", "responder", "status", "totalMs", "exitIp", "reason", "source", "id"];
 
 /** RFC 4180 CSV; cells that a spreadsheet would run as a formula are prefixed with a quote. */
 export function resultsCsv(rows: ResultListRow[]): string {

@@ -31,27 +31,27 @@ export async function rollUpStats(until: Date, db: StatsDb = defaultStatsDb): Pr
       if (from >= end) return { from, until: end, rollupRows: 0 };
 
       const rollupRows = await tx.$executeRaw`
-        INSERT INTO "StatsRollupMinute" ("poolKey", "minute", "targetId", "faultClass", "count", "totalMsSum", "hist")
-        SELECT k."poolKey", to_timestamp(floor(extract(epoch FROM r."startedAt") / 60) * 60), r."targetId", r."faultClass",
+        INSERT INTO "StatsRollupMinute" ("poolKey", "minute", "targetId", "faultClass", "faultOrigin", "count", "totalMsSum", "hist")
+        SELECT k."poolKey", to_timestamp(floor(extract(epoch FROM r."startedAt") / 60) * 60), r."targetId", r."faultClass", r."faultOrigin",
                count(*), sum(r."totalMs"), ${histFromIndexSql("r.idx")}
-        FROM (SELECT p."nodeId", p."targetId", p."startedAt", p."faultClass", p."totalMs", ${histIndexSql('p."totalMs"')} AS idx
+        FROM (SELECT p."nodeId", p."targetId", p."startedAt", p."faultClass", p."faultOrigin", p."totalMs", ${histIndexSql('p."totalMs"')} AS idx
               FROM "ProbeResult" p WHERE p."startedAt" >= ${from} AND p."startedAt" < ${end}) r
         CROSS JOIN LATERAL (SELECT ${ALL_POOLS_KEY}::uuid AS "poolKey"
                             UNION ALL SELECT m."poolId" FROM "PoolMembership" m WHERE m."nodeId" = r."nodeId") k
-        GROUP BY 1, 2, 3, 4
-        ON CONFLICT ("poolKey", "minute", "targetId", "faultClass") DO UPDATE
+        GROUP BY 1, 2, 3, 4, 5
+        ON CONFLICT ("poolKey", "minute", "targetId", "faultClass", "faultOrigin") DO UPDATE
           SET "count" = "StatsRollupMinute"."count" + excluded."count",
               "totalMsSum" = "StatsRollupMinute"."totalMsSum" + excluded."totalMsSum",
               "hist" = ${histAddSql('"StatsRollupMinute"."hist"', "excluded.hist")}`;
       await tx.$executeRaw`
-        INSERT INTO "StatsRollupNode" ("grainMinutes", "bucketStart", "nodeId", "faultClass", "count", "totalMsSum", "hist")
-        SELECT g.grain, to_timestamp(floor(extract(epoch FROM r."startedAt") / (g.grain * 60)) * (g.grain * 60)), r."nodeId", r."faultClass",
+        INSERT INTO "StatsRollupNode" ("grainMinutes", "bucketStart", "nodeId", "faultClass", "faultOrigin", "count", "totalMsSum", "hist")
+        SELECT g.grain, to_timestamp(floor(extract(epoch FROM r."startedAt") / (g.grain * 60)) * (g.grain * 60)), r."nodeId", r."faultClass", r."faultOrigin",
                count(*), sum(r."totalMs"), ${histFromIndexSql("r.idx")}
-        FROM (SELECT p."nodeId", p."startedAt", p."faultClass", p."totalMs", ${histIndexSql('p."totalMs"')} AS idx
+        FROM (SELECT p."nodeId", p."startedAt", p."faultClass", p."faultOrigin", p."totalMs", ${histIndexSql('p."totalMs"')} AS idx
               FROM "ProbeResult" p WHERE p."startedAt" >= ${from} AND p."startedAt" < ${end}) r
         CROSS JOIN unnest(${[...NODE_GRAINS]}::int[]) AS g(grain)
-        GROUP BY 1, 2, 3, 4
-        ON CONFLICT ("grainMinutes", "bucketStart", "nodeId", "faultClass") DO UPDATE
+        GROUP BY 1, 2, 3, 4, 5
+        ON CONFLICT ("grainMinutes", "bucketStart", "nodeId", "faultClass", "faultOrigin") DO UPDATE
           SET "count" = "StatsRollupNode"."count" + excluded."count",
               "totalMsSum" = "StatsRollupNode"."totalMsSum" + excluded."totalMsSum",
               "hist" = ${histAddSql('"StatsRollupNode"."hist"', "excluded.hist")}`;

@@ -37,7 +37,9 @@ const now = new Date();
 interface Row { node: string; target: string; minutesAgo: number; cls: string; bucket: string; origin: string; ms: number }
 const rows: Row[] = [];
 for (let m = 1; m <= 50; m++) {
-  rows.push({ node: nodeA, target: target1, minutesAgo: m, cls: "proxy_502", bucket: "502", origin: "proxy", ms: 40 });
+  // Every fifth of node A's own 502s said the target refused (a Squid ERR_CONNECT_FAIL, say): the
+  // same class, blamed on the target. Figures must follow the stored faultOrigin, not the class.
+  rows.push({ node: nodeA, target: target1, minutesAgo: m, cls: "proxy_502", bucket: "502", origin: m % 5 === 0 ? "target" : "proxy", ms: 40 });
   rows.push({ node: nodeB, target: target1, minutesAgo: m, cls: "ok", bucket: "ok", origin: "none", ms: 100 });
   rows.push({ node: nodeB, target: target2, minutesAgo: m, cls: m % 2 ? "upstream_timeout" : "ok", bucket: m % 2 ? "504" : "ok", origin: m % 2 ? "network" : "none", ms: m % 2 ? 10_000 : 100 });
   rows.push({ node: nodeC, target: target2, minutesAgo: m, cls: m % 10 === 0 ? "target_502" : "ok", bucket: m % 10 === 0 ? "502" : "ok", origin: m % 10 === 0 ? "target" : "none", ms: 200 });
@@ -52,7 +54,7 @@ beforeAll(async () => {
   await prisma.probeResult.createMany({
     data: rows.map((r) => ({
       nodeId: r.node, targetId: r.target, startedAt: new Date(now.getTime() - r.minutesAgo * 60_000 + 1_000), totalMs: r.ms,
-      faultClass: r.cls, bucket: r.bucket, origin: r.origin, reason: "test", exitIp: r.node === nodeC ? "203.0.113.9" : null,
+      faultClass: r.cls, bucket: r.bucket, faultOrigin: r.origin, reason: "test", exitIp: r.node === nodeC ? "203.0.113.9" : null,
     })),
   });
 });
@@ -65,9 +67,9 @@ function expectFigures(o: Awaited<ReturnType<typeof statsOverview>>) {
   expect(o.requests).toBe(200);
   expect(o.ok).toBe(25 + 50 + 45);
   expect(o.count502).toBe(55);
-  expect(o.by502).toEqual({ proxy: 50, network: 0, target: 5 });
+  expect(o.by502).toEqual({ proxy: 40, network: 0, target: 15, unknown: 0 });
   expect(o.count504).toBe(25);
-  expect(o.by504).toEqual({ proxy: 0, network: 25, target: 0 });
+  expect(o.by504).toEqual({ proxy: 0, network: 25, target: 0, unknown: 0 });
   expect(o.successRate).toBeCloseTo(120 / 200);
   // p95 of the mix: the 10 s timeouts are the top 12.5 %.
   expect(o.p95Ms!).toBeGreaterThan(8_000);
@@ -115,7 +117,7 @@ describe("stats queries", () => {
     await rollUpStats(new Date(now.getTime() - 10 * 60_000));
     const nodes = await topOffendingNodes({ window: "1h", poolId }, 10, prisma, now);
     expect(nodes.map((n) => n.id)).toEqual([nodeA, nodeB, nodeC]);
-    expect(nodes[0]).toMatchObject({ requests: 50, failures: 50, count502: 50 });
+    expect(nodes[0]).toMatchObject({ requests: 50, failures: 50, nodeFailures: 40, count502: 50 });
     expect(nodes[1]).toMatchObject({ requests: 100, failures: 25, count504: 25 });
     expect(nodes[2]).toMatchObject({ nodeFailures: 0, failures: 5 });
 
@@ -138,7 +140,7 @@ describe("stats queries", () => {
     const b = map.nodes.findIndex((n) => n.name.startsWith("10.9.0.2"));
     const t1 = map.targets.findIndex((t) => t.name.includes("t1-"));
     const t2 = map.targets.findIndex((t) => t.name.includes("t2-"));
-    expect(map.cells[a][t1]!.failureRate).toBe(1);
+    expect(map.cells[a][t1]).toMatchObject({ failureRate: 1, nodeFailures: 40 });
     expect(map.cells[b][t1]!.failureRate).toBe(0);
     expect(map.cells[b][t2]!.failureRate).toBe(0.5);
     // Worst first, and each cell names its dominant failure class.
@@ -172,10 +174,11 @@ describe("results behind a figure", () => {
     const q = (extra: Record<string, string>) => listResults(resultListQuerySchema.parse({ window: "1h", poolId, limit: "500", ...extra }), prisma, now);
     expect((await q({})).rows).toHaveLength(200);
     const proxy502 = await q({ bucket: "502", origin: "proxy" });
-    expect(proxy502.rows).toHaveLength(50);
+    expect(proxy502.rows).toHaveLength(40); // node A's 502s blamed on the proxy (every fifth is the target's)
     expect(new Set(proxy502.rows.map((r) => r.nodeId))).toEqual(new Set([nodeA]));
     const target502 = await q({ bucket: "502", origin: "target" });
-    expect(target502.rows.map((r) => r.faultClass)).toEqual(Array(5).fill("target_502"));
+    expect(target502.rows).toHaveLength(15); // node A's 10 re-attributed proxy_502s + node C's 5 target_502s
+    expect(target502.rows.every((r) => r.origin === "target")).toBe(true);
     expect((await q({ nodeId: nodeB, targetId: target2, bucket: "failed" })).rows).toHaveLength(25);
     expect((await q({ faultClass: "upstream_timeout" })).rows.every((r) => r.origin === "network")).toBe(true);
     expect((await q({ nodeId: randomUUID() })).rows).toEqual([]);
@@ -193,7 +196,7 @@ describe("results behind a figure", () => {
     expect(recent.rows.length).toBeLessThanOrEqual(44);
 
     const csv = resultsCsv(proxy502.rows.slice(0, 2));
-    expect(csv.split("\r\n")[0]).toBe("startedAt,nodeName,nodeId,targetName,targetUrl,faultClass,bucket,origin,status,totalMs,exitIp,reason,source,id");
+    expect(csv.split("\r\n")[0]).toBe("startedAt,nodeName,nodeId,targetName,targetUrl,faultClass,bucket,origin,responder,status,totalMs,exitIp,reason,source,id");
     expect(csv.split("\r\n")[1]).toContain(",proxy_502,502,proxy,");
     expect(resultsCsv([{ ...proxy502.rows[0], reason: '=HYPERLINK("x"), "quoted"' }])).toContain(`"'=HYPERLINK(""x""), ""quoted"""`);
   });

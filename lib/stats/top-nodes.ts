@@ -1,10 +1,10 @@
-import { CLASSES_502, CLASSES_504, NODE_FAILURE_CLASSES } from "@/lib/probe/fault-taxonomy";
+import { CLASSES_502, CLASSES_504, NODE_FAULT_ORIGINS } from "@/lib/probe/fault-taxonomy";
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
 import type { OffenderRow } from "./top-targets";
 import { resolveWindow, type StatsQuery } from "./windows";
 
 export interface NodeOffenderRow extends OffenderRow {
-  /** Failures the node or its network caused (target-origin classes excluded). */
+  /** Failures the node or its network was blamed for (faultOrigin proxy/network). */
   nodeFailures: number;
 }
 
@@ -19,20 +19,20 @@ export async function topOffendingNodes(query: StatsQuery, limit = 10, db: Stats
   const rows = await db.$queryRaw<Array<{ id: string; host: string; port: number; label: string; requests: bigint; failures: bigint; nodeFailures: bigint; c502: bigint; c504: bigint }>>`
     WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}) AS mark),
     parts AS (
-      SELECT s."nodeId", s."faultClass", sum(s."count")::bigint AS n
+      SELECT s."nodeId", s."faultClass", s."faultOrigin", sum(s."count")::bigint AS n
       FROM "StatsRollupNode" s
       WHERE s."grainMinutes" = ${w.nodeGrainMinutes} AND s."bucketStart" >= ${w.nodeBucketStart} AND s."faultClass" <> 'ok'
         AND (${poolId}::uuid IS NULL OR EXISTS (SELECT 1 FROM "PoolMembership" m WHERE m."nodeId" = s."nodeId" AND m."poolId" = ${poolId}::uuid))
-      GROUP BY 1, 2
+      GROUP BY 1, 2, 3
       UNION ALL
-      SELECT p."nodeId", p."faultClass", count(*)::bigint
+      SELECT p."nodeId", p."faultClass", p."faultOrigin", count(*)::bigint
       FROM "ProbeResult" p, w
       WHERE p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${w.start}::timestamptz) AND p."faultClass" <> 'ok'
         AND (${poolId}::uuid IS NULL OR EXISTS (SELECT 1 FROM "PoolMembership" m WHERE m."nodeId" = p."nodeId" AND m."poolId" = ${poolId}::uuid))
-      GROUP BY 1, 2
+      GROUP BY 1, 2, 3
     ), agg AS (
       SELECT "nodeId", sum(n)::bigint AS failures,
-             coalesce(sum(n) FILTER (WHERE "faultClass" = ANY(${NODE_FAILURE_CLASSES}::text[])), 0)::bigint AS "nodeFailures",
+             coalesce(sum(n) FILTER (WHERE "faultOrigin" = ANY(${NODE_FAULT_ORIGINS}::text[])), 0)::bigint AS "nodeFailures",
              coalesce(sum(n) FILTER (WHERE "faultClass" = ANY(${CLASSES_502}::text[])), 0)::bigint AS c502,
              coalesce(sum(n) FILTER (WHERE "faultClass" = ANY(${CLASSES_504}::text[])), 0)::bigint AS c504
       FROM parts GROUP BY 1

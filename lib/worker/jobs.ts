@@ -6,6 +6,9 @@ import { pruneRawResults, rollUpResults } from "@/lib/probe/result-rollups";
 import { sweepAuthTables } from "@/lib/auth/maintenance";
 import { runHealthRound } from "@/lib/health/health-job";
 import { pruneStatsRollups, rollUpStats } from "@/lib/stats/rollup";
+import { expireProbeLeases } from "@/lib/probe/probe-lease-expiry";
+import { markInterruptedProbeRuns } from "@/lib/probe/probe-runs";
+import { sweepGatewayLeases } from "@/lib/gateway/leases";
 import { registerBackgroundJob } from "./background-jobs";
 
 const RETENTION_HOURS = Number(process.env.SWITCHYARD_RESULT_RETENTION_HOURS ?? 48);
@@ -64,6 +67,18 @@ registerBackgroundJob({
   // Automatic ejection / re-admission (lib/health); one instance at a time.
   intervalMs: 5_000,
   run: async () => void (await runHealthRound()),
+});
+
+registerBackgroundJob({
+  name: "lease-expiry",
+  // Probe leases of dead workers, unreported gateway leases (and their rows after a day), probe
+  // runs whose process died. Idempotent, so every instance may run it.
+  intervalMs: 15_000,
+  run: async () => {
+    await expireProbeLeases();
+    await sweepGatewayLeases();
+    await markInterruptedProbeRuns();
+  },
 });
 
 registerBackgroundJob({

@@ -175,7 +175,7 @@ describe("caller-reported results", () => {
     const target = await prisma.probeTarget.findUniqueOrThrow({ where: { url: "https://shop.example/" } });
     const probeFailure = (offsetMs: number) => ({
       nodeId, targetId: target.id, targetUrl: target.url, startedAt: new Date(Date.now() + offsetMs), connectMs: null, tlsMs: null, firstByteMs: null, totalMs: 5,
-      status: null, bytes: 0, exitIp: null, faultClass: "proxy_unreachable" as const, bucket: "other_failure" as const, origin: "network" as const, reason: "test", errorDetail: null,
+      status: null, bytes: 0, exitIp: null, faultClass: "proxy_unreachable" as const, bucket: "other_failure" as const, faultOrigin: "network" as const, responder: "none" as const, responderEvidence: "phase" as const, originEvidence: "phase" as const, phase: "connect" as const, reason: "test", errorDetail: null,
     });
     await insertProbeResults([probeFailure(0)], "probe");
     await new Promise((r) => setTimeout(r, 5));

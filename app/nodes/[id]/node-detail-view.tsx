@@ -160,7 +160,12 @@ export function NodeDetailView({ id }: { id: string }) {
                 {r.targetUrl}
               </td>
               <td>
-                <FaultClassBadge faultClass={r.faultClass} bucket={r.bucket} title={`${r.faultLabel} — origin: ${r.origin}`} />
+                <FaultClassBadge faultClass={r.faultClass} bucket={r.bucket} title={r.faultLabel} />
+                {r.faultClass !== "ok" && (
+                  <div className="mt-0.5 text-xs whitespace-nowrap text-zinc-500" data-testid="attribution">
+                    answered by {r.responder} ({r.responderEvidence}) · blame: {r.faultOrigin} ({r.originEvidence})
+                  </div>
+                )}
               </td>
               <td className="text-zinc-600 dark:text-zinc-400">{r.reason}</td>
               <td className="text-right tabular-nums">{r.status ?? "—"}</td>

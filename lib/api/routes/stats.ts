@@ -7,10 +7,10 @@ import { assertNodeAccess } from "../access";
 
 const WINDOWS = { "15m": 15 * 60, "1h": 3600, "24h": 86_400, "7d": 7 * 86_400 } as const;
 const BUCKETS = ["ok", "502", "504", "other_failure"] as const;
-const ORIGINS = ["none", "proxy", "network", "target"] as const;
+const ORIGINS = ["none", "proxy", "network", "target", "unknown"] as const;
 
 /**
- * Counts by bucket and origin over a window. Rolled-up rows cover [since, watermark) — the
+ * Counts by bucket and by who was to blame (faultOrigin) over a window. Rolled-up rows cover [since, watermark) — the
  * target×minute rollup when no node/pool filter is given, else node×target×hour (hour
  * granularity at the window's start) — and raw ProbeResult rows cover [max(since, watermark), now).
  */
@@ -19,7 +19,7 @@ export const statsRoute = defineRoute(
     method: "GET",
     path: "/api/v1/stats",
     operationId: "getStats",
-    summary: "Result counts by bucket (ok/502/504/other_failure) and origin (proxy/network/target), probes and caller reports together",
+    summary: "Result counts by bucket (ok/502/504/other_failure) and by who was to blame (faultOrigin: proxy/network/target/unknown), probes and caller reports together",
     tag: "stats",
     scope: "read",
     query: z
@@ -30,7 +30,7 @@ export const statsRoute = defineRoute(
       since: z.string(),
       total: z.int(),
       byBucket: z.object({ ok: z.int(), "502": z.int(), "504": z.int(), other_failure: z.int() }),
-      byOrigin: z.object({ none: z.int(), proxy: z.int(), network: z.int(), target: z.int() }),
+      byOrigin: z.object({ none: z.int(), proxy: z.int(), network: z.int(), target: z.int(), unknown: z.int() }).describe("Counts by faultOrigin: who was to blame"),
       byFaultClass: z.record(z.string(), z.int()),
     }),
     errors: ["unprocessable_entity", "not_found"],
@@ -43,29 +43,29 @@ export const statsRoute = defineRoute(
     const nodeId = query.nodeId ?? null;
     const targetId = query.targetId ?? null;
     const perNode = nodeId !== null || poolId !== null;
-    const rows = await prisma.$queryRaw<{ faultClass: string; n: bigint }[]>`
+    const rows = await prisma.$queryRaw<{ faultClass: string; faultOrigin: string; n: bigint }[]>`
       WITH mark AS (SELECT coalesce((SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = 'probe-results'), '-infinity'::timestamptz) AS t),
       nodes AS (SELECT "nodeId" FROM "PoolMembership" WHERE "poolId" = ${poolId}::uuid)
-      SELECT "faultClass", sum(n)::bigint AS n FROM (
-        SELECT r."faultClass", count(*) AS n FROM "ProbeResult" r, mark
+      SELECT "faultClass", "faultOrigin", sum(n)::bigint AS n FROM (
+        SELECT r."faultClass", r."faultOrigin", count(*) AS n FROM "ProbeResult" r, mark
         WHERE r."startedAt" >= greatest(${since}::timestamptz, mark.t)
           AND (${nodeId}::uuid IS NULL OR r."nodeId" = ${nodeId}::uuid)
           AND (${targetId}::uuid IS NULL OR r."targetId" = ${targetId}::uuid)
           AND (${poolId}::uuid IS NULL OR r."nodeId" IN (SELECT "nodeId" FROM nodes))
-        GROUP BY 1
+        GROUP BY 1, 2
         UNION ALL
-        SELECT m."faultClass", sum(m."count") FROM "ProbeRollupTargetMinute" m, mark
+        SELECT m."faultClass", m."faultOrigin", sum(m."count") FROM "ProbeRollupTargetMinute" m, mark
         WHERE NOT ${perNode} AND m."minute" >= ${since}::timestamptz AND m."minute" < mark.t
           AND (${targetId}::uuid IS NULL OR m."targetId" = ${targetId}::uuid)
-        GROUP BY 1
+        GROUP BY 1, 2
         UNION ALL
-        SELECT h."faultClass", sum(h."count") FROM "ProbeRollupNodeHour" h, mark
+        SELECT h."faultClass", h."faultOrigin", sum(h."count") FROM "ProbeRollupNodeHour" h, mark
         WHERE ${perNode} AND h."hour" >= date_trunc('hour', ${since}::timestamptz) AND h."hour" < mark.t
           AND (${nodeId}::uuid IS NULL OR h."nodeId" = ${nodeId}::uuid)
           AND (${targetId}::uuid IS NULL OR h."targetId" = ${targetId}::uuid)
           AND (${poolId}::uuid IS NULL OR h."nodeId" IN (SELECT "nodeId" FROM nodes))
-        GROUP BY 1
-      ) parts GROUP BY 1`;
+        GROUP BY 1, 2
+      ) parts GROUP BY 1, 2`;
     const byBucket = Object.fromEntries(BUCKETS.map((b) => [b, 0])) as Record<(typeof BUCKETS)[number], number>;
     const byOrigin = Object.fromEntries(ORIGINS.map((o) => [o, 0])) as Record<(typeof ORIGINS)[number], number>;
     const byFaultClass: Record<string, number> = {};
@@ -76,8 +76,9 @@ export const statsRoute = defineRoute(
       if (!entry || n === 0) continue;
       total += n;
       byBucket[entry.bucket] += n;
-      byOrigin[entry.origin] += n;
-      byFaultClass[row.faultClass] = n;
+      const origin = (ORIGINS as readonly string[]).includes(row.faultOrigin) ? (row.faultOrigin as (typeof ORIGINS)[number]) : "unknown";
+      byOrigin[origin] += n;
+      byFaultClass[row.faultClass] = (byFaultClass[row.faultClass] ?? 0) + n;
     }
     return { window: query.window, since: since.toISOString(), total, byBucket, byOrigin, byFaultClass };
   },

@@ -1,0 +1,176 @@
+import { applyControl, needsSecondPath } from "./control-check";
+import { runProbeCheck, type ProbeAttempt, type ProbeCheckOptions, type ProbeNode, type ProbeTargetSpec, type ProbeTimeouts } from "./probe-check";
+
+/** Finds a known-good node for a control request: same pool, recently ok on the target, never the node itself. */
+export interface ControlNodeSource {
+  pick(nodeId: string, targetId: string | null): Promise<ProbeNode | null>;
+}
+
+export interface AttributionOptions {
+  controls?: ControlNodeSource;
+  /** Control requests allowed per probe attempt, over the attributor's life (default 0.05: 5 %). */
+  controlShare?: number;
+  /** Control requests allowed on top of the share (a small run still gets its second opinions). */
+  controlBurst?: number;
+  /** How long a target's control answer is reused (default 30 s). */
+  controlCacheMs?: number;
+  /** Window of the cohort evidence (default 60 s). */
+  cohortWindowMs?: number;
+  /** Other nodes that must have tried the target in the window (default 3). */
+  cohortMinNodes?: number;
+  /** Share of those that must have failed the same way (default 0.6). */
+  cohortShare?: number;
+  check?: Omit<ProbeCheckOptions, "signal" | "timeouts">;
+  now?: () => number;
+}
+
+export interface AttributionStats {
+  probes: number;
+  controls: number;
+  controlCacheHits: number;
+  decidedByControl: number;
+  decidedByCohort: number;
+  /** Second opinions wanted but refused by the budget. */
+  overBudget: number;
+}
+
+interface CohortEntry {
+  nodeId: string;
+  bucket: string;
+  failed: boolean;
+  at: number;
+}
+
+/**
+ * Evidence from other paths for attempts whose blame one path cannot settle (a relayed unmarked
+ * 5xx, silence after the tunnel, a proxy's timeout...), cheapest first:
+ *  1. a control answer on this target from the last 30 s, if there is one;
+ *  2. cohort, for free: the same target failing the same way (bucket) through most of the other
+ *     nodes that tried it in the last minute → the target;
+ *  3. a new control request through a known-good node of the same pool, budgeted to a share of probe
+ *     traffic and cached per target for a short window (one control answers for every node that
+ *     failed on that target meanwhile).
+ * Used by scheduled probes, Test now and health re-tests (through runProbeJobs' `attribution`).
+ */
+export class Attributor {
+  readonly stats: AttributionStats = { probes: 0, controls: 0, controlCacheHits: 0, decidedByControl: 0, decidedByCohort: 0, overBudget: 0 };
+  private readonly cohort = new Map<string, CohortEntry[]>();
+  private readonly controlCache = new Map<string, { at: number; control: Promise<ProbeAttempt | null> }>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: AttributionOptions = {}) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Records the attempt as cohort evidence and, when one path cannot settle the blame, asks others. */
+  refine(attempt: ProbeAttempt, target: ProbeTargetSpec, timeouts?: Partial<ProbeTimeouts>, signal?: AbortSignal): ProbeAttempt | Promise<ProbeAttempt> {
+    this.stats.probes++;
+    const key = target.id ?? target.url;
+    const now = this.now();
+    const peers = this.remember(key, attempt, now);
+    if (!needsSecondPath(attempt)) return attempt;
+    // A fresh control answer on this target beats the cohort (it saw the target through a node known to be good).
+    if (!this.freshControl(key, now)) {
+      const byCohort = this.fromCohort(attempt, peers);
+      if (byCohort) return byCohort;
+    }
+    return this.fromControl(attempt, key, target, timeouts, signal, now);
+  }
+
+  private freshControl(key: string, now: number): boolean {
+    const cached = this.controlCache.get(key);
+    return cached !== undefined && now - cached.at <= (this.options.controlCacheMs ?? 30_000);
+  }
+
+  /** Keeps the latest entry per node for the window; returns the other nodes' entries. */
+  private remember(key: string, attempt: ProbeAttempt, now: number): CohortEntry[] {
+    const windowMs = this.options.cohortWindowMs ?? 60_000;
+    let entries = this.cohort.get(key);
+    if (!entries) this.cohort.set(key, (entries = []));
+    if (entries.length > 0 && now - entries[0].at > windowMs) {
+      const fresh = entries.filter((e) => now - e.at <= windowMs);
+      entries.length = 0;
+      entries.push(...fresh);
+    }
+    const peers = entries.filter((e) => e.nodeId !== attempt.nodeId);
+    const entry = { nodeId: attempt.nodeId, bucket: attempt.bucket, failed: attempt.faultClass !== "ok", at: now };
+    // One entry per node: a node probed twice in the window speaks once.
+    if (peers.length !== entries.length) {
+      entries.length = 0;
+      entries.push(...peers);
+    }
+    entries.push(entry);
+    if (this.cohort.size > 10_000) this.cohort.delete(this.cohort.keys().next().value!);
+    return peers;
+  }
+
+  private fromCohort(attempt: ProbeAttempt, peers: CohortEntry[]): ProbeAttempt | null {
+    const minNodes = this.options.cohortMinNodes ?? 3;
+    if (peers.length < minNodes) return null;
+    const same = peers.filter((e) => e.failed && e.bucket === attempt.bucket).length;
+    if (same / peers.length < (this.options.cohortShare ?? 0.6)) return null;
+    this.stats.decidedByCohort++;
+    const reason = `${attempt.reason}; ${same} of ${peers.length} other nodes failed on this target the same way in the last minute: target-side fault`;
+    const responder = attempt.responder === "unknown" ? { responder: "target" as const, responderEvidence: "cohort" as const } : {};
+    return { ...attempt, ...responder, faultOrigin: "target", originEvidence: "cohort", reason };
+  }
+
+  private async fromControl(
+    attempt: ProbeAttempt,
+    key: string,
+    target: ProbeTargetSpec,
+    timeouts: Partial<ProbeTimeouts> | undefined,
+    signal: AbortSignal | undefined,
+    now: number,
+  ): Promise<ProbeAttempt> {
+    const { controls } = this.options;
+    if (!controls) return attempt;
+    let control: ProbeAttempt | null = null;
+    if (this.freshControl(key, now)) {
+      control = await this.controlCache.get(key)!.control;
+      if (!control) return attempt; // no known-good node for this target right now
+      if (control.nodeId === attempt.nodeId) control = null; // never a node's own control
+      else this.stats.controlCacheHits++;
+    }
+    if (!control) {
+      if (!this.takeBudget()) {
+        this.stats.overBudget++;
+        return attempt;
+      }
+      const pending = this.runControl(controls, attempt.nodeId, target, timeouts, signal);
+      this.controlCache.set(key, { at: now, control: pending });
+      if (this.controlCache.size > 10_000) this.controlCache.delete(this.controlCache.keys().next().value!);
+      control = await pending;
+      if (!control) return attempt;
+    }
+    const refined = applyControl(attempt, control);
+    if (refined.originEvidence === "control") this.stats.decidedByControl++;
+    return refined;
+  }
+
+  private takeBudget(): boolean {
+    const allowed = (this.options.controlBurst ?? 3) + (this.options.controlShare ?? 0.05) * this.stats.probes;
+    if (this.stats.controls + 1 > allowed) return false;
+    this.stats.controls++;
+    return true;
+  }
+
+  private async runControl(
+    controls: ControlNodeSource,
+    nodeId: string,
+    target: ProbeTargetSpec,
+    timeouts: Partial<ProbeTimeouts> | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<ProbeAttempt | null> {
+    const node = await controls.pick(nodeId, target.id ?? null).catch(() => null);
+    if (!node || node.id === nodeId) {
+      this.stats.controls--; // nothing was sent
+      return null;
+    }
+    try {
+      return await runProbeCheck(node, target, { ...this.options.check, timeouts, signal });
+    } catch {
+      return null; // cancelled with the run
+    }
+  }
+}
