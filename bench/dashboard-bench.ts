@@ -11,11 +11,14 @@ import { performance } from "node:perf_hooks";
 import { startEmbeddedPostgres } from "@/lib/db/embedded-postgres";
 import { applyMigrations } from "@/lib/db/migrate";
 import { findFreePort } from "@/lib/net/free-port";
+import { BENCH_SHORT, reportFigure } from "./bench-report";
 
 const RESULTS = Number(process.env.BENCH_RESULTS ?? 1_000_000);
 const NODES = Number(process.env.BENCH_NODES ?? 1_000);
 const TARGETS = 5;
-const RUNS = Number(process.env.BENCH_RUNS ?? 30);
+const RUNS = Number(process.env.BENCH_RUNS ?? (BENCH_SHORT ? 10 : 30));
+// Goal: every dashboard query under 250 ms p95 at 1M results (the overview polls every 4 s).
+const QUERY_P95_GOAL_MS = 250;
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "switchyard-dash-bench-"));
 process.env.SWITCHYARD_SECRET_KEY ??= Buffer.alloc(32, 3).toString("base64");
@@ -102,6 +105,7 @@ async function time(name: string, run: () => Promise<unknown>) {
   samples.sort((a, b) => a - b);
   const pct = (p: number) => samples[Math.min(samples.length - 1, Math.ceil(p * samples.length) - 1)].toFixed(1);
   console.log(`  ${name.padEnd(52)} p50 ${pct(0.5).padStart(7)} ms   p95 ${pct(0.95).padStart(7)} ms`);
+  reportFigure({ name: `dashboard ${RESULTS.toLocaleString("en-US")}: ${name} p95`, value: Number(pct(0.95)), unit: "ms", goal: QUERY_P95_GOAL_MS, better: "lower" });
 }
 
 console.log(`\nSwitchyard dashboard benchmark (embedded PostgreSQL 17, Node ${process.version})`);

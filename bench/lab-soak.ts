@@ -6,8 +6,10 @@
 // do not return to the baseline or the healthy proxy failed. SOAK_MINUTES changes the length.
 import { startFaultLab } from "@/lib/lab/fault-lab";
 import { runHangSoak } from "@/lib/lab/hang-soak";
+import { BENCH_SHORT, reportFigure } from "./bench-report";
 
-const minutes = Number(process.env.SOAK_MINUTES ?? 10);
+// `npm run bench` (BENCH_SHORT=1) runs one minute of it.
+const minutes = Number(process.env.SOAK_MINUTES ?? (BENCH_SHORT ? 1 : 10));
 const perWave = Number(process.env.SOAK_PER_WAVE ?? 200);
 const lab = await startFaultLab({
   proxies: [
@@ -35,6 +37,8 @@ try {
   );
   for (const failure of report.failures) console.log(`  healthy proxy failed: ${failure}`);
   const leaked = report.finalFds > report.baselineFds + 3 || report.finalHanging > 0;
+  reportFigure({ name: `lab soak ${minutes} min: descriptors above baseline after the last wave`, value: report.finalFds - report.baselineFds, unit: "fds", goal: 3, better: "lower" });
+  reportFigure({ name: `lab soak ${minutes} min: healthy proxy failures`, value: report.healthyFailed, unit: "", goal: 0, better: "lower" });
   if (leaked || report.healthyFailed > 0) {
     console.log(leaked ? "FAIL: descriptors leaked" : "FAIL: the healthy proxy failed");
     process.exitCode = 1;

@@ -15,8 +15,9 @@ import { startEmbeddedPostgres } from "@/lib/db/embedded-postgres";
 import { applyMigrations } from "@/lib/db/migrate";
 import type { LabManifest } from "@/lib/lab/fault-lab";
 import { findFreePort } from "@/lib/net/free-port";
+import { BENCH_SHORT, reportFigure } from "./bench-report";
 
-const NODES = Number(process.env.BENCH_NODES ?? 10_000);
+const NODES = Number(process.env.BENCH_NODES ?? (BENCH_SHORT ? 3_000 : 10_000));
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const BENCH_PROXIES = ["http-healthy", "http-updown", "http-rotating"];
 
@@ -96,6 +97,10 @@ try {
     console.log(`  check latency p50 ${pct(latency, 50).toFixed(1)} ms, p99 ${pct(latency, 99).toFixed(1)} ms`);
     console.log(`  engine overhead p50 ${pct(overhead, 50).toFixed(2)} ms, p99 ${pct(overhead, 99).toFixed(2)} ms; prober CPU ${Math.round((cpu.user + cpu.system) / summary.done)} µs/check`);
     console.log(`  peak RSS (prober process) ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
+    // Goals: 2,000 plain-HTTP and 500 HTTPS checks/s persisted on this 2-core machine; all persisted.
+    const https = target.url.startsWith("https:");
+    reportFigure({ name: `probe ${https ? "HTTPS (CONNECT + TLS)" : "plain HTTP"} checks/s`, value: Math.round(summary.done / seconds), unit: "checks/s", goal: https ? 500 : 2_000, better: "higher" });
+    reportFigure({ name: `probe ${https ? "HTTPS" : "HTTP"}: results not persisted`, value: summary.done - stored, unit: "", goal: 0, better: "lower" });
   }
 
   await phase("warm-up", { id: httpTarget.id, url: httpTarget.url }, 2_000, false);

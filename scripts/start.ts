@@ -51,8 +51,9 @@ if (roles.has("web")) {
   // While the database is away: checkout keeps serving from its index (bounded), the rest answers 503.
   const { startDatabaseMonitor } = await import("@/lib/db/database-outage");
   const { answerDuringDatabaseOutage } = await import("@/lib/server/database-outage-answer");
-  const monitor = startDatabaseMonitor({ connectionString: database.url, log });
   const web = await startWebServer({ port, hostname, projectRoot, fastPaths: [gateway.fastPath, metricsFastPath, answerDuringDatabaseOutage] });
+  // Started once Next is prepared: its start-up blocks the event loop for seconds, which a ping would take for a hung database.
+  const monitor = startDatabaseMonitor({ connectionString: database.url, log });
   shutdownSteps.push({ name: "web server", run: web.close });
   shutdownSteps.push({ name: "gateway", run: stopGateway });
   shutdownSteps.push({ name: "database monitor", run: monitor.stop });

@@ -23,6 +23,9 @@ export default async function SettingsPage() {
         <li>
           <Link className="underline" href="/settings/api-keys">API keys</Link> — keys for the REST API (admin)
         </li>
+        <li>
+          <Link className="underline" href="/settings/alerts">Alerts</Link> — rules per pool, webhook channels, alert history
+        </li>
       </ul>
       <section className="space-y-3">
         <h2 className="font-medium">Your password</h2>

@@ -2,7 +2,7 @@ import type { Prisma } from "@/generated/prisma/client";
 
 export interface AuditEventInput {
   action: string;
-  subjectType: "node" | "pool" | "user" | "api_key" | "settings" | "import" | "probe_run" | "probe_target";
+  subjectType: "node" | "pool" | "user" | "api_key" | "settings" | "import" | "probe_run" | "probe_target" | "alert_channel" | "alert_rule";
   subjectId: string;
   nodeId?: string;
   reason?: string | null;

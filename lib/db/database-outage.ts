@@ -34,13 +34,15 @@ export function isDatabaseUnavailableError(error: unknown): boolean {
   return false;
 }
 
+const TIMEOUT_REASON = "database does not answer in time";
+
 /** A reason safe to show anyone (no host, no credentials): what kind of unavailability. */
 export function outageReason(error: unknown): string {
   const text = error instanceof Error ? `${(error as { code?: string }).code ?? ""} ${error.message}` : String(error);
   if (/ECONNREFUSED|Can't reach|DatabaseNotReachable/i.test(text)) return "database refuses connections (not running?)";
   if (/starting up|recovery mode|57P03/i.test(text)) return "database is starting up";
   if (/shutting down|administrator command|57P01|57P02/i.test(text)) return "database is shutting down";
-  if (/timeout|ETIMEDOUT|P1002|P1008|P2024/i.test(text)) return "database does not answer in time";
+  if (/timeout|ETIMEDOUT|P1002|P1008|P2024/i.test(text)) return TIMEOUT_REASON;
   return "database connection lost";
 }
 
@@ -80,7 +82,8 @@ export function noteDatabaseError(error: unknown): boolean {
 /**
  * Pings the database on its own connection (every intervalMs while it answers, every second while
  * it does not) so an outage is known before most requests trip over it, and its end is noticed
- * without any request. Every ping is bounded by timeoutMs: a hung server counts as down.
+ * without any request. Every ping is bounded by timeoutMs (default 5 s): a server that stays hung
+ * for two pings in a row counts as down.
  * `onChange` hears every switch (true = available again).
  */
 export function startDatabaseMonitor(options: {
@@ -91,11 +94,12 @@ export function startDatabaseMonitor(options: {
   onChange?: (available: boolean) => void;
 }): { stop(): Promise<void> } {
   const intervalMs = options.intervalMs ?? 2_000;
-  const timeoutMs = options.timeoutMs ?? 2_000;
+  const timeoutMs = options.timeoutMs ?? 5_000;
   let client: pg.Client | undefined;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
+  let failures = 0;
 
   const ping = async () => {
     clearTimeout(timer);
@@ -107,6 +111,7 @@ export function startDatabaseMonitor(options: {
         await fresh.connect();
       }
       await client.query("SELECT 1");
+      failures = 0;
       if (state.outage) {
         options.log?.(`database: reachable again after ${Math.round((Date.now() - state.outage.since.getTime()) / 1000)} s`);
         state.outage = null;
@@ -116,13 +121,17 @@ export function startDatabaseMonitor(options: {
       const dropped = client;
       client = undefined;
       void dropped?.end().catch(() => undefined);
-      if (!state.outage && !stopped) {
+      failures++;
+      // A refusal or a shutdown is certain at once. A timeout may be our own event loop stalling
+      // (a busy start, a GC pause), so it counts only when the next ping times out too.
+      const certain = outageReason(error) !== TIMEOUT_REASON;
+      if (!state.outage && !stopped && (certain || failures >= 2)) {
         state.outage = { since: new Date(), reason: outageReason(error) };
         options.log?.(`database: unavailable (${state.outage.reason}); answering 503 until it is back`);
         options.onChange?.(false);
       }
     }
-    if (!stopped) timer = setTimeout(pingOnce, state.outage ? 1_000 : intervalMs).unref();
+    if (!stopped) timer = setTimeout(pingOnce, state.outage || failures > 0 ? 1_000 : intervalMs).unref();
   };
   const pingOnce = () => void (running ??= ping().finally(() => (running = undefined)));
   state.pingNow = pingOnce;

@@ -6,6 +6,8 @@ import { pruneRawResults, rollUpResults } from "@/lib/probe/result-rollups";
 import { sweepAuthTables } from "@/lib/auth/maintenance";
 import { runHealthRound } from "@/lib/health/health-job";
 import { pruneStatsRollups, rollUpStats } from "@/lib/stats/rollup";
+import { evaluateAlertRules } from "@/lib/alerts/evaluate-alerts";
+import { deliverDueNotifications } from "@/lib/alerts/notifications";
 import { expireProbeLeases } from "@/lib/probe/probe-lease-expiry";
 import { markInterruptedProbeRuns } from "@/lib/probe/probe-runs";
 import { sweepGatewayLeases } from "@/lib/gateway/leases";
@@ -86,4 +88,15 @@ registerBackgroundJob({
   intervalMs: 60 * 60_000,
   // Expired sessions and old rate-limit windows; deleting the same rows twice is harmless.
   run: async () => void (await sweepAuthTables()),
+});
+
+registerBackgroundJob({
+  name: "alerts",
+  // Rules: one instance at a time (advisory lock) and once per interval per rule (lastEvaluatedAt).
+  // Delivery: any instance; outbox rows are claimed with FOR UPDATE SKIP LOCKED.
+  intervalMs: 10_000,
+  run: async () => {
+    await withAdvisoryLock("switchyard:alerts", () => evaluateAlertRules());
+    await deliverDueNotifications();
+  },
 });

@@ -3,4 +3,5 @@ export * from "./nodes";
 export * from "./pools";
 export * from "./gateway";
 export * from "./stats";
+export * from "./alerts";
 export * from "./openapi-route";

@@ -1,0 +1,3 @@
+import { testAlertChannelRoute } from "@/lib/api/routes";
+
+export const POST = testAlertChannelRoute;

@@ -1,0 +1,3 @@
+import { listAlertIncidentsRoute } from "@/lib/api/routes";
+
+export const GET = listAlertIncidentsRoute;

@@ -1,0 +1,3 @@
+import { deleteAlertRuleRoute } from "@/lib/api/routes";
+
+export const DELETE = deleteAlertRuleRoute;

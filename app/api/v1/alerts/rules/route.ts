@@ -1,0 +1,4 @@
+import { createAlertRuleRoute, listAlertRulesRoute } from "@/lib/api/routes";
+
+export const GET = listAlertRulesRoute;
+export const POST = createAlertRuleRoute;

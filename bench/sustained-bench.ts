@@ -1,0 +1,132 @@
+/**
+ * Sustained ingest benchmark: results are written at a paced target rate (default 2,000/s)
+ * through the product's own ProbeResultWriter while the real worker jobs run (rollups, pruning
+ * with a short retention, health) and two dashboard clients poll like the overview (every 4 s).
+ * Before that, the same ingest runs alone for a short while: the same-run baseline.
+ * Reports persisted results/s, ingest lag (backlog in seconds of traffic), rollup lag, raw table
+ * size and dashboard query p95. Results are synthetic (the DB side is measured here; the probe
+ * engine's own rate is bench:probe's figure).
+ * Run: npm run bench:sustained   (BENCH_SHORT=1: 60 s; else BENCH_SUSTAINED_SECONDS, default 600)
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { startEmbeddedPostgres } from "@/lib/db/embedded-postgres";
+import { applyMigrations } from "@/lib/db/migrate";
+import { findFreePort } from "@/lib/net/free-port";
+import { BENCH_SHORT, reportFigure } from "./bench-report";
+
+const SECONDS = Number(process.env.BENCH_SUSTAINED_SECONDS ?? (BENCH_SHORT ? 60 : 600));
+const BASELINE_SECONDS = BENCH_SHORT ? 10 : 30;
+const RATE = Number(process.env.BENCH_SUSTAINED_RATE ?? 2_000);
+const NODES = 2_000;
+const TARGETS = 5;
+// Short retention so pruning runs during the bench (rows older than this, once rolled up, go).
+process.env.SWITCHYARD_RESULT_RETENTION_HOURS = String(BENCH_SHORT ? 0.02 : 0.1);
+
+const dataDir = mkdtempSync(path.join(tmpdir(), "switchyard-sustained-bench-"));
+process.env.SWITCHYARD_SECRET_KEY ??= Buffer.alloc(32, 3).toString("base64");
+const database = await startEmbeddedPostgres({ dataDir, port: await findFreePort(), throwAway: true });
+process.env.DATABASE_URL = database.url;
+await applyMigrations(database.url);
+
+const { prisma } = await import("@/lib/db/prisma");
+const { ProbeResultWriter, closeResultWriterPool } = await import("@/lib/probe/result-writer");
+const { defaultAttribution, FAULT_CLASSES, FAULT_CLASS_NAMES } = await import("@/lib/probe/fault-taxonomy");
+const { dashboardData } = await import("@/lib/stats/dashboard");
+const { statsOverview } = await import("@/lib/stats/overview");
+type Attempt = Parameters<InstanceType<typeof ProbeResultWriter>["add"]>[0];
+
+await prisma.$executeRaw`INSERT INTO "Pool" ("id", "name", "updatedAt") VALUES (gen_random_uuid(), 'fleet', now())`;
+await prisma.$executeRaw`
+  INSERT INTO "ProxyNode" ("id", "scheme", "host", "port", "updatedAt")
+  SELECT gen_random_uuid(), 'http', '10.88.' || (i / 256) || '.' || (i % 256), 8080, now() FROM generate_series(1, ${NODES}) i`;
+await prisma.$executeRaw`INSERT INTO "PoolMembership" ("poolId", "nodeId") SELECT p."id", n."id" FROM "Pool" p, "ProxyNode" n`;
+await prisma.$executeRaw`INSERT INTO "ProbeTarget" ("id", "url") SELECT gen_random_uuid(), 'http://bench-target-' || t || '.test/' FROM generate_series(1, ${TARGETS}) t`;
+const nodeIds = (await prisma.proxyNode.findMany({ select: { id: true } })).map((n) => n.id);
+const targetIds = (await prisma.probeTarget.findMany({ select: { id: true } })).map((t) => t.id);
+const pool = await prisma.pool.findFirstOrThrow({ where: { name: "fleet" } });
+
+let sequence = 0;
+function attempt(): Attempt {
+  const i = sequence++;
+  const r = Math.random();
+  const faultClass = r < 0.9 ? "ok" : FAULT_CLASS_NAMES[1 + Math.floor(Math.random() * (FAULT_CLASS_NAMES.length - 1))];
+  const { bucket } = FAULT_CLASSES[faultClass];
+  return {
+    nodeId: nodeIds[i % NODES], targetId: targetIds[i % TARGETS], targetUrl: "http://bench-target.test/", startedAt: new Date(),
+    connectMs: 2, tlsMs: null, firstByteMs: 40, totalMs: 20 + Math.random() * 400, status: faultClass === "ok" ? 200 : 502, bytes: 512,
+    exitIp: null, faultClass, bucket, ...defaultAttribution(faultClass), reason: "bench", errorDetail: null,
+  };
+}
+
+/** Paced ingest for `seconds`: every 50 ms, add what the target rate owes. Returns persisted/s and lag samples. */
+async function ingest(seconds: number, writer: InstanceType<typeof ProbeResultWriter>, lagSamples: number[]) {
+  const started = performance.now();
+  const writtenBefore = writer.written;
+  let generated = 0;
+  const sampler = setInterval(() => lagSamples.push((generated - (writer.written - writtenBefore)) / RATE), 1_000);
+  while (performance.now() - started < seconds * 1000) {
+    const owed = Math.floor(((performance.now() - started) / 1000) * RATE) - generated;
+    for (let i = 0; i < owed; i++) {
+      generated++;
+      await writer.add(attempt());
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await writer.flush();
+  clearInterval(sampler);
+  return (writer.written - writtenBefore) / ((performance.now() - started) / 1000);
+}
+
+const p95 = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)] ?? 0;
+};
+
+console.log(`sustained bench: ${RATE}/s target for ${SECONDS} s (baseline ${BASELINE_SECONDS} s ingest alone), ${NODES} nodes × ${TARGETS} targets, Node ${process.version}`);
+const writer = new ProbeResultWriter({ batchSize: 2_000, flushAfterMs: 250 });
+const baselineRate = await ingest(BASELINE_SECONDS, writer, []);
+console.log(`baseline (ingest alone): ${Math.round(baselineRate)} persisted/s`);
+
+// The full load: the real worker jobs + two dashboard clients polling every 4 s.
+const { runBackgroundJobs } = await import("@/lib/worker/background-jobs");
+await import("@/lib/worker/jobs");
+const stop = new AbortController();
+const jobs = runBackgroundJobs(stop.signal, (line) => console.log(line));
+const queryMs: number[] = [];
+const pollers = [0, 2_000].map(async (offset) => {
+  await new Promise((resolve) => setTimeout(resolve, offset));
+  while (!stop.signal.aborted) {
+    const started = performance.now();
+    await dashboardData({ window: "1h" });
+    await statsOverview({ window: "15m", poolId: pool.id });
+    queryMs.push(performance.now() - started);
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+  }
+});
+const lag: number[] = [];
+const sustainedRate = await ingest(SECONDS, writer, lag);
+const [marks] = await prisma.$queryRaw<{ rollupLag: number; rawMB: number; rawRows: bigint }[]>`
+  SELECT extract(epoch FROM now() - (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = 'stats'))::float8 AS "rollupLag",
+         pg_total_relation_size('"ProbeResult"') / 1048576.0 AS "rawMB", (SELECT count(*) FROM "ProbeResult") AS "rawRows"`;
+stop.abort();
+await Promise.all([jobs, ...pollers]);
+const persisted = writer.written;
+
+console.log(`sustained: ${Math.round(sustainedRate)} persisted/s (baseline ${Math.round(baselineRate)}/s, ratio ${(sustainedRate / baselineRate).toFixed(2)})`);
+console.log(`ingest lag p95 ${p95(lag).toFixed(2)} s (max ${Math.max(0, ...lag).toFixed(2)} s); rollup lag at the end ${marks.rollupLag?.toFixed(0)} s`);
+console.log(`raw table ${Number(marks.rawMB).toFixed(0)} MB, ${marks.rawRows} rows (of ${persisted} written: the rest rolled up and pruned)`);
+console.log(`dashboard poll (whole overview 1 h + pool 15 min) p95 ${p95(queryMs).toFixed(0)} ms over ${queryMs.length} polls`);
+reportFigure({ name: `sustained ${SECONDS} s: persisted results/s (baseline alone ${Math.round(baselineRate)}/s)`, value: Math.round(sustainedRate), unit: "/s", goal: RATE, better: "higher" });
+reportFigure({ name: `sustained: ingest lag p95`, value: Number(p95(lag).toFixed(2)), unit: "s", goal: 2, better: "lower" });
+// Rollups fold results older than 60 s every 10 s: anything past ~90 s means they fall behind.
+reportFigure({ name: `sustained: rollup lag at the end`, value: Math.round(marks.rollupLag ?? Infinity), unit: "s", goal: 90, better: "lower" });
+reportFigure({ name: `sustained: dashboard poll p95 under load`, value: Math.round(p95(queryMs)), unit: "ms", goal: 500, better: "lower" });
+reportFigure({ name: `sustained: raw table size at the end`, value: Math.round(Number(marks.rawMB)), unit: "MB", goal: Math.round((RATE * (Number(process.env.SWITCHYARD_RESULT_RETENTION_HOURS) * 3600 + 120) * 400) / 1048576), better: "lower" });
+
+await closeResultWriterPool();
+await prisma.$disconnect();
+await database.stop();
+rmSync(dataDir, { recursive: true, force: true });
+process.exit(0);
