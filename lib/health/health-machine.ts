@@ -3,6 +3,7 @@ import { prisma } from "@/lib/db/prisma";
 import { SYSTEM_ACTOR } from "@/lib/auth/actor";
 import { recordAuditEvents } from "@/lib/audit/record-audit-event";
 import { CLASSES_502, CLASSES_504, isNodeFault, NODE_FAULT_ORIGINS } from "@/lib/probe/fault-taxonomy";
+import { MEASURED_SOURCES } from "@/lib/probe/result-writer";
 
 /**
  * Automatic health (see lib/stats/README.md, "Health state machine").
@@ -15,7 +16,7 @@ import { CLASSES_502, CLASSES_504, isNodeFault, NODE_FAULT_ORIGINS } from "@/lib
  *   probation ──(N more successes in a row)──▶ healthy (attempts reset)
  *
  * Only node-caused failures count (faultOrigin proxy/network, lib/probe/attribution); a target's own 5xx or block is not the
- * node's fault. Only Switchyard's own probes count: caller-reported results feed the statistics,
+ * node's fault. Only what Switchyard measured counts (its probes and its gateway's attempts): caller-reported results feed the statistics,
  * never automatic ejection or re-admission. Automation acts only on nodes it may touch: an ENABLED node to eject, and a node
  * it disabled itself to re-admit. An operator who changes the state of an ejected node takes it
  * over (health goes back to healthy); a pinned node is never changed by automation.
@@ -56,6 +57,7 @@ export interface HealthTransition {
   reason: string;
 }
 
+const MEASURED = new Set<string>(MEASURED_SOURCES);
 
 export function backoffMs(policy: Pick<HealthPolicy, "backoffBaseSeconds" | "backoffMaxSeconds">, attempts: number, random: () => number): number {
   const base = Math.min(policy.backoffMaxSeconds, policy.backoffBaseSeconds * 2 ** Math.min(attempts, 30)) * 1000;
@@ -134,7 +136,7 @@ async function evaluateNode(policy: Candidate, now: Date, random: () => number, 
       lastResultId = r.id;
       // Callers' reports (POST /api/v1/results, lease results) are not our evidence: a forged
       // "unreachable" must not eject a node, nor a forged "ok" keep a dead one (see lib/gateway/health.ts).
-      if (r.source !== "probe") continue;
+      if (!MEASURED.has(r.source)) continue;
       if (r.faultClass === "ok") {
         consecutiveOk++;
         consecutiveFail = 0;
@@ -219,7 +221,7 @@ async function ejectionReason(tx: Prisma.TransactionClient, policy: Candidate, c
   if (consecutiveFail >= policy.maxConsecutiveFailures) return `${consecutiveFail} node-caused failures in a row`;
   const [w] = await tx.$queryRaw<Array<{ n: bigint; bad: bigint }>>`
     SELECT count(*) AS n, count(*) FILTER (WHERE "faultOrigin" = ANY(${NODE_FAULT_ORIGINS}::text[]) AND ("faultClass" = ANY(${CLASSES_502}::text[]) OR "faultClass" = ANY(${CLASSES_504}::text[]))) AS bad
-    FROM "ProbeResult" WHERE "nodeId" = ${policy.nodeId}::uuid AND "source" = 'probe' AND "startedAt" > ${new Date(now.getTime() - policy.windowMinutes * 60_000)}`;
+    FROM "ProbeResult" WHERE "nodeId" = ${policy.nodeId}::uuid AND "source" = ANY(${MEASURED_SOURCES}::text[]) AND "startedAt" > ${new Date(now.getTime() - policy.windowMinutes * 60_000)}`;
   const n = Number(w.n);
   const rate = n > 0 ? Number(w.bad) / n : 0;
   if (n >= policy.minSamples && rate >= policy.max502504Rate)

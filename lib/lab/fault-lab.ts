@@ -33,6 +33,8 @@ export const DEFAULT_LAB_PROXIES: LabProxySpec[] = [
   { name: "http-updown", kind: "http" },
   { name: "http-bad-gateway", kind: "http", behaviour: { kind: "bad_gateway" } },
   { name: "http-gateway-timeout", kind: "http", behaviour: { kind: "gateway_timeout" } },
+  // Its own 502 with no marker at all: only a control request or the cohort can tell it from the target's.
+  { name: "http-unmarked-502", kind: "http", behaviour: { kind: "unmarked_error", status: 502 } },
   { name: "http-rotating", kind: "http", exitAddresses: ["127.0.2.1", "127.0.2.2", "127.0.2.3"] },
   { name: "https-healthy", kind: "https" },
   { name: "https-auth", kind: "https", auth: LAB_CREDENTIALS },

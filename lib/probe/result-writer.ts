@@ -3,7 +3,13 @@ import { registerPgPool } from "@/lib/db/pg-pool-registry";
 import { recordResults } from "@/lib/metrics/metrics";
 import type { ProbeAttempt } from "./probe-check";
 
-export type ResultSource = "probe" | "caller";
+export type ResultSource = "probe" | "caller" | "gateway";
+
+/**
+ * Results Switchyard measured itself: its probes and the forward-proxy gateway's attempts. Only
+ * these may take a node out of rotation or eject it; caller reports ("caller") could be forged.
+ */
+export const MEASURED_SOURCES: readonly ResultSource[] = ["probe", "gateway"];
 
 const INSERT_SQL = `
 INSERT INTO "ProbeResult" ("nodeId", "targetId", "startedAt", "connectMs", "tlsMs", "firstByteMs", "totalMs",

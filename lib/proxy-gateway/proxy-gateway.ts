@@ -1,0 +1,639 @@
+import { createServer as createHttpServer, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from "node:http";
+import { createServer as createNetServer, isIP, type Server as NetServer, type Socket } from "node:net";
+import { performance } from "node:perf_hooks";
+import { ApiError } from "@/lib/http/api-errors";
+import type { VerifiedApiKey } from "@/lib/auth/api-keys";
+import type { Gateway } from "@/lib/gateway/gateway";
+import type { GatewayNode, GatewayPool } from "@/lib/gateway/gateway-index";
+import { selectNodes } from "@/lib/gateway/select";
+import { classifyResponse, verdict, type Verdict } from "@/lib/probe/classify-response";
+import { applyControl, needsSecondPath } from "@/lib/probe/control-check";
+import { bucketOf, isNodeFault } from "@/lib/probe/fault-taxonomy";
+import type { HostLookup } from "@/lib/probe/host-lookup";
+import type { ProbeAttempt } from "@/lib/probe/probe-check";
+import { AttemptRecorder } from "./attempt-recorder";
+import { failureAnswer, finalOrigin, socksReplyFor, type GatewayFailure } from "./failure-answer";
+import { parseProxyUser, ProxyUserError, type ProxyUser } from "./proxy-user";
+import { ProxyGatewaySettingsCache, type ProxyGatewaySettings } from "./settings";
+import { acceptSocks5, reply, SOCKS_REPLY } from "./socks5-listener";
+import { forwardThrough, openTunnel, UpstreamPool } from "./upstream";
+
+export interface ProxyGatewayOptions {
+  /** The checkout gateway of this process: its index, selection and key cache are reused. */
+  gateway: Gateway;
+  host: string;
+  /** HTTP proxy port (absolute-form + CONNECT); 0 = a free port. */
+  port: number;
+  /** SOCKS5 port; undefined = no SOCKS5 listener, 0 = a free port. */
+  socksPort?: number;
+  /** Resolves node host names (the product passes the system resolver; tests IP literals). */
+  lookup?: HostLookup;
+  /** Extra CA certificates (PEM) for HTTPS nodes. */
+  ca?: string;
+  log?: (line: string) => void;
+}
+
+/** Largest request body the gateway buffers (buffered so it can be sent again on another node). */
+export const MAX_REQUEST_BODY = 1024 * 1024;
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
+// RFC 9110 §7.6.1 hop-by-hop fields, plus the proxy's own; never forwarded in either direction.
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "proxy-authorization", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade"]);
+const COOLDOWN_BASE_MS = 2_000;
+const COOLDOWN_MAX_MS = 60_000;
+
+interface Caller {
+  key: VerifiedApiKey;
+  pool: GatewayPool;
+  user: ProxyUser;
+  settings: ProxyGatewaySettings;
+}
+
+/** Why a caller was turned away before any attempt: status 407 (credentials) or 403 (pool). */
+class Refusal extends Error {
+  constructor(readonly status: 400 | 403 | 407, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * The rotating forward-proxy gateway: one endpoint (HTTP absolute-form, CONNECT, SOCKS5) that
+ * picks a healthy node per request with the pool's strategy or the sticky session (the checkout
+ * API's selection and rendezvous hashing, so both agree), retries node and network failures on
+ * other nodes within the pool's attempt and time budget, passes the target's own answers through,
+ * and records every attempt like a probe result. Design notes: lib/proxy-gateway/README.md.
+ */
+export class ProxyGateway {
+  private readonly server: Server;
+  private readonly socksServer: NetServer | undefined;
+  private readonly upstreams: UpstreamPool;
+  readonly recorder: AttemptRecorder;
+  private readonly settings: ProxyGatewaySettingsCache;
+  private readonly cooldown = new Map<string, { until: number; failures: number }>();
+  private readonly log: (line: string) => void;
+  private readonly clientSockets = new Set<Socket>();
+  private lastMissRebuild = 0;
+
+  constructor(private readonly options: ProxyGatewayOptions) {
+    this.log = options.log ?? (() => {});
+    const db = options.gateway.index.pgPool;
+    this.upstreams = new UpstreamPool({ lookup: options.lookup, ca: options.ca });
+    this.recorder = new AttemptRecorder(db, this.log);
+    this.settings = new ProxyGatewaySettingsCache(db, () => options.gateway.index.version, this.log);
+    this.server = createHttpServer({ keepAliveTimeout: 65_000, headersTimeout: 30_000, requestTimeout: 0 }, (req, res) => void this.onRequest(req, res));
+    this.server.on("connect", (req: IncomingMessage, socket: Socket, head: Buffer) => void this.onConnect(req, socket, head));
+    this.server.on("connection", (socket: Socket) => this.track(socket));
+    this.server.on("clientError", (_error, socket: Socket) => {
+      if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+      else socket.destroy();
+    });
+    if (options.socksPort !== undefined)
+      this.socksServer = createNetServer({ noDelay: true }, (socket) => {
+        this.track(socket);
+        this.onSocks(socket);
+      });
+  }
+
+  private track(socket: Socket): void {
+    this.clientSockets.add(socket);
+    socket.once("close", () => this.clientSockets.delete(socket));
+    socket.on("error", () => {}); // a client that resets is not an error of ours
+  }
+
+  async start(): Promise<{ port: number; socksPort: number | undefined }> {
+    await this.settings.load();
+    const listen = (server: NetServer, port: number) =>
+      new Promise<number>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, this.options.host, () => {
+          server.off("error", reject);
+          const address = server.address();
+          resolve(typeof address === "object" && address ? address.port : port);
+        });
+      });
+    const port = await listen(this.server, this.options.port);
+    const socksPort = this.socksServer ? await listen(this.socksServer, this.options.socksPort!) : undefined;
+    return { port, socksPort };
+  }
+
+  /** Stops listening, cuts client connections after a grace period, flushes the recorder. */
+  async close(graceMs = 2_000): Promise<void> {
+    const closed = Promise.all([this.server, this.socksServer].filter(Boolean).map((server) => new Promise<void>((resolve) => server!.close(() => resolve()))));
+    this.server.closeIdleConnections();
+    const cut = setTimeout(() => {
+      for (const socket of this.clientSockets) socket.destroy();
+    }, graceMs);
+    await closed;
+    clearTimeout(cut);
+    this.upstreams.close();
+    await this.recorder.close();
+  }
+
+  /** Open client connections and upstream sockets in use or idle (leak checks). */
+  openSockets(): { clients: number; upstreamBusy: number; upstreamIdle: number } {
+    return { clients: this.clientSockets.size, upstreamBusy: this.upstreams.busySockets(), upstreamIdle: this.upstreams.idleSockets() };
+  }
+
+  // ---- who is calling ------------------------------------------------------------------------
+
+  private async authorize(user: string, password: string): Promise<Caller> {
+    const { gateway } = this.options;
+    if (!password) throw new Refusal(407, "Send your Switchyard API key as the proxy password (user name: pool-<pool>[-session-<key>][-tag-<tag>]).");
+    const key = await gateway.keys.verify(`Bearer ${password}`);
+    if (!key) throw new Refusal(407, "The API key in the proxy password is invalid, revoked or expired.");
+    let parsed: ProxyUser;
+    try {
+      parsed = parseProxyUser(user);
+    } catch (error) {
+      if (error instanceof ProxyUserError) throw new Refusal(407, error.message);
+      throw error;
+    }
+    const ref = parsed.pool ?? key.poolId;
+    if (!ref) throw new Refusal(407, "Name the pool in the proxy user name: pool-<name or id> (this API key is not restricted to one pool).");
+    let pool = gateway.index.pool(ref);
+    if (!pool && Date.now() - this.lastMissRebuild > 1_000) {
+      this.lastMissRebuild = Date.now();
+      await gateway.index.rebuild();
+      pool = gateway.index.pool(ref);
+    }
+    if (!pool) throw new Refusal(407, `There is no pool "${ref}" (the proxy user name names the pool: pool-<name or id>).`);
+    if (key.poolId && key.poolId !== pool.id) throw new Refusal(403, `This API key is restricted to another pool than "${pool.name}".`);
+    return { key, pool, user: parsed, settings: this.settings.get(pool.id) };
+  }
+
+  // ---- choosing nodes ------------------------------------------------------------------------
+
+  /**
+   * The next node for a request: the pool's strategy (or the sticky session's rendezvous order)
+   * over the healthy nodes not tried yet, skipping nodes cooling down after a failure here unless
+   * nothing else is left. Sticky: the first pick is exactly what checkout?session= returns.
+   */
+  private pick(caller: Caller, tried: ReadonlySet<string>): GatewayNode | undefined {
+    const { index } = this.options.gateway;
+    const now = Date.now();
+    const base = { count: 1, tag: caller.user.tag, session: caller.user.session, version: index.version, nextSequence: () => ++index.sequence };
+    const exclude: Set<string> | undefined = tried.size ? new Set(tried) : undefined;
+    if (this.cooldown.size) {
+      const cooling = new Set(tried);
+      for (const [id, state] of this.cooldown) {
+        if (state.until > now) cooling.add(id);
+        else if (state.until < now - COOLDOWN_MAX_MS) this.cooldown.delete(id); // long recovered: forget its failures
+      }
+      if (cooling.size > tried.size) {
+        const node = this.trySelect(caller.pool, { ...base, exclude: cooling });
+        if (node) return node;
+      }
+    }
+    return this.trySelect(caller.pool, { ...base, exclude });
+  }
+
+  private trySelect(pool: GatewayPool, options: Parameters<typeof selectNodes>[1]): GatewayNode | undefined {
+    try {
+      return selectNodes(pool, options)[0];
+    } catch (error) {
+      if (error instanceof ApiError && error.code === "no_healthy_node") return undefined;
+      throw error;
+    }
+  }
+
+  private nodeFailed(nodeId: string): void {
+    const state = this.cooldown.get(nodeId);
+    const failures = (state?.failures ?? 0) + 1;
+    if (this.cooldown.size > 100_000) this.cooldown.clear();
+    this.cooldown.set(nodeId, { failures, until: Date.now() + Math.min(COOLDOWN_MAX_MS, COOLDOWN_BASE_MS * 2 ** (failures - 1)) });
+  }
+
+  private nodeSucceeded(nodeId: string): void {
+    if (this.cooldown.size) this.cooldown.delete(nodeId);
+  }
+
+  // ---- recording -----------------------------------------------------------------------------
+
+  /** One attempt as a result row (not stored yet: settle() does that once the request is decided). */
+  private attemptOf(node: GatewayNode, targetOrigin: string, startedAt: Date, t0: number, verdict: Verdict, facts: { connectMs: number | null; firstByteMs: number | null; status: number | null; bytes: number; error?: unknown }): ProbeAttempt {
+    const e = facts.error as NodeJS.ErrnoException | undefined | null;
+    if (retryable(verdict)) this.nodeFailed(node.id);
+    else this.nodeSucceeded(node.id);
+    return {
+      nodeId: node.id,
+      targetId: null,
+      targetUrl: targetOrigin,
+      startedAt,
+      connectMs: facts.connectMs,
+      tlsMs: null,
+      firstByteMs: facts.firstByteMs,
+      totalMs: Math.round((performance.now() - t0) * 10) / 10,
+      status: facts.status,
+      bytes: facts.bytes,
+      exitIp: null,
+      faultClass: verdict.faultClass,
+      bucket: bucketOf(verdict.faultClass),
+      responder: verdict.responder,
+      responderEvidence: verdict.responderEvidence,
+      faultOrigin: verdict.faultOrigin,
+      originEvidence: verdict.originEvidence,
+      reason: `gateway: ${verdict.reason}`,
+      errorDetail: e ? [e.code, e.message].filter(Boolean).join(": ").slice(0, 500) : null,
+    };
+  }
+
+  /**
+   * Stores a request's attempts. The last attempt went through another node to the same target,
+   * so it is a free control request for the earlier ones whose blame one path cannot settle
+   * (lib/probe/control-check.ts): it got an answer → those nodes' paths did it; it failed the same
+   * way → the target side. Returns the last attempt as stored.
+   */
+  private settle(attempts: ProbeAttempt[]): ProbeAttempt | undefined {
+    const last = attempts[attempts.length - 1];
+    for (let attempt of attempts) {
+      if (attempt !== last && attempt.nodeId !== last.nodeId && needsSecondPath(attempt)) attempt = applyControl(attempt, last);
+      this.recorder.attempt(attempt, attempt.targetUrl);
+    }
+    return last;
+  }
+
+  // ---- plain HTTP (absolute-form) ------------------------------------------------------------
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const controller = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) controller.abort(new Error("client closed the connection"));
+    });
+    try {
+      await this.forward(req, res, controller.signal);
+    } catch (error) {
+      this.log(`gateway: unexpected error: ${(error as Error).message}`);
+      if (!res.headersSent) sendPlain(res, 500, {}, "The gateway failed unexpectedly.\n");
+      else res.destroy();
+    }
+  }
+
+  private async forward(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "");
+    } catch {
+      return sendPlain(res, 400, {}, "This is a forward proxy: send absolute-form requests (GET http://host/path) or CONNECT host:port.\n");
+    }
+    if (url.protocol !== "http:")
+      return sendPlain(res, 400, {}, `Only http:// URLs are forwarded as plain requests; for ${url.protocol}// targets use CONNECT (any HTTPS_PROXY client does).\n`);
+    let caller: Caller;
+    try {
+      caller = await this.authorize(...basicCredentials(req.headers["proxy-authorization"]));
+    } catch (error) {
+      if (error instanceof Refusal) return sendRefusal(res, error);
+      throw error;
+    }
+    const body = await readBody(req);
+    if (body === "too_large") return sendPlain(res, 413, {}, `Request bodies through the gateway are limited to ${MAX_REQUEST_BODY} bytes (they are buffered so a failed attempt can be sent again).\n`);
+    if (signal.aborted) return;
+    const headers = forwardHeaders(req.headers, url);
+    const { settings } = caller;
+    const idempotent = IDEMPOTENT.has(req.method ?? "GET");
+    const targetOrigin = `http://${url.host}/`;
+    const deadlineAt = performance.now() + settings.deadlineMs;
+    const tried = new Set<string>();
+    const attempts: ProbeAttempt[] = [];
+    let last: GatewayFailure | undefined;
+
+    for (let attempt = 1; attempt <= settings.maxAttempts; attempt++) {
+      const remaining = deadlineAt - performance.now();
+      if (remaining <= 0) {
+        last = { finalClass: "deadline", reason: `no answer within the pool's ${settings.deadlineMs} ms deadline`, nodeId: last?.nodeId };
+        break;
+      }
+      const node = this.pick(caller, tried);
+      if (!node) {
+        last = tried.size ? last : noHealthyNode(caller.pool);
+        break;
+      }
+      tried.add(node.id);
+      const upstream = this.upstreams.get(node);
+      const startedAt = new Date();
+      const t0 = performance.now();
+      const outcome = await forwardThrough(upstream, {
+        method: req.method ?? "GET",
+        url,
+        headers,
+        body,
+        timeouts: { connectMs: Math.min(settings.connectTimeoutMs, remaining), firstByteMs: Math.min(settings.firstByteTimeoutMs, remaining) },
+        signal,
+      });
+      if (signal.aborted) {
+        // The client went away: what the node did so far is not its fault, only earlier attempts are kept.
+        if (outcome.kind === "response") outcome.request.destroy();
+        if (attempts.length) this.settle(attempts);
+        return this.recorder.final({ poolId: caller.pool.id, finalClass: "client_closed", origin: "client", attempts: attempt });
+      }
+      if (outcome.kind === "failed") {
+        attempts.push(this.attemptOf(node, targetOrigin, startedAt, t0, outcome.verdict, { connectMs: outcome.connectMs, firstByteMs: null, status: null, bytes: 0, error: outcome.error }));
+        last = { finalClass: outcome.verdict.faultClass, reason: outcome.verdict.reason, nodeId: node.id };
+        // A request that never left for the target may always go again; one that may have reached it only when idempotent.
+        if (!outcome.sentRequest || idempotent || settings.retryNonIdempotent) continue;
+        break;
+      }
+      const { response } = outcome;
+      const verdict = classifyResponse({ mode: upstream.scheme === "socks5" ? "tunnel" : "forward", status: response.statusCode ?? 0, headers: response.headers, bodySample: "" });
+      const nodeFault = retryable(verdict);
+      const canRetry = attempt < settings.maxAttempts && performance.now() < deadlineAt;
+      const mayResend = idempotent || settings.retryNonIdempotent;
+      const retryTarget = !nodeFault && verdict.faultClass !== "ok" && verdict.faultClass !== "target_4xx" && settings.retryTargetFailures && canRetry && mayResend;
+      if (nodeFault || retryTarget) {
+        // The node's own error page (or a target failure the pool retries): drop it and try another
+        // node, or answer with our own failure naming the hop.
+        response.resume();
+        outcome.request.destroy();
+        attempts.push(this.attemptOf(node, targetOrigin, startedAt, t0, verdict, { connectMs: outcome.connectMs, firstByteMs: outcome.firstByteMs, status: response.statusCode ?? null, bytes: 0 }));
+        last = { finalClass: verdict.faultClass, reason: verdict.reason, nodeId: node.id, receivedStatus: response.statusCode };
+        if (mayResend) continue;
+        break;
+      }
+      return this.relay(caller, node, outcome, verdict, res, { targetOrigin, startedAt, t0, attempts });
+    }
+    last ??= noHealthyNode(caller.pool);
+    const stored = attempts.length ? this.settle(attempts) : undefined;
+    this.recorder.final({ poolId: caller.pool.id, finalClass: last.finalClass, origin: finalOrigin(last.finalClass, stored), attempts: tried.size });
+    const answer = failureAnswer(last, tried.size, caller.pool.name);
+    sendPlain(res, answer.status, answer.headers, answer.body);
+  }
+
+  /** Streams the chosen answer to the client; from the first byte on, no retry is possible. */
+  private relay(
+    caller: Caller,
+    node: GatewayNode,
+    outcome: Extract<Awaited<ReturnType<typeof forwardThrough>>, { kind: "response" }>,
+    answered: Verdict,
+    res: ServerResponse,
+    at: { targetOrigin: string; startedAt: Date; t0: number; attempts: ProbeAttempt[] },
+  ): void {
+    const { response, request } = outcome;
+    const headers: OutgoingHttpHeaders = {};
+    for (const [name, value] of Object.entries(response.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
+    headers["x-switchyard-node"] = node.id;
+    const count = at.attempts.length + 1;
+    if (count > 1) headers["x-switchyard-attempts"] = String(count);
+    res.writeHead(response.statusCode ?? 502, response.statusMessage, headers);
+    let bytes = 0;
+    let done = false;
+    const finish = (failure?: Verdict, error?: unknown) => {
+      if (done) return;
+      done = true;
+      const final = failure ?? answered;
+      const stored = this.settle([...at.attempts, this.attemptOf(node, at.targetOrigin, at.startedAt, at.t0, final, { connectMs: outcome.connectMs, firstByteMs: outcome.firstByteMs, status: response.statusCode ?? null, bytes, error })]);
+      this.recorder.final({ poolId: caller.pool.id, finalClass: final.faultClass, origin: stored!.faultOrigin, attempts: count });
+    };
+    response.on("data", (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (!res.write(chunk)) response.pause();
+    });
+    res.on("drain", () => response.resume());
+    response.once("end", () => {
+      res.end();
+      finish();
+    });
+    response.once("error", () => {});
+    response.once("aborted", () => {
+      // The node or the target cut the body: the client must see a broken response, not a short one.
+      res.destroy();
+      finish(verdict("reset", "connection closed while relaying the body", ["none", "phase"], ["unknown", "none"]));
+    });
+    res.once("close", () => {
+      if (!response.complete) {
+        request.destroy();
+        if (!done) {
+          done = true;
+          this.settle([...at.attempts, this.attemptOf(node, at.targetOrigin, at.startedAt, at.t0, answered, { connectMs: outcome.connectMs, firstByteMs: outcome.firstByteMs, status: response.statusCode ?? null, bytes })]);
+          this.recorder.final({ poolId: caller.pool.id, finalClass: "client_closed", origin: "client", attempts: count });
+        }
+      }
+    });
+  }
+
+  // ---- CONNECT -------------------------------------------------------------------------------
+
+  private async onConnect(req: IncomingMessage, client: Socket, head: Buffer): Promise<void> {
+    const authority = parseAuthority(req.url ?? "");
+    if (!authority) return endRaw(client, 400, {}, "CONNECT needs host:port.\n");
+    let caller: Caller;
+    try {
+      caller = await this.authorize(...basicCredentials(req.headers["proxy-authorization"]));
+    } catch (error) {
+      if (error instanceof Refusal) return endRaw(client, error.status, refusalHeaders(error), `${error.message}\n`);
+      throw error;
+    }
+    const opened = await this.openTunnelWithRetries(caller, authority.host, authority.port, client);
+    if (!opened) return;
+    if ("failure" in opened) {
+      const answer = failureAnswer(opened.failure, opened.attempts, caller.pool.name);
+      return endRaw(client, answer.status, answer.headers, answer.body);
+    }
+    client.write(`HTTP/1.1 200 Connection established\r\nx-switchyard-node: ${opened.node.id}\r\n\r\n`);
+    this.splice(caller.pool.id, client, head, opened);
+  }
+
+  // ---- SOCKS5 --------------------------------------------------------------------------------
+
+  private onSocks(client: Socket): void {
+    let caller: Caller | undefined;
+    acceptSocks5(client, {
+      authenticate: async (user, password) => {
+        try {
+          caller = await this.authorize(user, password);
+          return true;
+        } catch (error) {
+          if (error instanceof Refusal) return error.message;
+          throw error;
+        }
+      },
+      connect: (request) => {
+        void (async () => {
+          const opened = await this.openTunnelWithRetries(caller!, request.host, request.port, client);
+          if (!opened) return;
+          if ("failure" in opened) {
+            client.write(Buffer.from(reply(socksReplyFor(opened.failure.finalClass))));
+            return void client.destroySoon();
+          }
+          client.write(Buffer.from(reply(SOCKS_REPLY.succeeded)));
+          this.splice(caller!.pool.id, client, request.leftover, opened);
+        })().catch((error: Error) => {
+          this.log(`gateway: unexpected SOCKS error: ${error.message}`);
+          client.destroy();
+        });
+      },
+    });
+  }
+
+  // ---- tunnels (CONNECT and SOCKS5 share this) -----------------------------------------------
+
+  private async openTunnelWithRetries(
+    caller: Caller,
+    host: string,
+    port: number,
+    client: Socket,
+  ): Promise<
+    | { node: GatewayNode; socket: Socket; head: Buffer; attempts: number; targetOrigin: string; startedAt: Date; t0: number; connectMs: number | null; firstByteMs: number }
+    | { failure: GatewayFailure; attempts: number }
+    | undefined
+  > {
+    const controller = new AbortController();
+    const onClose = () => controller.abort(new Error("client closed the connection"));
+    client.once("close", onClose);
+    const { settings } = caller;
+    const targetOrigin = `https://${isIP(host) === 6 ? `[${host}]` : host}${port === 443 ? "" : `:${port}`}/`;
+    const deadlineAt = performance.now() + settings.deadlineMs;
+    const tried = new Set<string>();
+    const attempts: ProbeAttempt[] = [];
+    let last: GatewayFailure | undefined;
+    try {
+      for (let attempt = 1; attempt <= settings.maxAttempts; attempt++) {
+        const remaining = deadlineAt - performance.now();
+        if (remaining <= 0) {
+          last = { finalClass: "deadline", reason: `no tunnel within the pool's ${settings.deadlineMs} ms deadline`, nodeId: last?.nodeId };
+          break;
+        }
+        const node = this.pick(caller, tried);
+        if (!node) break;
+        tried.add(node.id);
+        const startedAt = new Date();
+        const t0 = performance.now();
+        const timeouts = { connectMs: Math.min(settings.connectTimeoutMs, remaining), firstByteMs: Math.min(settings.firstByteTimeoutMs, remaining) };
+        const outcome = await openTunnel(this.upstreams.get(node), host, port, timeouts, controller.signal);
+        if (controller.signal.aborted) {
+          if (outcome.kind === "open") outcome.socket.destroy();
+          if (attempts.length) this.settle(attempts);
+          this.recorder.final({ poolId: caller.pool.id, finalClass: "client_closed", origin: "client", attempts: attempt });
+          return undefined;
+        }
+        if (outcome.kind === "open") {
+          // Recorded as soon as it is open: a tunnel's lifetime is the client's business, not the node's latency.
+          const open = verdict("ok", "tunnel established", ["proxy", "phase"], ["none", "phase"]);
+          this.settle([...attempts, this.attemptOf(node, targetOrigin, startedAt, t0, open, { connectMs: outcome.connectMs, firstByteMs: outcome.firstByteMs, status: 200, bytes: 0 })]);
+          return { node, socket: outcome.socket, head: outcome.head, attempts: attempt, targetOrigin, startedAt, t0, connectMs: outcome.connectMs, firstByteMs: outcome.firstByteMs };
+        }
+        attempts.push(this.attemptOf(node, targetOrigin, startedAt, t0, outcome.verdict, { connectMs: outcome.connectMs, firstByteMs: null, status: outcome.status ?? null, bytes: 0, error: outcome.error }));
+        last = { finalClass: outcome.verdict.faultClass, reason: outcome.verdict.reason, nodeId: node.id, receivedStatus: outcome.status };
+      }
+    } finally {
+      client.off("close", onClose);
+    }
+    last ??= noHealthyNode(caller.pool);
+    const stored = attempts.length ? this.settle(attempts) : undefined;
+    this.recorder.final({ poolId: caller.pool.id, finalClass: last.finalClass, origin: finalOrigin(last.finalClass, stored), attempts: tried.size });
+    return { failure: last, attempts: tried.size };
+  }
+
+  /** Joins client and upstream; whichever side ends or fails, both go. Recorded when the tunnel closes. */
+  private splice(
+    poolId: string,
+    client: Socket,
+    clientHead: Buffer,
+    opened: { node: GatewayNode; socket: Socket; head: Buffer; attempts: number; targetOrigin: string; startedAt: Date; t0: number; connectMs: number | null; firstByteMs: number },
+  ): void {
+    const { socket: upstream } = opened;
+    upstream.setNoDelay(true);
+    if (opened.head.length) client.write(opened.head);
+    if (clientHead.length) upstream.write(clientHead);
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      client.destroy();
+      upstream.destroy();
+    };
+    upstream.on("error", close);
+    client.on("error", close);
+    upstream.once("close", close);
+    client.once("close", close);
+    upstream.pipe(client);
+    client.pipe(upstream);
+    client.resume();
+    this.recorder.final({ poolId, finalClass: "ok", origin: "none", attempts: opened.attempts });
+  }
+}
+
+/**
+ * Worth another node: the node answered an error itself (its own 502/504, refused tunnel, bad
+ * credentials), nothing came back at all (refused, reset, silence), or the attribution blames the
+ * node or the network. Not: anything the target said (relayed 5xx without the node's marker,
+ * blocks, 4xx) — that passes through unchanged.
+ */
+function retryable(v: Verdict): boolean {
+  if (v.faultClass === "ok") return false;
+  return v.responder === "proxy" || v.responder === "none" || isNodeFault(v.faultOrigin);
+}
+
+function noHealthyNode(pool: GatewayPool): GatewayFailure {
+  return {
+    finalClass: "no_healthy_node",
+    reason: pool.nodes.length ? `no healthy node of pool "${pool.name}" matches the filters` : `pool "${pool.name}" has no healthy node (all disabled, draining, ejected or failing)`,
+  };
+}
+
+/** user and password of a Basic Proxy-Authorization header ("" when absent or malformed). */
+function basicCredentials(header: string | undefined): [string, string] {
+  if (!header || !/^basic /i.test(header)) return ["", ""];
+  const decoded = Buffer.from(header.slice(6).trim(), "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  return colon < 0 ? [decoded, ""] : [decoded.slice(0, colon), decoded.slice(colon + 1)];
+}
+
+/** The client's headers minus hop-by-hop fields (and whatever Connection names), Host set from the URL. */
+function forwardHeaders(incoming: IncomingHttpHeaders, url: URL): OutgoingHttpHeaders {
+  const named = new Set(String(incoming.connection ?? "").toLowerCase().split(",").map((s) => s.trim()).filter(Boolean));
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(incoming)) if (value !== undefined && !HOP_BY_HOP.has(name) && !named.has(name) && name !== "content-length") out[name] = value;
+  out.host = url.host;
+  return out;
+}
+
+/** The request body, buffered up to MAX_REQUEST_BODY (null when there is none). */
+async function readBody(req: IncomingMessage): Promise<Buffer | null | "too_large"> {
+  const declared = req.headers["content-length"];
+  if (!req.headers["transfer-encoding"] && (declared === undefined || declared === "0")) {
+    req.resume();
+    return null;
+  }
+  if (Number(declared) > MAX_REQUEST_BODY) return "too_large";
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_REQUEST_BODY) return "too_large";
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function parseAuthority(value: string): { host: string; port: number } | undefined {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]/\s]+)):(\d{1,5})$/.exec(value);
+  if (!match) return undefined;
+  const port = Number(match[3]);
+  if (port < 1 || port > 65_535) return undefined;
+  return { host: match[1] ?? match[2], port };
+}
+
+function refusalHeaders(refusal: Refusal): Record<string, string> {
+  return refusal.status === 407 ? { "proxy-authenticate": 'Basic realm="switchyard"' } : {};
+}
+
+function sendRefusal(res: ServerResponse, refusal: Refusal): void {
+  sendPlain(res, refusal.status, refusalHeaders(refusal), `${refusal.message}\n`);
+}
+
+function sendPlain(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
+  if (res.headersSent || res.destroyed) return void res.destroy();
+  res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(body), "cache-control": "no-store", ...headers });
+  res.end(body);
+}
+
+/** An answer on a raw socket (CONNECT), then close. */
+function endRaw(socket: Socket, status: number, headers: Record<string, string>, body: string): void {
+  if (socket.destroyed) return;
+  const lines = [`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? "Error"}`, "content-type: text/plain; charset=utf-8", `content-length: ${Buffer.byteLength(body)}`, "connection: close"];
+  for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
+  // A socket handed over by the 'connect' event is not read: end() alone would wait forever for the
+  // client's FIN. destroySoon closes it fully once the answer is flushed.
+  socket.write(`${lines.join("\r\n")}\r\n\r\n${body}`);
+  socket.destroySoon();
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 403: "Forbidden", 407: "Proxy Authentication Required", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout" };
