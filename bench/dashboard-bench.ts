@@ -28,7 +28,7 @@ await applyMigrations(database.url);
 
 const { prisma } = await import("@/lib/db/prisma");
 const { rollUpStats } = await import("@/lib/stats/rollup");
-const { rollUpResults } = await import("@/lib/probe/result-rollups");
+const { resultCounts } = await import("@/lib/stats/result-counts");
 const { statsOverview } = await import("@/lib/stats/overview");
 const { statsTimeSeries } = await import("@/lib/stats/time-series");
 const { topOffendingNodes } = await import("@/lib/stats/top-nodes");
@@ -83,10 +83,17 @@ await insertResults(RESULTS, now.getTime() - dayMs, dayMs - 120_000);
 const generateMs = performance.now() - t0;
 await prisma.$executeRaw`ANALYZE`;
 
+// Baseline in the same run: the whole backlog folded in ONE transaction (what the rollup did
+// before it worked in chunks), then the same data again in the worker's bounded chunks.
+const rollupUntil = new Date(now.getTime() - 90_000);
 const t1 = performance.now();
-const rolled = await rollUpStats(new Date(now.getTime() - 90_000));
-await rollUpResults(new Date(now.getTime() - 90_000));
-const rollupMs = performance.now() - t1;
+const single = await rollUpStats(rollupUntil, { chunkRows: 10_000_000, budgetMs: 10 * 60_000 });
+const singleMs = performance.now() - t1;
+await prisma.$executeRaw`TRUNCATE "StatsRollupMinute", "StatsRollupNode", "StatsRollupNodeTarget"`;
+await prisma.$executeRaw`DELETE FROM "ProbeRollupWatermark"`;
+const t2 = performance.now();
+const rolled = await rollUpStats(rollupUntil, { budgetMs: 10 * 60_000 });
+const rollupMs = performance.now() - t2;
 // The live tail past the watermark (what the worker has not folded yet): ~90 s of results.
 await insertResults(Math.round(RESULTS / 960), now.getTime() - 90_000, 90_000);
 await prisma.$executeRaw`ANALYZE`;
@@ -110,7 +117,8 @@ async function time(name: string, run: () => Promise<unknown>) {
 
 console.log(`\nSwitchyard dashboard benchmark (embedded PostgreSQL 17, Node ${process.version})`);
 console.log(`  generate ${RESULTS.toLocaleString("en-US")} results, ${NODES} nodes × ${TARGETS} targets over 24 h   ${(generateMs / 1000).toFixed(1)} s`);
-console.log(`  roll up (stats: minute + node 5 min/hour; probe engine's)   ${(rollupMs / 1000).toFixed(1)} s  (${rolled.rollupRows} minute rows upserted)`);
+console.log(`  roll up, one transaction (old shape, baseline)              ${(singleMs / 1000).toFixed(1)} s  (${single.rawRows} results, 1 chunk)`);
+console.log(`  roll up, bounded chunks of 50,000 (the worker's)            ${(rollupMs / 1000).toFixed(1)} s  (${rolled.rawRows} results, ${rolled.chunks} chunks, ~${(rollupMs / rolled.chunks / 1000).toFixed(2)} s each; ratio ${(rollupMs / singleMs).toFixed(2)})`);
 console.log(`  rows: raw ${counts.raw}, StatsRollupMinute ${counts.minute}, StatsRollupNode ${counts.node}  (raw tail past the watermark included in every query)`);
 console.log(`  queries (${RUNS} runs each):`);
 if (process.env.BENCH_PROFILE) {
@@ -139,6 +147,9 @@ await time("heat map node × target 24 h (30 worst nodes)", () => nodeTargetHeat
 await time("nodes table page (50 rows + health columns)", () => listNodes(nodeListQuerySchema.parse({})));
 await time("nodes table sorted by 1 h success rate (50 rows)", () => listNodesByHealth(healthTableQuerySchema.parse({ sort: "successRate", direction: "asc" })));
 await time("whole overview response (/api/ui/stats, 24 h)", () => dashboardData({ window: "24h" }));
+await time("/api/v1/stats 24 h, pool 'eu' (same query as the overview)", () => resultCounts({ window: "24h", poolId: eu.id }));
+const someNode = await prisma.proxyNode.findFirstOrThrow({ select: { id: true } });
+await time("/api/v1/stats 24 h, one node", () => resultCounts({ window: "24h", nodeId: someNode.id }));
 console.log(`  peak RSS ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MB`);
 
 await prisma.$disconnect();

@@ -3,12 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db/prisma";
 import { startFaultLab, type FaultLab } from "@/lib/lab/fault-lab";
 import { TARGET_PATHS } from "@/lib/lab/target-server";
-import { bucketOf, defaultAttribution, FAULT_CLASS_NAMES, type FaultClass } from "./fault-taxonomy";
+import { bucketOf, defaultAttribution, type FaultClass } from "./fault-taxonomy";
 import type { ProbeAttempt } from "./probe-check";
 import { probeNodesOnDemand } from "./probe-on-demand";
 import { claimDueNodes, releaseLeases, runProbeScheduler } from "./probe-scheduler";
-import { pruneRawResults, rollUpResults } from "./result-rollups";
-import { insertProbeResults, ProbeResultWriter } from "./result-writer";
+import { ProbeResultWriter } from "./result-writer";
 
 // Test files share one database and run in parallel: every row here is tied to nodes, targets
 // and pools this file made, and the rollup test uses timestamps in 2020 that nothing else writes.
@@ -59,58 +58,6 @@ describe("batch writer", () => {
     expect(rows[0].startedAt.toISOString()).toBe("2026-11-25T10:00:00.123Z");
     expect(rows[1]).toMatchObject({ bucket: "502", faultOrigin: "proxy", responder: "proxy", status: null, exitIp: null });
     expect(rows[2]).toMatchObject({ bucket: "504", faultOrigin: "network", responder: "none", errorDetail: "ETIMEDOUT: x" });
-  });
-});
-
-describe("rollups and pruning", () => {
-  it("folds raw rows into both rollups exactly once, then prunes only rolled-up rows", async () => {
-    // Only this test rolls up; start from a clean watermark even on a reused TEST_DATABASE_URL.
-    await prisma.probeRollupWatermark.deleteMany({});
-    const nodes = await makeNodes(3, 2);
-    const targetId = await makeTarget("http://127.0.0.1:2/ok");
-    const base = Date.parse("2020-01-01T00:00:00Z");
-    const rows: ProbeAttempt[] = [];
-    for (let i = 0; i < 3_000; i++) {
-      // Spread over 3 hours, all nodes, a mix of classes.
-      const at = new Date(base + ((i * 3_600) % (3 * 3_600_000)) + i);
-      rows.push(attempt(nodes[i % 3], targetId, at, FAULT_CLASS_NAMES[i % 5], i % 100));
-    }
-    expect(await insertProbeResults(rows)).toBe(3_000);
-
-    const first = await rollUpResults(new Date("2020-01-01T02:00:30Z"));
-    const beforeTwo = rows.filter((r) => r.startedAt.getTime() < Date.parse("2020-01-01T02:00:00Z"));
-    expect(first.rawRows).toBe(beforeTwo.length);
-    expect((await rollUpResults(new Date("2020-01-01T02:00:30Z"))).rawRows).toBe(0); // idempotent
-
-    const minuteTotals = await prisma.probeRollupTargetMinute.aggregate({ where: { targetId }, _sum: { count: true, totalMsSum: true } });
-    expect(minuteTotals._sum.count).toBe(beforeTwo.length);
-    expect(minuteTotals._sum.totalMsSum).toBeCloseTo(beforeTwo.reduce((s, r) => s + r.totalMs, 0), 3);
-
-    await rollUpResults(new Date("2020-01-01T03:00:00Z"));
-    const hourRows = await prisma.probeRollupNodeHour.findMany({ where: { targetId } });
-    expect(hourRows.reduce((s, r) => s + r.count, 0)).toBe(3_000);
-    // Exact per (node, hour, class) count against the raw rows.
-    const expected = new Map<string, number>();
-    for (const r of rows) {
-      const key = `${r.nodeId}|${new Date(Math.floor(r.startedAt.getTime() / 3_600_000) * 3_600_000).toISOString()}|${r.faultClass}`;
-      expected.set(key, (expected.get(key) ?? 0) + 1);
-    }
-    expect(hourRows.length).toBe(expected.size);
-    for (const h of hourRows) expect(h.count).toBe(expected.get(`${h.nodeId}|${h.hour.toISOString()}|${h.faultClass}`));
-    // target×minute per class matches raw.
-    const [raw] = await prisma.$queryRaw<{ n: bigint }[]>`SELECT count(DISTINCT (date_trunc('minute', "startedAt"), "faultClass")) AS n FROM "ProbeResult" WHERE "targetId" = ${targetId}::uuid`;
-    expect(await prisma.probeRollupTargetMinute.count({ where: { targetId } })).toBe(Number(raw.n));
-
-    // Prune: only before the cut-off, never past the watermark.
-    const pruned = await pruneRawResults(new Date("2020-01-01T01:00:00Z"));
-    expect(pruned).toBe(rows.filter((r) => r.startedAt.getTime() < Date.parse("2020-01-01T01:00:00Z")).length);
-    const late = await insertProbeResults([attempt(nodes[0], targetId, new Date("2020-01-01T03:30:00Z"), "ok")]);
-    expect(late).toBe(1);
-    await pruneRawResults(new Date("2099-01-01T00:00:00Z"));
-    // The 03:30 row is past the watermark (03:00): kept until rolled up.
-    expect(await prisma.probeResult.count({ where: { targetId } })).toBe(1);
-    // Rollups survive pruning.
-    expect((await prisma.probeRollupNodeHour.aggregate({ where: { targetId }, _sum: { count: true } }))._sum.count).toBe(3_000);
   });
 });
 

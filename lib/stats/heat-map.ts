@@ -1,5 +1,5 @@
 import { NODE_FAULT_ORIGINS } from "@/lib/probe/fault-taxonomy";
-import { defaultStatsDb, type StatsDb } from "./db";
+import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
 import { topOffendingNodes } from "./top-nodes";
 import { resolveWindow, type StatsQuery } from "./windows";
 
@@ -23,8 +23,7 @@ export interface HeatMapCell {
 /**
  * Node × target failure rates for the nodes with the most failures: a row red on one column is
  * "node X is blocked by target Y", a row red everywhere is "node X is dead". Reads the probe
- * engine's node×target×hour rollup (ProbeRollupNodeHour) plus raw rows past its own watermark,
- * sorted worst first (rows and columns), each cell with its dominant failure class,
+ * node×target×hour rollup (StatsRollupNodeTarget) plus raw rows past the "stats" watermark,
  * for the worst nodes only (picked from the cheaper node rollup first, so the node×target rows
  * are read through their primary key for those nodes instead of aggregated fleet-wide).
  */
@@ -34,9 +33,9 @@ export async function nodeTargetHeatMap(query: StatsQuery, maxNodes = 30, db: St
   const worstIds = worstNodeIds ?? (await topOffendingNodes(query, maxNodes, db, now)).map((n) => n.id);
   if (worstIds.length === 0) return { nodes: [], targets: [], cells: [] };
   const rows = await db.$queryRaw<Array<{ nodeId: string; targetId: string; requests: bigint; failures: bigint; nodeFailures: bigint; dominantClass: string | null }>>`
-    WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = 'probe-results') AS mark),
+    WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}) AS mark),
     parts AS (
-      SELECT h."nodeId", h."targetId", h."faultClass", h."faultOrigin", sum(h."count")::bigint AS n FROM "ProbeRollupNodeHour" h
+      SELECT h."nodeId", h."targetId", h."faultClass", h."faultOrigin", sum(h."count")::bigint AS n FROM "StatsRollupNodeTarget" h
       WHERE h."nodeId" = ANY(${worstIds}::uuid[]) AND h."hour" >= ${hourStart}
       GROUP BY 1, 2, 3, 4
       UNION ALL

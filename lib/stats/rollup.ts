@@ -1,41 +1,82 @@
+import { runBounded } from "@/lib/db/bounded-work";
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
 import { histAddSql, histFromIndexSql, histIndexSql } from "./latency-histogram";
 import { ALL_POOLS_KEY } from "./windows";
 
-export interface StatsRollupRun {
-  from: Date;
-  until: Date;
-  /** Minute rollup rows written (inserted or added to). */
-  rollupRows: number;
-}
-
 /** Node rollup grains (minutes): 5 for the 15 min / 1 h windows, 60 for 24 h / 7 d. */
 export const NODE_GRAINS = [5, 60] as const;
 
+/** Rollups fold only results older than the longest check, so none arrive behind the watermark. */
+export const ROLLUP_DELAY_MS = 60_000;
+
+export interface RollupOptions {
+  db?: StatsDb;
+  /** Raw rows folded per transaction at most (default 50,000: about a second of work). */
+  chunkRows?: number;
+  /** Stop starting new chunks after this long; the rest is folded next round (default 6 s). */
+  budgetMs?: number;
+}
+
+export interface StatsRollupRun {
+  /** Watermark before and after this run. */
+  from: Date | null;
+  reached: Date | null;
+  /** Where the run was asked to go (until, floored to the minute). */
+  until: Date;
+  rawRows: number;
+  chunks: number;
+  /** False when the budget ran out with raw rows still waiting: the next rounds catch up. */
+  caughtUp: boolean;
+  /** How far the watermark is behind `until`, in seconds (0 when caught up). */
+  lagSeconds: number;
+}
+
 /**
- * Folds raw ProbeResult rows with startedAt in [watermark "stats", until floored to the minute)
- * into StatsRollupMinute (pool × target × minute × class, plus the all-pools key) and
- * StatsRollupNode (node × 5-min / hour × class), each row with a latency histogram, and moves the
- * watermark in the same transaction (the watermark row is locked first): re-running never counts
- * twice and two workers serialise. Buckets are fixed-width epoch intervals, so the session's
- * time zone does not matter. Readers add raw rows at or after the watermark, so figures stay live.
+ * THE statistics rollup: folds raw ProbeResult rows with startedAt in [watermark "stats", until
+ * floored to the minute) into every rollup the product reads — StatsRollupMinute (pool × target ×
+ * minute × class, plus the all-pools key), StatsRollupNode (node × 5 min / hour × class) and
+ * StatsRollupNodeTarget (node × target × hour × class) — in chunks of at most `chunkRows` raw rows,
+ * one transaction each that also moves the watermark (locked first, so re-running never counts
+ * twice and two workers serialise). Buckets are fixed-width epoch intervals. Readers add raw rows
+ * at or after the watermark, so figures stay live and exact while a backlog is being folded.
  */
-export async function rollUpStats(until: Date, db: StatsDb = defaultStatsDb): Promise<StatsRollupRun> {
+export async function rollUpStats(until: Date, options: RollupOptions = {}): Promise<StatsRollupRun> {
+  const db = options.db ?? defaultStatsDb;
+  const chunkRows = options.chunkRows ?? 50_000;
   const end = new Date(Math.floor(until.getTime() / 60_000) * 60_000);
+  let from: Date | null = null;
+  let reached: Date | null = null;
+  const run = await runBounded(async () => {
+    const chunk = await foldChunk(db, end, chunkRows);
+    from ??= chunk.from;
+    reached = chunk.to;
+    return { rows: chunk.rawRows, more: chunk.to < end };
+  }, options.budgetMs ?? 6_000);
+  const lagMs = reached ? Math.max(0, end.getTime() - (reached as Date).getTime()) : 0;
+  return { from, reached, until: end, rawRows: run.rows, chunks: run.steps, caughtUp: run.done, lagSeconds: Math.round(lagMs / 1000) };
+}
+
+async function foldChunk(db: StatsDb, end: Date, chunkRows: number): Promise<{ from: Date; to: Date; rawRows: number }> {
   return db.$transaction(
     async (tx) => {
       await tx.$executeRaw`INSERT INTO "ProbeRollupWatermark" ("name", "rolledUpTo")
         SELECT ${STATS_WATERMARK}, coalesce(min("startedAt"), ${end}::timestamptz) FROM "ProbeResult" ON CONFLICT ("name") DO NOTHING`;
       const [mark] = await tx.$queryRaw<{ rolledUpTo: Date }[]>`SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK} FOR UPDATE`;
       const from = mark.rolledUpTo;
-      if (from >= end) return { from, until: end, rollupRows: 0 };
+      if (from >= end) return { from, to: from, rawRows: 0 };
+      // The chunk ends at the (chunkRows+1)-th raw row (through the startedAt index), or at `end`.
+      const [next] = await tx.$queryRaw<{ startedAt: Date }[]>`
+        SELECT "startedAt" FROM "ProbeResult" WHERE "startedAt" >= ${from} AND "startedAt" < ${end}
+        ORDER BY "startedAt" OFFSET ${chunkRows} LIMIT 1`;
+      // Rows sharing one millisecond are never split; a chunk always moves at least 1 ms.
+      const to = next ? new Date(Math.max(next.startedAt.getTime(), from.getTime() + 1)) : end;
 
-      const rollupRows = await tx.$executeRaw`
+      await tx.$executeRaw`
         INSERT INTO "StatsRollupMinute" ("poolKey", "minute", "targetId", "faultClass", "faultOrigin", "count", "totalMsSum", "hist")
         SELECT k."poolKey", to_timestamp(floor(extract(epoch FROM r."startedAt") / 60) * 60), r."targetId", r."faultClass", r."faultOrigin",
                count(*), sum(r."totalMs"), ${histFromIndexSql("r.idx")}
         FROM (SELECT p."nodeId", p."targetId", p."startedAt", p."faultClass", p."faultOrigin", p."totalMs", ${histIndexSql('p."totalMs"')} AS idx
-              FROM "ProbeResult" p WHERE p."startedAt" >= ${from} AND p."startedAt" < ${end}) r
+              FROM "ProbeResult" p WHERE p."startedAt" >= ${from} AND p."startedAt" < ${to}) r
         CROSS JOIN LATERAL (SELECT ${ALL_POOLS_KEY}::uuid AS "poolKey"
                             UNION ALL SELECT m."poolId" FROM "PoolMembership" m WHERE m."nodeId" = r."nodeId") k
         GROUP BY 1, 2, 3, 4, 5
@@ -48,25 +89,55 @@ export async function rollUpStats(until: Date, db: StatsDb = defaultStatsDb): Pr
         SELECT g.grain, to_timestamp(floor(extract(epoch FROM r."startedAt") / (g.grain * 60)) * (g.grain * 60)), r."nodeId", r."faultClass", r."faultOrigin",
                count(*), sum(r."totalMs"), ${histFromIndexSql("r.idx")}
         FROM (SELECT p."nodeId", p."startedAt", p."faultClass", p."faultOrigin", p."totalMs", ${histIndexSql('p."totalMs"')} AS idx
-              FROM "ProbeResult" p WHERE p."startedAt" >= ${from} AND p."startedAt" < ${end}) r
+              FROM "ProbeResult" p WHERE p."startedAt" >= ${from} AND p."startedAt" < ${to}) r
         CROSS JOIN unnest(${[...NODE_GRAINS]}::int[]) AS g(grain)
         GROUP BY 1, 2, 3, 4, 5
         ON CONFLICT ("grainMinutes", "bucketStart", "nodeId", "faultClass", "faultOrigin") DO UPDATE
           SET "count" = "StatsRollupNode"."count" + excluded."count",
               "totalMsSum" = "StatsRollupNode"."totalMsSum" + excluded."totalMsSum",
               "hist" = ${histAddSql('"StatsRollupNode"."hist"', "excluded.hist")}`;
-      await tx.$executeRaw`UPDATE "ProbeRollupWatermark" SET "rolledUpTo" = ${end} WHERE "name" = ${STATS_WATERMARK}`;
-      return { from, until: end, rollupRows };
+      await tx.$executeRaw`
+        INSERT INTO "StatsRollupNodeTarget" ("nodeId", "targetId", "hour", "faultClass", "faultOrigin", "count", "totalMsSum")
+        SELECT "nodeId", "targetId", to_timestamp(floor(extract(epoch FROM "startedAt") / 3600) * 3600), "faultClass", "faultOrigin", count(*), sum("totalMs")
+        FROM "ProbeResult" WHERE "startedAt" >= ${from} AND "startedAt" < ${to}
+        GROUP BY 1, 2, 3, 4, 5
+        ON CONFLICT ("nodeId", "targetId", "hour", "faultClass", "faultOrigin") DO UPDATE
+          SET "count" = "StatsRollupNodeTarget"."count" + excluded."count",
+              "totalMsSum" = "StatsRollupNodeTarget"."totalMsSum" + excluded."totalMsSum"`;
+      const [{ n }] = await tx.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM "ProbeResult" WHERE "startedAt" >= ${from} AND "startedAt" < ${to}`;
+      await tx.$executeRaw`UPDATE "ProbeRollupWatermark" SET "rolledUpTo" = ${to} WHERE "name" = ${STATS_WATERMARK}`;
+      return { from, to, rawRows: Number(n) };
     },
-    { timeout: 10 * 60_000, maxWait: 30_000 },
+    { timeout: 60_000, maxWait: 10_000 },
   );
 }
 
-/** Retention of the stats rollups: minutes 8 days, 5-minute node buckets 2 days, hourly 35 days. */
-export async function pruneStatsRollups(now = new Date(), db: StatsDb = defaultStatsDb): Promise<void> {
-  const day = 86_400_000;
-  await db.$executeRaw`DELETE FROM "StatsRollupMinute" WHERE "minute" < ${new Date(now.getTime() - 8 * day)}`;
-  await db.$executeRaw`DELETE FROM "StatsRollupNode" WHERE "grainMinutes" = 5 AND "bucketStart" < ${new Date(now.getTime() - 2 * day)}`;
-  await db.$executeRaw`DELETE FROM "StatsRollupNode" WHERE "grainMinutes" = 60 AND "bucketStart" < ${new Date(now.getTime() - 35 * day)}`;
+/**
+ * How far the statistics rollup is behind, in seconds: 0 while the watermark is where a caught-up
+ * rollup leaves it (the rollup delay plus up to one minute, since it folds whole minutes only).
+ */
+export async function statsRollupLag(now = new Date(), db: StatsDb = defaultStatsDb): Promise<{ rolledUpTo: Date | null; lagSeconds: number | null }> {
+  const [row] = await db.$queryRaw<{ rolledUpTo: Date }[]>`SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}`;
+  if (!row) return { rolledUpTo: null, lagSeconds: null };
+  return { rolledUpTo: row.rolledUpTo, lagSeconds: Math.max(0, Math.round((now.getTime() - ROLLUP_DELAY_MS - 60_000 - row.rolledUpTo.getTime()) / 1000)) };
 }
 
+const DAY_MS = 86_400_000;
+/** Retention of the stats rollups: minutes 8 days, 5-minute node buckets 2 days, hourly node and node × target 35 days. */
+export async function pruneStatsRollups(now = new Date(), options: { db?: StatsDb; chunkRows?: number; budgetMs?: number } = {}) {
+  const db = options.db ?? defaultStatsDb;
+  const limit = options.chunkRows ?? 20_000;
+  const minuteCutoff = new Date(now.getTime() - 8 * DAY_MS);
+  const fiveMinuteCutoff = new Date(now.getTime() - 2 * DAY_MS);
+  const hourCutoff = new Date(now.getTime() - 35 * DAY_MS);
+  // Each step deletes at most `limit` rows per table (ctid batches), so no step is a long transaction.
+  return runBounded(async () => {
+    const deleted = [
+      await db.$executeRaw`DELETE FROM "StatsRollupMinute" WHERE ctid = ANY(ARRAY(SELECT ctid FROM "StatsRollupMinute" WHERE "minute" < ${minuteCutoff} LIMIT ${limit}))`,
+      await db.$executeRaw`DELETE FROM "StatsRollupNode" WHERE ctid = ANY(ARRAY(SELECT ctid FROM "StatsRollupNode" WHERE "grainMinutes" = 5 AND "bucketStart" < ${fiveMinuteCutoff} LIMIT ${limit}))`,
+      await db.$executeRaw`DELETE FROM "StatsRollupNode" WHERE ctid = ANY(ARRAY(SELECT ctid FROM "StatsRollupNode" WHERE "grainMinutes" = 60 AND "bucketStart" < ${hourCutoff} LIMIT ${limit}))`,
+      await db.$executeRaw`DELETE FROM "StatsRollupNodeTarget" WHERE ctid = ANY(ARRAY(SELECT ctid FROM "StatsRollupNodeTarget" WHERE "hour" < ${hourCutoff} LIMIT ${limit}))`,
+    ];
+    return { rows: deleted.reduce((a, b) => a + b, 0), more: deleted.some((n) => n === limit) };
+  }, options.budgetMs ?? 2_000);
+}

@@ -21,6 +21,7 @@ import { listResults } from "./result-list";
 import { resultListQuerySchema } from "./result-list-schema";
 import { resultsCsv } from "./results-csv";
 import { operatorActions } from "./operator-actions";
+import { api, testApiKey } from "@/lib/api/testing/api-client";
 
 const kolkata = new PrismaClient({
   adapter: new PrismaPg({ connectionString: `${process.env.DATABASE_URL}?options=${encodeURIComponent("-c TimeZone=Asia/Kolkata")}` }),
@@ -150,6 +151,30 @@ describe("stats queries", () => {
     expect(map.cells[a][t1]!.dominantClass).toBe("proxy_502");
     expect(map.cells[b][t2]!.dominantClass).toBe("upstream_timeout");
     expect(map.cells[b][t1]!.dominantClass).toBeNull();
+  });
+});
+
+describe("one statistics pipeline", () => {
+  it("GET /api/v1/stats and the overview give the same numbers for the same window; per node it matches the node page", async () => {
+    await rollUpStats(new Date(now.getTime() - 20 * 60_000)); // a rolled-up part and a raw tail
+    const { key } = await testApiKey("read");
+    const overview = await statsOverview({ window: "1h", poolId });
+    const fromApi = await api("GET", `/api/v1/stats?window=1h&poolId=${poolId}`, { key });
+    expect(fromApi.status).toBe(200);
+    expect(fromApi.json.total).toBe(overview.requests);
+    expect(fromApi.json.byFaultClass).toEqual(overview.byClass);
+    expect(fromApi.json.byBucket).toEqual({ ok: overview.ok, "502": overview.count502, "504": overview.count504, other_failure: overview.otherFailures });
+
+    const perTarget = await api("GET", `/api/v1/stats?window=24h&poolId=${poolId}&targetId=${target2}`, { key });
+    expect(perTarget.json.total).toBe(100);
+
+    const nodePage = (await nodeHealthFigures([nodeB], "1h")).get(nodeB)!;
+    const perNode = await api("GET", `/api/v1/stats?window=1h&nodeId=${nodeB}`, { key });
+    expect(perNode.json.total).toBe(nodePage.requests);
+    expect(perNode.json.total).toBe(100);
+    expect(perNode.json.byBucket["504"]).toBe(25);
+    const nodeAndTarget = await api("GET", `/api/v1/stats?window=24h&nodeId=${nodeB}&targetId=${target2}`, { key });
+    expect(nodeAndTarget.json.byFaultClass).toEqual({ ok: 25, upstream_timeout: 25 });
   });
 });
 

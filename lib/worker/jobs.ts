@@ -2,10 +2,10 @@
 import { withAdvisoryLock } from "@/lib/db/advisory-lock";
 import { probeOptionsVersion, productProbeOptions } from "@/lib/probe/probe-settings-from-env";
 import { runProbeScheduler } from "@/lib/probe/probe-scheduler";
-import { pruneRawResults, rollUpResults } from "@/lib/probe/result-rollups";
+import { pruneRawResults } from "@/lib/probe/result-retention";
 import { sweepAuthTables } from "@/lib/auth/maintenance";
 import { runHealthRound } from "@/lib/health/health-job";
-import { pruneStatsRollups, rollUpStats } from "@/lib/stats/rollup";
+import { pruneStatsRollups, ROLLUP_DELAY_MS, rollUpStats } from "@/lib/stats/rollup";
 import { evaluateAlertRules } from "@/lib/alerts/evaluate-alerts";
 import { deliverDueNotifications } from "@/lib/alerts/notifications";
 import { expireProbeLeases } from "@/lib/probe/probe-lease-expiry";
@@ -14,8 +14,6 @@ import { sweepGatewayLeases } from "@/lib/gateway/leases";
 import { registerBackgroundJob } from "./background-jobs";
 
 const RETENTION_HOURS = Number(process.env.SWITCHYARD_RESULT_RETENTION_HOURS ?? 48);
-// Rollups fold only results older than the longest check, so none arrive behind the watermark.
-const ROLLUP_LAG_MS = 60_000;
 
 registerBackgroundJob({
   name: "probe-scheduler",
@@ -41,25 +39,20 @@ registerBackgroundJob({
 });
 
 registerBackgroundJob({
-  name: "probe-rollups",
-  intervalMs: 30_000,
-  // One instance at a time: the advisory lock makes the others skip this round.
-  run: async () => {
-    await withAdvisoryLock("switchyard:probe-rollups", async () => {
-      await rollUpResults(new Date(Date.now() - ROLLUP_LAG_MS));
-      await pruneRawResults(new Date(Date.now() - RETENTION_HOURS * 3_600_000));
-    });
-  },
-});
-
-registerBackgroundJob({
   name: "stats-rollups",
-  // Dashboard rollups (lib/stats): folded often so the raw tail that readers add stays small.
+  // The one statistics pipeline (lib/stats/rollup.ts), then retention: every step is a bounded
+  // chunk and the round stops within its budget, so a backlog (a busy machine, a worker that was
+  // down) is caught up over several rounds and reported, never folded in one long transaction.
   intervalMs: 10_000,
   run: async () => {
     await withAdvisoryLock("switchyard:stats-rollups", async () => {
-      await rollUpStats(new Date(Date.now() - ROLLUP_LAG_MS));
-      await pruneStatsRollups();
+      const rollup = await rollUpStats(new Date(Date.now() - ROLLUP_DELAY_MS), { budgetMs: 6_000 });
+      if (!rollup.caughtUp) {
+        console.warn(`stats-rollups: ${rollup.lagSeconds} s behind after folding ${rollup.rawRows} results in ${rollup.chunks} chunks; catching up over the next rounds`);
+      }
+      await pruneStatsRollups(new Date(), { budgetMs: 1_500 });
+      const pruned = await pruneRawResults(new Date(Date.now() - RETENTION_HOURS * 3_600_000), { budgetMs: 1_500 });
+      if (!pruned.done) console.warn(`stats-rollups: raw-result retention deleted ${pruned.rows} rows this round; more to go`);
     });
   },
 });
