@@ -99,7 +99,7 @@ export function NodeHealthPanel({ nodeId }: { nodeId: string }) {
         </select>
         <LiveToggle fetching={panel.isFetching} updatedAt={panel.dataUpdatedAt} />
         {canOperate && (
-          <span className="ml-auto flex gap-2">
+          <span className="flex flex-wrap gap-2 sm:ml-auto">
             <Button size="sm" onClick={() => pin.mutate(!pinned)} disabled={pin.isPending} aria-pressed={pinned}>
               {pinned ? "Unpin (let automation act)" : "Pin state (no automation)"}
             </Button>
@@ -138,6 +138,7 @@ export function NodeHealthPanel({ nodeId }: { nodeId: string }) {
       {d && d.exitIps.length > 0 && (
         <div>
           <h3 className="mb-1 text-sm font-medium">Exit-IP history</h3>
+          <div className="overflow-x-auto">
           <table className="text-sm" aria-label="Exit IP history">
             <tbody>
               {d.exitIps.map((run) => (
@@ -151,6 +152,7 @@ export function NodeHealthPanel({ nodeId }: { nodeId: string }) {
               ))}
             </tbody>
           </table>
+          </div>
         </div>
       )}
       {rotationDialog && (

@@ -7,18 +7,26 @@ import { FailureHeatMap } from "@/components/charts/heat-map";
 import { LiveToggle } from "@/components/charts/live-toggle";
 import { StackedClassChart } from "@/components/charts/stacked-class-chart";
 import { int, ms, pct } from "@/components/charts/format";
+import { Button } from "@/components/ui/button";
 import { Select } from "@/components/ui/field";
+import { WindowPicker } from "@/components/window-picker";
 import { usePoolsQuery } from "@/lib/nodes/use-node-queries";
 import { useCurrentUser } from "@/lib/auth/use-current-user";
 import { HealthPolicyForm } from "./health-policy-form";
 import { MonitoringNotice } from "./monitoring-notice";
 import { useDashboardQuery } from "@/lib/stats/use-stats-queries";
 import { STATS_WINDOWS, STATS_WINDOW_NAMES } from "@/lib/stats/windows";
+import { resultsHref } from "@/lib/stats/result-list-schema";
 import type { OriginSplit } from "@/lib/stats/class-figures";
 import type { OffenderRow } from "@/lib/stats/top-targets";
 
 const ORIGIN_LABEL: Record<keyof OriginSplit, string> = { proxy: "proxy node", network: "network", target: "target", unknown: "undecided" };
+const ORIGINS = Object.keys(ORIGIN_LABEL) as Array<keyof OriginSplit>;
 
+/**
+ * The overview. Pool, window and chart zoom live in the URL (bookmarkable, shareable); every
+ * figure links to the results behind it (/results with the same pool and window plus its own filter).
+ */
 export function OverviewView() {
   const router = useRouter();
   const pathname = usePathname();
@@ -29,45 +37,46 @@ export function OverviewView() {
     if (poolId) p.poolId = poolId;
     return p;
   }, [searchParams]);
+  const zoomFrom = Number(searchParams.get("zoomFrom"));
+  const zoomTo = Number(searchParams.get("zoomTo"));
+  const zoom: [number, number] | undefined = zoomFrom > 0 && zoomTo > zoomFrom ? [zoomFrom, zoomTo] : undefined;
   const dashboard = useDashboardQuery(params);
   const pools = usePoolsQuery();
   const d = dashboard.data;
   const canOperate = useCurrentUser().can("operator");
   const o = d?.overview;
+  const stepMs = (d?.series.stepSeconds ?? 60) * 1000;
 
-  function setParam(key: string, value: string | undefined) {
+  function setParams(patch: Record<string, string | undefined>) {
     const next = new URLSearchParams(searchParams);
-    if (value) next.set(key, value);
-    else next.delete(key);
+    for (const [key, value] of Object.entries(patch)) {
+      if (value) next.set(key, value);
+      else next.delete(key);
+    }
     router.replace(`${pathname}?${next}`, { scroll: false });
   }
+  /** A link to the results behind a figure: this pool and window (or the zoomed range) plus `filter`. */
+  const results = (filter: Parameters<typeof resultsHref>[0] = {}) =>
+    resultsHref({
+      poolId: params.poolId,
+      ...(zoom ? { from: new Date(zoom[0]).toISOString(), to: new Date(zoom[1] + stepMs).toISOString() } : { window: params.window }),
+      ...filter,
+    });
 
   return (
     <div className="space-y-6">
       <div className="flex flex-wrap items-end gap-3">
         <h1 className="mr-auto text-xl font-semibold">Overview</h1>
-        <div role="radiogroup" aria-label="Window" className="inline-flex rounded-md border border-zinc-300 dark:border-zinc-700">
-          {STATS_WINDOW_NAMES.map((w) => (
-            <button
-              key={w}
-              type="button"
-              role="radio"
-              aria-checked={params.window === w}
-              onClick={() => setParam("window", w)}
-              className={
-                "px-3 py-1.5 text-sm first:rounded-l-md last:rounded-r-md " +
-                (params.window === w ? "bg-zinc-900 text-white dark:bg-zinc-100 dark:text-zinc-900" : "hover:bg-zinc-100 dark:hover:bg-zinc-800")
-              }
-            >
-              {STATS_WINDOWS[w].label}
-            </button>
-          ))}
-        </div>
+        <WindowPicker
+          windows={STATS_WINDOW_NAMES.map((name) => ({ name, label: STATS_WINDOWS[name].label }))}
+          value={params.window}
+          onChange={(window) => setParams({ window, zoomFrom: undefined, zoomTo: undefined })}
+        />
         <div>
           <label htmlFor="overview-pool" className="block text-xs text-zinc-500">
             Pool
           </label>
-          <Select id="overview-pool" className="w-48" value={params.poolId ?? ""} onChange={(e) => setParam("poolId", e.target.value || undefined)}>
+          <Select id="overview-pool" className="w-48" value={params.poolId ?? ""} onChange={(e) => setParams({ poolId: e.target.value || undefined })}>
             <option value="">All pools</option>
             {pools.data?.map((pool) => (
               <option key={pool.id} value={pool.id}>
@@ -88,18 +97,50 @@ export function OverviewView() {
       )}
 
       <section aria-label="Key figures" className="grid grid-cols-2 gap-3 md:grid-cols-4 xl:grid-cols-7">
-        <Kpi label="Requests" testId="kpi-requests" value={o ? int(o.requests) : "…"} />
-        <Kpi label="Success rate" testId="kpi-success" value={pct(o?.successRate)} />
-        <Kpi label="502-class" testId="kpi-502" value={o ? int(o.count502) : "…"} sub={pct(o?.rate502)} tone="red" />
-        <Kpi label="504-class" testId="kpi-504" value={o ? int(o.count504) : "…"} sub={pct(o?.rate504)} tone="orange" />
-        <Kpi label="Other failures" testId="kpi-other" value={o ? int(o.otherFailures) : "…"} />
-        <Kpi label="Latency p50" testId="kpi-p50" value={ms(o?.p50Ms)} />
-        <Kpi label="Latency p95" testId="kpi-p95" value={ms(o?.p95Ms)} />
+        <Kpi label="Requests" testId="kpi-requests" href={results()} value={o ? int(o.requests) : "…"} />
+        <Kpi label="Success rate" testId="kpi-success" href={results({ bucket: "ok" })} value={pct(o?.successRate)} />
+        <Kpi label="502-class" testId="kpi-502" href={results({ bucket: "502" })} value={o ? int(o.count502) : "…"} sub={pct(o?.rate502)} tone="red">
+          {o && <OriginSplitLinks split={o.by502} href={(origin) => results({ bucket: "502", origin })} testId="kpi-502-origins" />}
+        </Kpi>
+        <Kpi label="504-class" testId="kpi-504" href={results({ bucket: "504" })} value={o ? int(o.count504) : "…"} sub={pct(o?.rate504)} tone="orange">
+          {o && <OriginSplitLinks split={o.by504} href={(origin) => results({ bucket: "504", origin })} testId="kpi-504-origins" />}
+        </Kpi>
+        <Kpi label="Other failures" testId="kpi-other" href={results({ bucket: "other_failure" })} value={o ? int(o.otherFailures) : "…"} />
+        <Kpi label="Latency p50" testId="kpi-p50" href={results()} value={ms(o?.p50Ms)} />
+        <Kpi label="Latency p95" testId="kpi-p95" href={results()} value={ms(o?.p95Ms)} />
       </section>
 
-      <Panel title="Results over time, by fault class">
+      <Panel
+        title="Results over time, by fault class"
+        actions={
+          zoom ? (
+            <span className="flex flex-wrap items-center gap-2 text-xs">
+              <span data-testid="zoom-range">
+                {new Date(zoom[0]).toLocaleString()} – {new Date(zoom[1] + stepMs).toLocaleTimeString()}
+              </span>
+              <Link href={results()} className="text-blue-700 underline dark:text-blue-400">
+                results in this range
+              </Link>
+              <Button size="sm" onClick={() => setParams({ zoomFrom: undefined, zoomTo: undefined })}>
+                Reset zoom
+              </Button>
+            </span>
+          ) : (
+            <span className="hidden text-xs text-zinc-500 sm:inline">Click a bar for its results · drag across bars to zoom</span>
+          )
+        }
+      >
         {d && d.series.classes.length > 0 ? (
-          <StackedClassChart points={d.series.points} classes={d.series.classes} stepSeconds={d.series.stepSeconds} label="Results over time by fault class" />
+          <StackedClassChart
+            points={d.series.points}
+            classes={d.series.classes}
+            stepSeconds={d.series.stepSeconds}
+            label="Results over time by fault class"
+            zoom={zoom}
+            onStepClick={(t) => router.push(resultsHref({ poolId: params.poolId, from: new Date(t).toISOString(), to: new Date(t + stepMs).toISOString() }))}
+            onRangeSelect={(from, to) => setParams({ zoomFrom: String(from), zoomTo: String(to) })}
+            annotations={d.actions.map((a) => ({ t: a.at, label: `${a.action.replace(/^(node|pool)\./, "")} ${a.subject}${a.reason ? ` (“${a.reason}”)` : ""} by ${a.actor}` }))}
+          />
         ) : (
           <p className="py-10 text-center text-sm text-zinc-500">{d ? "No results in this window. Schedule probing for a pool or test nodes now." : "Loading…"}</p>
         )}
@@ -117,12 +158,12 @@ export function OverviewView() {
               </tr>
             </thead>
             <tbody>
-              {(Object.keys(ORIGIN_LABEL) as Array<keyof OriginSplit>).map((origin) => (
+              {ORIGINS.map((origin) => (
                 <tr key={origin} data-origin={origin} className="border-t border-zinc-100 dark:border-zinc-800">
                   <td className="py-1.5">{ORIGIN_LABEL[origin]}</td>
-                  <td className="py-1.5 text-right tabular-nums" data-cell="502">{o ? int(o.by502[origin]) : "…"}</td>
-                  <td className="py-1.5 text-right tabular-nums" data-cell="504">{o ? int(o.by504[origin]) : "…"}</td>
-                  <td className="py-1.5 text-right tabular-nums" data-cell="other">{o ? int(o.otherByOrigin[origin]) : "…"}</td>
+                  <FigureCell testId="502" href={results({ bucket: "502", origin })} value={o?.by502[origin]} />
+                  <FigureCell testId="504" href={results({ bucket: "504", origin })} value={o?.by504[origin]} />
+                  <FigureCell testId="other" href={results({ bucket: "other_failure", origin })} value={o?.otherByOrigin[origin]} />
                 </tr>
               ))}
             </tbody>
@@ -132,85 +173,126 @@ export function OverviewView() {
           </p>
         </Panel>
         <Panel title="Top offending targets">
-          <OffenderTable rows={d?.topTargets} kind="target" />
+          <OffenderTable rows={d?.topTargets} kind="target" results={results} />
         </Panel>
       </div>
 
       <Panel title="Top offending nodes">
-        <OffenderTable rows={d?.topNodes} kind="node" />
+        <OffenderTable rows={d?.topNodes} kind="node" results={results} />
       </Panel>
 
-      <Panel title="Node × target failure rate (nodes with failures)">
-        {d ? <FailureHeatMap map={d.heatMap} /> : <p className="text-sm text-zinc-500">Loading…</p>}
+      <Panel title="Node × target failure rate (worst first; each cell: failure rate and its most common class)">
+        {d ? <FailureHeatMap map={d.heatMap} cellHref={(nodeId, targetId) => results({ nodeId, targetId, bucket: "failed" })} /> : <p className="text-sm text-zinc-500">Loading…</p>}
       </Panel>
 
-      {params.poolId && canOperate && d && (
+      {params.poolId && d && (
         <Panel title="Automatic health for this pool">
-          <HealthPolicyForm poolId={params.poolId} policy={d.healthPolicy} />
+          {!d.healthPolicy?.enabled && (
+            <p className="mb-2 text-sm text-amber-800 dark:text-amber-300" data-testid="health-off">
+              Automatic health is off for this pool: failing nodes stay in rotation until an operator disables them, and the nodes table&apos;s Health column shows “—”.
+            </p>
+          )}
+          {canOperate ? <HealthPolicyForm poolId={params.poolId} policy={d.healthPolicy} /> : null}
         </Panel>
       )}
     </div>
   );
 }
 
-function Kpi({ label, value, sub, tone, testId }: { label: string; value: string; sub?: string; tone?: "red" | "orange"; testId: string }) {
+function Kpi({ label, value, sub, tone, testId, href, children }: { label: string; value: string; sub?: string; tone?: "red" | "orange"; testId: string; href: string; children?: ReactNode }) {
   return (
     <div className="rounded-lg border border-zinc-200 bg-white p-3 dark:border-zinc-800 dark:bg-zinc-900">
-      <div className="text-xs text-zinc-500">{label}</div>
-      <div
-        data-testid={testId}
-        className={"text-2xl font-semibold tabular-nums " + (tone === "red" ? "text-red-700 dark:text-red-400" : tone === "orange" ? "text-orange-700 dark:text-orange-400" : "")}
-      >
-        {value}
-      </div>
-      {sub && <div className="text-xs text-zinc-500 tabular-nums">{sub}</div>}
+      <Link href={href} className="group block" aria-label={`${label}: ${value} — open the results`}>
+        <div className="text-xs text-zinc-500 group-hover:underline">{label}</div>
+        <div
+          data-testid={testId}
+          className={"text-2xl font-semibold tabular-nums " + (tone === "red" ? "text-red-700 dark:text-red-400" : tone === "orange" ? "text-orange-700 dark:text-orange-400" : "")}
+        >
+          {value}
+        </div>
+        {sub && <div className="text-xs text-zinc-500 tabular-nums">{sub}</div>}
+      </Link>
+      {children}
     </div>
   );
 }
 
-export function Panel({ title, children }: { title: string; children: ReactNode }) {
+/** "proxy 3 · network 1 · target 0" under a 502/504 card, each a link to those results. */
+function OriginSplitLinks({ split, href, testId }: { split: OriginSplit; href: (origin: keyof OriginSplit) => string; testId: string }) {
   return (
-    <section className="rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
-      <h2 className="mb-2 font-semibold">{title}</h2>
+    <div className="mt-1 flex flex-wrap gap-x-2 text-xs" data-testid={testId}>
+      {ORIGINS.map((origin) => (
+        <Link key={origin} href={href(origin)} data-origin={origin} className="text-zinc-600 hover:underline dark:text-zinc-400">
+          {origin === "proxy" ? "proxy" : origin} <span className="font-medium tabular-nums">{int(split[origin])}</span>
+        </Link>
+      ))}
+    </div>
+  );
+}
+
+function FigureCell({ value, href, testId }: { value?: number; href: string; testId: string }) {
+  return (
+    <td className="py-1.5 text-right tabular-nums" data-cell={testId}>
+      {value === undefined ? "…" : value === 0 ? "0" : (
+        <Link href={href} className="text-blue-700 hover:underline dark:text-blue-400">
+          {int(value)}
+        </Link>
+      )}
+    </td>
+  );
+}
+
+export function Panel({ title, actions, children }: { title: string; actions?: ReactNode; children: ReactNode }) {
+  return (
+    <section className="min-w-0 rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900" aria-label={title}>
+      <div className="mb-2 flex flex-wrap items-center justify-between gap-2">
+        <h2 className="font-semibold">{title}</h2>
+        {actions}
+      </div>
       {children}
     </section>
   );
 }
 
-function OffenderTable({ rows, kind }: { rows?: OffenderRow[]; kind: "node" | "target" }) {
+function OffenderTable({ rows, kind, results }: { rows?: OffenderRow[]; kind: "node" | "target"; results: (filter: Parameters<typeof resultsHref>[0]) => string }) {
   if (!rows) return <p className="text-sm text-zinc-500">Loading…</p>;
   if (rows.length === 0) return <p className="py-4 text-sm text-zinc-500">No failures in this window.</p>;
+  const key = kind === "node" ? "nodeId" : "targetId";
   return (
-    <table className="w-full text-sm" aria-label={`Top offending ${kind}s`} data-testid={`top-${kind}s`}>
+    <table className="w-full table-fixed text-sm" aria-label={`Top offending ${kind}s`} data-testid={`top-${kind}s`}>
       <thead className="text-left text-xs text-zinc-500 uppercase">
         <tr>
           <th className="py-1">{kind}</th>
-          <th className="py-1 text-right">failed</th>
-          <th className="py-1 text-right">rate</th>
-          <th className="py-1 text-right">502</th>
-          <th className="py-1 text-right">504</th>
+          <th className="w-24 py-1 text-right">failed</th>
+          <th className="w-16 py-1 text-right">rate</th>
+          <th className="hidden w-14 py-1 text-right sm:table-cell">502</th>
+          <th className="hidden w-14 py-1 text-right sm:table-cell">504</th>
         </tr>
       </thead>
       <tbody>
         {rows.map((r) => (
           <tr key={r.id} className="border-t border-zinc-100 dark:border-zinc-800" data-id={r.id}>
-            <td className="max-w-80 truncate py-1.5 font-mono text-xs" title={r.name}>
-              {kind === "node" ? (
-                <Link href={`/nodes/${r.id}`} className="text-blue-700 hover:underline dark:text-blue-400">
-                  {r.name}
-                </Link>
-              ) : (
-                <Link href="/targets" className="text-blue-700 hover:underline dark:text-blue-400">
-                  {r.name}
-                </Link>
-              )}
+            <td className="truncate py-1.5 pr-2 font-mono text-xs" title={r.name}>
+              <Link href={kind === "node" ? `/nodes/${r.id}` : results({ targetId: r.id })} className="text-blue-700 hover:underline dark:text-blue-400">
+                {r.name}
+              </Link>
             </td>
             <td className="py-1.5 text-right tabular-nums">
-              {int(r.failures)} / {int(r.requests)}
+              <Link href={results({ [key]: r.id, bucket: "failed" })} className="hover:underline">
+                {int(r.failures)} / {int(r.requests)}
+              </Link>
             </td>
             <td className="py-1.5 text-right tabular-nums">{pct(r.failureRate)}</td>
-            <td className="py-1.5 text-right tabular-nums">{int(r.count502)}</td>
-            <td className="py-1.5 text-right tabular-nums">{int(r.count504)}</td>
+            <td className="hidden py-1.5 text-right tabular-nums sm:table-cell">
+              <Link href={results({ [key]: r.id, bucket: "502" })} className="hover:underline">
+                {int(r.count502)}
+              </Link>
+            </td>
+            <td className="hidden py-1.5 text-right tabular-nums sm:table-cell">
+              <Link href={results({ [key]: r.id, bucket: "504" })} className="hover:underline">
+                {int(r.count504)}
+              </Link>
+            </td>
           </tr>
         ))}
       </tbody>

@@ -28,10 +28,9 @@ export async function signIn(_previous: ActionState, form: FormData): Promise<Ac
   redirect(safeRedirectPath(form.get("next")));
 }
 
-/** Ends the current session (deleted from the database, cookie cleared) and goes to /login. */
+/** Ends the current session (deleted from the database, cookie cleared); the button then loads /login. */
 export async function signOut(): Promise<void> {
   const token = await readSessionToken();
   if (token) await deleteSessionByToken(token);
   await clearSessionCookies();
-  redirect("/login");
 }

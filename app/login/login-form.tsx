@@ -3,8 +3,8 @@
 import { useActionState } from "react";
 import type { ActionState } from "@/lib/auth/action-state";
 import { signIn } from "./actions";
-import { buttonClass, inputClass } from "./styles";
-import { FormError } from "@/components/ui/field";
+import { FormError, Input } from "@/components/ui/field";
+import { Button } from "@/components/ui/button";
 
 export function LoginForm({ next }: { next: string }) {
   const [state, action, pending] = useActionState<ActionState, FormData>(signIn, {});
@@ -13,16 +13,16 @@ export function LoginForm({ next }: { next: string }) {
       <input type="hidden" name="next" value={next} />
       <label className="block space-y-1 text-sm">
         <span>E-mail address</span>
-        <input name="email" type="email" autoComplete="username" required maxLength={254} defaultValue={state.email} className={inputClass} />
+        <Input name="email" type="email" autoComplete="username" required maxLength={254} defaultValue={state.email} />
       </label>
       <label className="block space-y-1 text-sm">
         <span>Password</span>
-        <input name="password" type="password" autoComplete="current-password" required maxLength={256} className={inputClass} />
+        <Input name="password" type="password" autoComplete="current-password" required maxLength={256} />
       </label>
       <FormError message={state.error} />
-      <button type="submit" disabled={pending} className={buttonClass}>
+      <Button type="submit" disabled={pending} variant="primary">
         {pending ? "Signing in…" : "Sign in"}
-      </button>
+      </Button>
     </form>
   );
 }

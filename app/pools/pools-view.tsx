@@ -96,7 +96,7 @@ export function PoolsView() {
         ))}
       </DataTable>
       {probing && <PoolProbingDialog pool={probing} onClose={() => setProbing(null)} />}
-      {testing && <TestNowDialog target={{ filter: { poolId: testing.id } }} count={testing.nodes.total} onClose={() => setTesting(null)} />}
+      {testing && <TestNowDialog target={{ filter: { poolId: testing.id } }} count={testing.nodes.total} poolId={testing.id} onClose={() => setTesting(null)} />}
       <Dialog open={creating} onOpenChange={setCreating} title="New pool">
         <form onSubmit={submit} className="space-y-3" noValidate>
           <FormError message={errors.form} />

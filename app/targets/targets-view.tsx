@@ -52,7 +52,7 @@ export function TargetsView() {
         Switchyard tests a node by requesting these URLs through it. Use pages your traffic really goes to, plus an IP-echo
         endpoint so the exit address is recorded. Only http and https URLs, without credentials.
       </p>
-      <form onSubmit={submit} noValidate hidden={!canOperate} className="grid grid-cols-[1fr_12rem_8rem_8rem_8rem_auto] items-end gap-2 rounded-lg border border-zinc-200 bg-white p-3 dark:border-zinc-800 dark:bg-zinc-900" aria-label="Add target">
+      <form onSubmit={submit} noValidate hidden={!canOperate} className="grid grid-cols-1 items-end gap-2 sm:grid-cols-2 lg:grid-cols-[1fr_12rem_8rem_8rem_8rem_auto] rounded-lg border border-zinc-200 bg-white p-3 dark:border-zinc-800 dark:bg-zinc-900" aria-label="Add target">
         <Field id="target-url" label="URL" error={errors.url}>
           <Input id="target-url" name="url" placeholder="https://example.com/health" aria-invalid={errors.url ? true : undefined} />
         </Field>

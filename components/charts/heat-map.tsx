@@ -1,9 +1,9 @@
 import Link from "next/link";
 
 export interface HeatMapView {
-  nodes: Array<{ id: string; name: string }>;
-  targets: Array<{ id: string; name: string }>;
-  cells: Array<Array<{ requests: number; failures: number; nodeFailures: number; failureRate: number } | null>>;
+  nodes: Array<{ id: string; name: string; failureRate: number }>;
+  targets: Array<{ id: string; name: string; url: string; failureRate: number }>;
+  cells: Array<Array<{ requests: number; failures: number; nodeFailures: number; failureRate: number; dominantClass: string | null } | null>>;
 }
 
 function cellStyle(rate: number): string {
@@ -12,18 +12,23 @@ function cellStyle(rate: number): string {
   return `hsl(${hue} 75% 45% / ${0.25 + 0.7 * rate})`;
 }
 
-/** Node × target failure rate: a red column cell is "blocked by that target", a red row is "node dead". */
-export function FailureHeatMap({ map }: { map: HeatMapView }) {
+/**
+ * Node × target failure rate, worst rows and columns first: a red column cell is "blocked by that
+ * target", a red row is "node dead". Each cell names its dominant failure class and opens the
+ * results of that node × target (`cellHref`).
+ */
+export function FailureHeatMap({ map, cellHref }: { map: HeatMapView; cellHref: (nodeId: string, targetId: string) => string }) {
   if (map.nodes.length === 0) return <p className="py-4 text-sm text-zinc-500">No failures in this window.</p>;
   return (
     <div className="overflow-x-auto">
       <table className="text-xs" aria-label="Node by target failure rate" data-testid="heat-map">
         <thead>
           <tr>
-            <th className="px-2 py-1 text-left font-medium text-zinc-500">node \ target</th>
+            <th className="px-2 py-1 text-left align-bottom font-medium text-zinc-500">node \ target</th>
             {map.targets.map((t) => (
-              <th key={t.id} className="max-w-40 truncate px-2 py-1 text-left font-mono font-normal text-zinc-500" title={t.name}>
-                {t.name}
+              <th key={t.id} scope="col" className="max-w-48 min-w-28 px-2 py-1 text-left align-bottom font-normal text-zinc-500" title={t.url}>
+                {t.name !== t.url && <span className="block font-medium text-zinc-700 dark:text-zinc-300">{t.name}</span>}
+                <span className="block font-mono break-all">{t.url}</span>
               </th>
             ))}
           </tr>
@@ -31,7 +36,7 @@ export function FailureHeatMap({ map }: { map: HeatMapView }) {
         <tbody>
           {map.nodes.map((n, i) => (
             <tr key={n.id}>
-              <th className="px-2 py-0.5 text-left font-mono font-normal">
+              <th scope="row" className="px-2 py-0.5 text-left font-mono font-normal whitespace-nowrap">
                 <Link href={`/nodes/${n.id}`} className="text-blue-700 hover:underline dark:text-blue-400">
                   {n.name}
                 </Link>
@@ -39,16 +44,19 @@ export function FailureHeatMap({ map }: { map: HeatMapView }) {
               {map.cells[i].map((c, j) => (
                 <td key={map.targets[j].id} className="px-0.5 py-0.5">
                   {c ? (
-                    <span
-                      className="block min-w-16 rounded px-1.5 py-1 text-center tabular-nums text-zinc-950 dark:text-white"
+                    <Link
+                      href={cellHref(n.id, map.targets[j].id)}
+                      className="block min-w-24 rounded px-1.5 py-1 text-center text-zinc-950 tabular-nums hover:outline-2 hover:outline-blue-500 dark:text-white"
                       style={{ background: cellStyle(c.failureRate) }}
-                      title={`${c.failures} of ${c.requests} failed (${c.nodeFailures} caused by the node or network)`}
+                      title={`${c.failures} of ${c.requests} failed (${c.nodeFailures} caused by the node or network)${c.dominantClass ? `; mostly ${c.dominantClass}` : ""} — open these results`}
                       data-failure-rate={c.failureRate.toFixed(2)}
+                      data-dominant-class={c.dominantClass ?? ""}
                     >
-                      {Math.round(c.failureRate * 100)}%
-                    </span>
+                      <span className="block font-medium">{Math.round(c.failureRate * 100)}%</span>
+                      {c.dominantClass && <span className="block truncate font-mono text-[10px] opacity-80">{c.dominantClass}</span>}
+                    </Link>
                   ) : (
-                    <span className="block min-w-16 text-center text-zinc-400">—</span>
+                    <span className="block min-w-24 text-center text-zinc-400">—</span>
                   )}
                 </td>
               ))}

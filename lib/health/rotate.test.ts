@@ -49,6 +49,9 @@ describe("rotate", () => {
     const outcome = await rotateNode(operator, nodeId, deps());
     expect(outcome).toMatchObject({ ok: false, changed: false, rotationStatus: 400 });
     expect(outcome.message).toMatch(/answered 400/);
+    // A failed rotation is audited as its own action, not as "node.rotated".
+    const last = await prisma.auditEvent.findFirst({ where: { nodeId }, orderBy: { id: "desc" } });
+    expect(last).toMatchObject({ action: "node.rotation_failed", reason: outcome.message });
   });
 
   it("refuses link-local and metadata rotation URLs before connecting, with generic text", async () => {

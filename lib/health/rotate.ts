@@ -152,7 +152,8 @@ export async function rotateNode(actor: Actor, nodeId: string, deps: RotateDeps)
   await prisma.$transaction((tx) =>
     recordAuditEvents(tx, actor, [
       {
-        action: "node.rotated",
+        // A failed rotation is its own action, so the audit log can be filtered for it.
+        action: ok ? "node.rotated" : "node.rotation_failed",
         subjectType: "node",
         subjectId: nodeId,
         nodeId,

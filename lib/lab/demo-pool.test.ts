@@ -30,6 +30,10 @@ describe("registerLabAsDemoPool", () => {
     }
     expect(pool.probeSettings?.targetIds).toEqual(first.targetIds);
     expect(await prisma.probeTarget.count({ where: { id: { in: first.targetIds } } })).toBe(3);
+    // Each registration is audited on the pool.
+    const audit = await prisma.auditEvent.findMany({ where: { subjectType: "pool", subjectId: first.poolId, action: "pool.lab_registered" } });
+    expect(audit.length).toBeGreaterThanOrEqual(2);
+    expect(audit[0]).toMatchObject({ actor: "fault lab (npm run lab)", after: expect.objectContaining({ nodes: manifest.proxies.length, targets: 3 }) });
   });
 
   it("refuses to store a clear password", async () => {

@@ -1,9 +1,12 @@
 import { prisma } from "@/lib/db/prisma";
+import { recordAuditEvents } from "@/lib/audit/record-audit-event";
 import type { LabManifest } from "./fault-lab";
 
 export const LAB_DEMO_POOL = "lab-demo";
 export const LAB_TAG = "lab";
 export const LAB_LABEL_PREFIX = "[lab] ";
+
+const LAB_ACTOR = { kind: "system" as const, id: "lab", label: "fault lab (npm run lab)", role: "admin" as const };
 
 export interface RegisterLabOptions {
   /** Seals a lab proxy's password for ProxyNode.passwordSealed (lib/secrets). Required when any lab proxy has auth. */
@@ -64,6 +67,16 @@ export async function registerLabAsDemoPool(manifest: LabManifest, options: Regi
   }
   const settings = { enabled: options.probeEnabled ?? true, intervalSeconds: options.probeIntervalSeconds ?? 60, targetIds };
   await prisma.poolProbeSettings.upsert({ where: { poolId: pool.id }, create: { poolId: pool.id, ...settings }, update: settings });
+  // Registering the lab adds nodes, targets and a schedule: the audit log says who and what.
+  await recordAuditEvents(prisma, LAB_ACTOR, [
+    {
+      action: "pool.lab_registered",
+      subjectType: "pool",
+      subjectId: pool.id,
+      reason: "npm run lab -- --register",
+      after: { name: LAB_DEMO_POOL, nodes: nodeIds.length, targets: targetIds.length, removedNodes, probeIntervalSeconds: settings.intervalSeconds },
+    },
+  ]);
 
   return { poolId: pool.id, nodeIds, targetIds, removedNodes };
 }

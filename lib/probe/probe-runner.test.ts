@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFaultLab, type FaultLab } from "@/lib/lab/fault-lab";
 import { TARGET_PATHS } from "@/lib/lab/target-server";
@@ -63,6 +64,30 @@ describe("runProbeJobs", () => {
     expect(done).toBe(summary.done);
     // Never more than one job per worker beyond what finished: no hidden queue.
     expect(pulled).toBeLessThanOrEqual(summary.done + 4);
+  });
+
+  it("runs many checks under one abort signal without a MaxListenersExceededWarning", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    const controller = new AbortController();
+    let callerListeners = 0;
+    try {
+      const jobs: ProbeJob[] = Array.from({ length: 40 }, (_, i) => ({ node: node(`w${i}`), target: slow(150) }));
+      const summary = await runProbeJobs(jobs, {
+        concurrency: 32,
+        signal: controller.signal,
+        onProgress: () => void (callerListeners = Math.max(callerListeners, getEventListeners(controller.signal, "abort").length)),
+      });
+      expect(summary).toMatchObject({ done: 40, ok: 40, cancelled: false });
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
+    expect(callerListeners).toBe(1);
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
   });
 
   it("cancels a run with per-node concurrency 2 without releasing a deleted slot", async () => {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Attributor } from "./attribution";
 import { runProbeCheck, type ProbeAttempt, type ProbeCheckOptions, type ProbeNode, type ProbeTargetSpec, type ProbeTimeouts } from "./probe-check";
 
@@ -83,11 +84,20 @@ export async function runProbeJobs(jobs: Iterable<ProbeJob> | AsyncIterable<Prob
     Symbol.asyncIterator in jobs ? (jobs as AsyncIterable<ProbeJob>)[Symbol.asyncIterator]() : (jobs as Iterable<ProbeJob>)[Symbol.iterator]();
   const perNode = new KeyedLimiter(options.perNodeConcurrency ?? 1);
   const progress: ProbeProgress = { done: 0, ok: 0, failed: 0, total: options.total };
-  const signal = options.signal;
+  const concurrency = Math.max(1, options.concurrency ?? 64);
+  // Every check in flight listens for abort: one listener per worker on a signal of our own (the
+  // caller's gets one, which forwards), instead of N on the caller's, which Node reports as a
+  // MaxListenersExceededWarning past 10.
+  const run = new AbortController();
+  setMaxListeners(concurrency + 1, run.signal);
+  const signal = run.signal;
+  const forwardAbort = () => run.abort(options.signal?.reason);
+  if (options.signal?.aborted) run.abort(options.signal.reason);
+  else options.signal?.addEventListener("abort", forwardAbort, { once: true });
   let exhausted = false;
 
   const worker = async () => {
-    while (!exhausted && !signal?.aborted) {
+    while (!exhausted && !signal.aborted) {
       const next = await iterator.next();
       if (next.done) {
         exhausted = true;
@@ -97,14 +107,14 @@ export async function runProbeJobs(jobs: Iterable<ProbeJob> | AsyncIterable<Prob
       await perNode.acquire(job.node.id);
       let attempt: ProbeAttempt;
       try {
-        if (signal?.aborted) return;
+        if (signal.aborted) return;
         attempt = await runProbeCheck(job.node, job.target, {
           ...options.check,
           timeouts: { ...options.check?.timeouts, ...job.timeouts },
           signal,
         });
       } catch (error) {
-        if (signal?.aborted) return;
+        if (signal.aborted) return;
         throw error;
       } finally {
         perNode.release(job.node.id);
@@ -123,7 +133,10 @@ export async function runProbeJobs(jobs: Iterable<ProbeJob> | AsyncIterable<Prob
     }
   };
 
-  const workers = Array.from({ length: Math.max(1, options.concurrency ?? 64) }, worker);
-  await Promise.all(workers);
-  return { ...progress, cancelled: signal?.aborted ?? false };
+  try {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } finally {
+    options.signal?.removeEventListener("abort", forwardAbort);
+  }
+  return { ...progress, cancelled: options.signal?.aborted ?? false };
 }

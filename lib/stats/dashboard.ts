@@ -1,6 +1,7 @@
 import "server-only";
 import { prisma } from "@/lib/db/prisma";
 import { nodeTargetHeatMap, type HeatMap } from "./heat-map";
+import { operatorActions, type OperatorAction } from "./operator-actions";
 import { statsOverview, type Overview } from "./overview";
 import { statsTimeSeries, type TimeSeries } from "./time-series";
 import { topOffendingNodes, type NodeOffenderRow } from "./top-nodes";
@@ -22,6 +23,8 @@ export interface DashboardData {
   healthPolicy: HealthPolicyView | null;
   /** The probe workers' own report: in flight, overdue nodes, how far behind the schedule is. */
   monitoring: MonitoringStatus;
+  /** Operator and automation actions in the window: annotations on the chart. */
+  actions: OperatorAction[];
   generatedAt: string;
 }
 
@@ -30,7 +33,7 @@ export async function dashboardData(query: StatsQuery): Promise<DashboardData> {
   const now = new Date();
   // The 30 worst nodes are ranked once: the first 10 are the list, all 30 the heat map's rows.
   const worst = topOffendingNodes(query, 30, undefined, now);
-  const [overview, series, worstNodes, topTargets, heatMap, policy, monitoring] = await Promise.all([
+  const [overview, series, worstNodes, topTargets, heatMap, policy, monitoring, actions] = await Promise.all([
     statsOverview(query, undefined, now),
     statsTimeSeries(query, undefined, now),
     worst,
@@ -38,6 +41,7 @@ export async function dashboardData(query: StatsQuery): Promise<DashboardData> {
     worst.then((nodes) => nodeTargetHeatMap(query, 30, undefined, now, nodes.map((n) => n.id))),
     query.poolId ? prisma.poolHealthPolicy.findUnique({ where: { poolId: query.poolId } }) : null,
     monitoringStatus(now),
+    operatorActions(query, 50, undefined, now),
   ]);
   const healthPolicy: HealthPolicyView | null = policy && {
     enabled: policy.enabled,
@@ -49,5 +53,5 @@ export async function dashboardData(query: StatsQuery): Promise<DashboardData> {
     backoffBaseSeconds: policy.backoffBaseSeconds,
     backoffMaxSeconds: policy.backoffMaxSeconds,
   };
-  return { overview, series, topNodes: worstNodes.slice(0, 10), topTargets, heatMap, healthPolicy, monitoring, generatedAt: now.toISOString() };
+  return { overview, series, topNodes: worstNodes.slice(0, 10), topTargets, heatMap, healthPolicy, monitoring, actions, generatedAt: now.toISOString() };
 }

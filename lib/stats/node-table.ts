@@ -2,7 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { listNodes, nodeIdsMatching, nodeRowsByIds, type NodePage, type NodeRow } from "@/lib/nodes/data";
 import { nodeListQuerySchema, type NodeListQuery } from "@/lib/nodes/schema";
-import { CLASSES_502, CLASSES_504 } from "@/lib/probe/fault-taxonomy";
+import { CLASSES_502, CLASSES_504, NODE_FAULT_ORIGINS } from "@/lib/probe/fault-taxonomy";
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
 import { nodeHealthFigures, type NodeHealthFigures } from "./node-health";
 import { HEALTH_FILTERS, HEALTH_SORTS, resolveWindow } from "./windows";
@@ -31,6 +31,8 @@ export const healthTableQuerySchema = nodeListQuerySchema.omit({ sort: true }).e
  * The nodes table sorted or filtered by live health (last hour): the filter's ids (≤ 10,000)
  * are ranked in one aggregate over StatsRollupNode (5-minute grain) plus raw rows past the
  * watermark, then one page of rows is loaded. Nodes without results sort as "no data" (last).
+ * "failing" = at least one failure the node or the network caused in that hour (FAILING_RULE);
+ * a target's block or its own 5xx is not the node's fault.
  */
 export async function listNodesByHealth(input: z.output<typeof healthTableQuerySchema>, db: StatsDb = defaultStatsDb): Promise<NodeTablePage> {
   const ids = await nodeIdsMatching(input);
@@ -40,16 +42,17 @@ export async function listNodesByHealth(input: z.output<typeof healthTableQueryS
     WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}) AS mark),
     ids AS (SELECT unnest(${ids}::uuid[]) AS id),
     parts AS (
-      SELECT s."nodeId", s."faultClass", s."count"::bigint AS n FROM "StatsRollupNode" s
+      SELECT s."nodeId", s."faultClass", s."faultOrigin", s."count"::bigint AS n FROM "StatsRollupNode" s
       WHERE s."nodeId" = ANY(${ids}::uuid[]) AND s."grainMinutes" = ${w.nodeGrainMinutes} AND s."bucketStart" >= ${w.nodeBucketStart}
       UNION ALL
-      SELECT p."nodeId", p."faultClass", 1 FROM "ProbeResult" p, w
+      SELECT p."nodeId", p."faultClass", p."faultOrigin", 1 FROM "ProbeResult" p, w
       WHERE p."nodeId" = ANY(${ids}::uuid[]) AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${w.start}::timestamptz)
     ), agg AS (
       SELECT "nodeId", sum(n) AS requests,
              sum(n) FILTER (WHERE "faultClass" = 'ok') AS ok,
              sum(n) FILTER (WHERE "faultClass" = ANY(${CLASSES_502}::text[])) AS c502,
-             sum(n) FILTER (WHERE "faultClass" = ANY(${CLASSES_504}::text[])) AS c504
+             sum(n) FILTER (WHERE "faultClass" = ANY(${CLASSES_504}::text[])) AS c504,
+             sum(n) FILTER (WHERE "faultClass" <> 'ok' AND "faultOrigin" = ANY(${NODE_FAULT_ORIGINS}::text[])) AS "nodeFailures"
       FROM parts GROUP BY 1
     ), scored AS (
       SELECT ids.id, CASE ${input.sort}::text
@@ -58,7 +61,7 @@ export async function listNodesByHealth(input: z.output<typeof healthTableQueryS
                WHEN 'rate504' THEN coalesce(agg.c504, 0)::float8 / nullif(agg.requests, 0)
                ELSE agg.requests::float8 END AS score,
              h."state" AS hstate, h."pinned",
-             coalesce(agg.requests, 0) - coalesce(agg.ok, 0) AS failures
+             coalesce(agg."nodeFailures", 0) AS failures
       FROM ids LEFT JOIN agg ON agg."nodeId" = ids.id LEFT JOIN "NodeHealth" h ON h."nodeId" = ids.id
     )
     SELECT id, count(*) OVER () AS total FROM scored

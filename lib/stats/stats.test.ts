@@ -17,6 +17,10 @@ import { nodeHealthFigures } from "./node-health";
 import { nodeHistory } from "./node-history";
 import { nodeTargetHeatMap } from "./heat-map";
 import { healthTableQuerySchema, listNodesByHealth } from "./node-table";
+import { listResults } from "./result-list";
+import { resultListQuerySchema } from "./result-list-schema";
+import { resultsCsv } from "./results-csv";
+import { operatorActions } from "./operator-actions";
 import { api, testApiKey } from "@/lib/api/testing/api-client";
 
 const kolkata = new PrismaClient({
@@ -140,6 +144,13 @@ describe("stats queries", () => {
     expect(map.cells[a][t1]).toMatchObject({ failureRate: 1, nodeFailures: 40 });
     expect(map.cells[b][t1]!.failureRate).toBe(0);
     expect(map.cells[b][t2]!.failureRate).toBe(0.5);
+    // Worst first, and each cell names its dominant failure class.
+    expect(map.nodes.map((n) => n.name.slice(0, 8))).toEqual(["10.9.0.1", "10.9.0.2", "10.9.0.3"]);
+    expect(map.nodes.map((n) => n.failureRate)).toEqual([...map.nodes.map((n) => n.failureRate)].sort((x, y) => y - x));
+    expect(map.targets[0].id).toBe(target1); // 50 of 100 failed vs 30 of 150
+    expect(map.cells[a][t1]!.dominantClass).toBe("proxy_502");
+    expect(map.cells[b][t2]!.dominantClass).toBe("upstream_timeout");
+    expect(map.cells[b][t1]!.dominantClass).toBeNull();
   });
 });
 
@@ -177,5 +188,79 @@ describe("nodes table by health", () => {
     expect(bySuccess.rows[0].id).toBe(nodeA);
     const ejected = await listNodesByHealth(healthTableQuerySchema.parse({ poolId, health: "ejected" }));
     expect(ejected).toMatchObject({ total: 0, rows: [] });
+    // "failing" = node- or network-caused failures: node C's only failures are the target's own 502s.
+    const failing = await listNodesByHealth(healthTableQuerySchema.parse({ poolId, health: "failing" }));
+    expect(failing.rows.map((r) => r.id).sort()).toEqual([nodeA, nodeB].sort());
+  });
+});
+
+describe("results behind a figure", () => {
+  it("lists raw results by pool, node, target, bucket, origin and class, pages by id, exports CSV", async () => {
+    const q = (extra: Record<string, string>) => listResults(resultListQuerySchema.parse({ window: "1h", poolId, limit: "500", ...extra }), prisma, now);
+    expect((await q({})).rows).toHaveLength(200);
+    const proxy502 = await q({ bucket: "502", origin: "proxy" });
+    expect(proxy502.rows).toHaveLength(40); // node A's 502s blamed on the proxy (every fifth is the target's)
+    expect(new Set(proxy502.rows.map((r) => r.nodeId))).toEqual(new Set([nodeA]));
+    const target502 = await q({ bucket: "502", origin: "target" });
+    expect(target502.rows).toHaveLength(15); // node A's 10 re-attributed proxy_502s + node C's 5 target_502s
+    expect(target502.rows.every((r) => r.origin === "target")).toBe(true);
+    expect((await q({ nodeId: nodeB, targetId: target2, bucket: "failed" })).rows).toHaveLength(25);
+    expect((await q({ faultClass: "upstream_timeout" })).rows.every((r) => r.origin === "network")).toBe(true);
+    expect((await q({ nodeId: randomUUID() })).rows).toEqual([]);
+
+    const first = await listResults(resultListQuerySchema.parse({ window: "1h", poolId, limit: "120" }), prisma, now);
+    expect(first.rows).toHaveLength(120);
+    const second = await listResults(resultListQuerySchema.parse({ window: "1h", poolId, limit: "120", before: first.nextBefore! }), prisma, now);
+    expect(second.rows).toHaveLength(80);
+    expect(second.nextBefore).toBeNull();
+    expect(new Set([...first.rows, ...second.rows].map((r) => r.id)).size).toBe(200);
+
+    // A custom range: only the last 10 minutes (4 results a minute).
+    const recent = await q({ from: new Date(now.getTime() - 10 * 60_000).toISOString(), to: now.toISOString() });
+    expect(recent.rows.length).toBeGreaterThanOrEqual(36);
+    expect(recent.rows.length).toBeLessThanOrEqual(44);
+
+    const csv = resultsCsv(proxy502.rows.slice(0, 2));
+    expect(csv.split("\r\n")[0]).toBe("startedAt,nodeName,nodeId,targetName,targetUrl,faultClass,bucket,origin,responder,status,totalMs,exitIp,reason,source,id");
+    expect(csv.split("\r\n")[1]).toContain(",proxy_502,502,proxy,");
+    expect(resultsCsv([{ ...proxy502.rows[0], reason: '=HYPERLINK("x"), "quoted"' }])).toContain(`"'=HYPERLINK(""x""), ""quoted"""`);
+  });
+
+  it("lists the results of one Test-now run: its nodes, its targets, its time", async () => {
+    const run = await prisma.probeRun.create({
+      data: { requestedBy: "test", nodeIds: [nodeA], targetIds: [target1], total: 5, status: "done", startedAt: new Date(now.getTime() - 10 * 60_000), finishedAt: new Date(now.getTime() - 5 * 60_000 - 1_000) },
+    });
+    const list = await listResults(resultListQuerySchema.parse({ runId: run.id, bucket: "failed" }), prisma, now);
+    expect(list.rows).toHaveLength(5); // minutes 6–10 ago, one a minute
+    expect(list.rows.every((r) => r.nodeId === nodeA && r.targetId === target1)).toBe(true);
+    expect((await listResults(resultListQuerySchema.parse({ runId: randomUUID() }), prisma, now)).rows).toEqual([]);
+  });
+
+  it("refuses bad filters with the field and reason", () => {
+    expect(resultListQuerySchema.safeParse({ bucket: "503" }).success).toBe(false);
+    expect(resultListQuerySchema.safeParse({ from: "2026-01-02T00:00:00Z", to: "2026-01-01T00:00:00Z" }).error?.issues[0].path).toEqual(["from"]);
+    expect(resultListQuerySchema.safeParse({ before: "1; DROP TABLE" }).success).toBe(false);
+  });
+});
+
+describe("operator actions for chart annotations", () => {
+  it("lists state changes, rotations and policy edits in the window, for the pool's nodes only", async () => {
+    const outsider = await prisma.proxyNode.create({ data: { scheme: "http", host: `10.9.0.9-${poolId}`, port: 8080, label: "outsider" } });
+    await prisma.auditEvent.createMany({
+      data: [
+        { actor: "op@example.test", action: "node.disabled", subjectType: "node", subjectId: nodeA, nodeId: nodeA, reason: "502 storm", at: new Date(now.getTime() - 5 * 60_000) },
+        { actor: "op@example.test", action: "pool.health_policy_saved", subjectType: "pool", subjectId: poolId, at: new Date(now.getTime() - 4 * 60_000) },
+        { actor: "op@example.test", action: "node.rotation_failed", subjectType: "node", subjectId: nodeB, nodeId: nodeB, at: new Date(now.getTime() - 3 * 60_000) },
+        { actor: "op@example.test", action: "node.password_revealed", subjectType: "node", subjectId: nodeA, nodeId: nodeA, at: new Date(now.getTime() - 2 * 60_000) },
+        { actor: "op@example.test", action: "node.disabled", subjectType: "node", subjectId: outsider.id, nodeId: outsider.id, at: new Date(now.getTime() - 60_000) },
+        { actor: "op@example.test", action: "node.enabled", subjectType: "node", subjectId: nodeC, nodeId: nodeC, at: new Date(now.getTime() - 3 * 3_600_000) },
+      ],
+    });
+    const actions = await operatorActions({ window: "1h", poolId }, 50, prisma, now);
+    expect(actions.map((a) => a.action)).toEqual(["node.rotation_failed", "pool.health_policy_saved", "node.disabled"]);
+    expect(actions[2]).toMatchObject({ subject: `10.9.0.1-${poolId}:8080`, reason: "502 storm" });
+    expect(actions[1].subject).toBe(`stats-${poolId}`);
+    const everywhere = await operatorActions({ window: "1h" }, 50, prisma, now);
+    expect(everywhere.map((a) => a.subject)).toContain("outsider");
   });
 });

@@ -56,3 +56,5 @@ export function resolveWindow(window: StatsWindow, now = new Date()): ResolvedWi
 export const HEALTH_SORTS = ["successRate", "rate502", "rate504", "requests"] as const;
 export type HealthSort = (typeof HEALTH_SORTS)[number];
 export const HEALTH_FILTERS = ["failing", "ejected", "pinned"] as const;
+/** What the "failing" filter means (lib/stats/node-table.ts implements it). */
+export const FAILING_RULE = "at least one failure caused by the node or the network in the last hour (blocks and the target's own errors do not count)";

@@ -6,6 +6,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { AuditEventList } from "@/components/audit-event-list";
 import { NodeStateBadge } from "@/components/node-state-badge";
+import { StateChangeDialog } from "@/components/state-change-dialog";
 import { Button } from "@/components/ui/button";
 import { DataTable } from "@/components/ui/data-table";
 import { Dialog } from "@/components/ui/dialog";
@@ -14,7 +15,6 @@ import { maskedProxyUrl } from "@/lib/nodes/credential-mask";
 import { nodeQueryKeys, useAuditQuery, useNodeQuery } from "@/lib/nodes/use-node-queries";
 import { useCurrentUser } from "@/lib/auth/use-current-user";
 import { NodeForm } from "../node-form";
-import { StateChangeDialog } from "../nodes-view";
 import { TestNowDialog } from "../test-now-dialog";
 import { FaultClassBadge } from "@/components/fault-class-badge";
 import { useNodeResultsQuery } from "@/lib/probe/use-probe-queries";
@@ -89,9 +89,17 @@ export function NodeDetailView({ id }: { id: string }) {
           ← Nodes
         </Link>
         <div className="mt-2 flex flex-wrap items-center gap-3">
-          <h1 className="font-mono text-xl font-semibold">{maskedProxyUrl({ ...n, username: n.username })}</h1>
+          <h1 className="text-xl font-semibold break-all">
+            {n.label ? (
+              <>
+                {n.label} <span className="font-mono text-base font-normal text-zinc-500">{maskedProxyUrl({ ...n, username: n.username })}</span>
+              </>
+            ) : (
+              <span className="font-mono">{maskedProxyUrl({ ...n, username: n.username })}</span>
+            )}
+          </h1>
           <NodeStateBadge state={n.state} />
-          <div className={canOperate ? "ml-auto flex gap-2" : "hidden"}>
+          <div className={canOperate ? "flex flex-wrap gap-2 sm:ml-auto" : "hidden"}>
             <Button variant="primary" onClick={() => setTesting(true)}>
               Test now
             </Button>
@@ -181,7 +189,9 @@ export function NodeDetailView({ id }: { id: string }) {
       </Dialog>
       {stateTarget && (
         <StateChangeDialog
-          change={{ state: stateTarget, target: { nodeIds: [n.id] }, count: 1 }}
+          state={stateTarget}
+          count={1}
+          names={[n.label || maskedProxyUrl({ ...n, username: n.username })]}
           pending={applyState.isPending}
           error={applyState.data && !applyState.data.ok ? applyState.data.fieldErrors : undefined}
           onCancel={() => setStateTarget(null)}

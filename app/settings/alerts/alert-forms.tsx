@@ -2,10 +2,10 @@
 
 import { useActionState } from "react";
 import type { ActionState } from "@/lib/auth/action-state";
-import { buttonClass, inputClass, secondaryButtonClass } from "@/app/login/styles";
-import { FormError } from "@/components/ui/field";
+import { FormError, Input, Select } from "@/components/ui/field";
 import { ALERT_ORIGINS, ALERT_RULE_KIND_INFO, ALERT_RULE_KINDS } from "@/lib/alerts/schema";
 import { createChannelAction, createRuleAction, deleteChannelAction, deleteRuleAction, testChannelAction, toggleRuleAction } from "./actions";
+import { Button } from "@/components/ui/button";
 
 function Outcome({ state }: { state: ActionState }) {
   if (state.error) return <FormError message={state.error} />;
@@ -20,24 +20,24 @@ export function CreateChannelForm() {
       <form action={action} className="grid max-w-5xl grid-cols-1 items-end gap-3 md:grid-cols-[1fr_1fr_3fr_1fr_auto]">
         <label className="space-y-1 text-sm">
           <span>Name</span>
-          <input name="name" required maxLength={80} placeholder="on-call" className={inputClass} />
+          <Input name="name" required maxLength={80} placeholder="on-call" />
         </label>
         <label className="space-y-1 text-sm">
           <span>Kind</span>
-          <select name="kind" defaultValue="webhook" className={inputClass}>
+          <Select name="kind" defaultValue="webhook">
             <option value="webhook">Webhook (JSON, signed)</option>
             <option value="slack">Slack incoming webhook</option>
-          </select>
+          </Select>
         </label>
         <label className="space-y-1 text-sm">
           <span>URL</span>
-          <input name="url" required type="url" maxLength={2048} placeholder="https://hooks.example.com/switchyard" className={inputClass} />
+          <Input name="url" required type="url" maxLength={2048} placeholder="https://hooks.example.com/switchyard" />
         </label>
         <label className="space-y-1 text-sm">
           <span>Signing secret (optional)</span>
-          <input name="secret" type="password" maxLength={200} autoComplete="off" className={inputClass} />
+          <Input name="secret" type="password" maxLength={200} autoComplete="off" />
         </label>
-        <button type="submit" disabled={pending} className={buttonClass}>Add channel</button>
+        <Button type="submit" disabled={pending} variant="primary">Add channel</Button>
       </form>
       <Outcome state={state} />
     </div>
@@ -51,12 +51,12 @@ export function ChannelButtons({ channelId, name, canDelete }: { channelId: stri
     <div className="flex flex-wrap items-center gap-2">
       <form action={testAction}>
         <input type="hidden" name="channelId" value={channelId} />
-        <button type="submit" disabled={testing} className={secondaryButtonClass}>{testing ? "Sending…" : "Send test"}</button>
+        <Button type="submit" disabled={testing} variant="secondary" size="sm">{testing ? "Sending…" : "Send test"}</Button>
       </form>
       {canDelete ? (
         <form action={deleteAction} onSubmit={(event) => void (!confirm(`Delete the channel "${name}"?`) && event.preventDefault())}>
           <input type="hidden" name="channelId" value={channelId} />
-          <button type="submit" disabled={deleting} className={secondaryButtonClass}>Delete</button>
+          <Button type="submit" disabled={deleting} variant="secondary" size="sm">Delete</Button>
         </form>
       ) : null}
       <Outcome state={testState.error || testState.message ? testState : deleteState} />
@@ -71,50 +71,50 @@ export function CreateRuleForm({ pools, channels }: { pools: { id: string; name:
       <form action={action} className="grid max-w-5xl grid-cols-2 items-end gap-3 md:grid-cols-4">
         <label className="space-y-1 text-sm">
           <span>Name</span>
-          <input name="name" required maxLength={80} placeholder="proxy 502s above 5 %" className={inputClass} />
+          <Input name="name" required maxLength={80} placeholder="proxy 502s above 5 %" />
         </label>
         <label className="space-y-1 text-sm">
           <span>Pool</span>
-          <select name="poolId" required className={inputClass}>
+          <Select name="poolId" required>
             {pools.map((pool) => <option key={pool.id} value={pool.id}>{pool.name}</option>)}
-          </select>
+          </Select>
         </label>
         <label className="space-y-1 text-sm">
           <span>Condition</span>
-          <select name="kind" defaultValue="rate_502" className={inputClass}>
+          <Select name="kind" defaultValue="rate_502">
             {ALERT_RULE_KINDS.map((kind) => <option key={kind} value={kind}>{ALERT_RULE_KIND_INFO[kind].label}</option>)}
-          </select>
+          </Select>
         </label>
         <label className="space-y-1 text-sm">
           <span>Origin (502/504 rates)</span>
-          <select name="origin" defaultValue="" className={inputClass}>
+          <Select name="origin" defaultValue="">
             <option value="">any origin</option>
             {ALERT_ORIGINS.map((origin) => <option key={origin} value={origin}>{origin}-caused</option>)}
-          </select>
+          </Select>
         </label>
         <label className="space-y-1 text-sm">
           <span>Threshold</span>
-          <input name="threshold" required inputMode="decimal" placeholder="0.05" className={inputClass} aria-describedby="threshold-help" />
+          <Input name="threshold" required inputMode="decimal" placeholder="0.05" aria-describedby="threshold-help" />
         </label>
         <label className="space-y-1 text-sm">
           <span>Window (min)</span>
-          <input name="windowMinutes" type="number" min={1} max={1440} defaultValue={5} className={inputClass} />
+          <Input name="windowMinutes" type="number" min={1} max={1440} defaultValue={5} />
         </label>
         <label className="space-y-1 text-sm">
           <span>Min. results</span>
-          <input name="minSamples" type="number" min={1} defaultValue={20} className={inputClass} />
+          <Input name="minSamples" type="number" min={1} defaultValue={20} />
         </label>
         <label className="space-y-1 text-sm">
           <span>Hold-down (min)</span>
-          <input name="holdDownMinutes" type="number" min={0} max={1440} defaultValue={10} className={inputClass} />
+          <Input name="holdDownMinutes" type="number" min={0} max={1440} defaultValue={10} />
         </label>
         <label className="space-y-1 text-sm">
           <span>Notify</span>
-          <select name="channelId" required className={inputClass}>
+          <Select name="channelId" required>
             {channels.map((channel) => <option key={channel.id} value={channel.id}>{channel.name}</option>)}
-          </select>
+          </Select>
         </label>
-        <button type="submit" disabled={pending || channels.length === 0 || pools.length === 0} className={buttonClass}>Add rule</button>
+        <Button type="submit" disabled={pending || channels.length === 0 || pools.length === 0} variant="primary">Add rule</Button>
       </form>
       <p id="threshold-help" className="text-xs text-zinc-600 dark:text-zinc-400">
         Thresholds: {ALERT_RULE_KINDS.map((kind) => `${ALERT_RULE_KIND_INFO[kind].label} — ${ALERT_RULE_KIND_INFO[kind].threshold}`).join("; ")}.
@@ -132,11 +132,11 @@ export function RuleButtons({ ruleId, name, enabled }: { ruleId: string; name: s
       <form action={toggleAction}>
         <input type="hidden" name="ruleId" value={ruleId} />
         <input type="hidden" name="enabled" value={String(!enabled)} />
-        <button type="submit" disabled={toggling} className={secondaryButtonClass}>{enabled ? "Pause" : "Resume"}</button>
+        <Button type="submit" disabled={toggling} variant="secondary" size="sm">{enabled ? "Pause" : "Resume"}</Button>
       </form>
       <form action={deleteAction} onSubmit={(event) => void (!confirm(`Delete the rule "${name}" and its history?`) && event.preventDefault())}>
         <input type="hidden" name="ruleId" value={ruleId} />
-        <button type="submit" disabled={deleting} className={secondaryButtonClass}>Delete</button>
+        <Button type="submit" disabled={deleting} variant="secondary" size="sm">Delete</Button>
       </form>
       <FormError message={toggleState.error ?? deleteState.error} />
     </div>

@@ -2,9 +2,9 @@
 
 import { useActionState, useState } from "react";
 import type { ActionState } from "@/lib/auth/action-state";
-import { buttonClass, inputClass, secondaryButtonClass } from "@/app/login/styles";
 import { createApiKeyAction, revokeApiKeyAction, type CreateKeyState } from "./actions";
-import { FormError } from "@/components/ui/field";
+import { FormError, Input, Select } from "@/components/ui/field";
+import { Button } from "@/components/ui/button";
 
 export function CreateKeyForm({ pools }: { pools: { id: string; name: string }[] }) {
   const [state, action, pending] = useActionState<CreateKeyState, FormData>(createApiKeyAction, {});
@@ -14,30 +14,30 @@ export function CreateKeyForm({ pools }: { pools: { id: string; name: string }[]
       <form action={action} className="grid max-w-4xl grid-cols-1 items-end gap-3 md:grid-cols-[2fr_1fr_2fr_1fr_auto]">
         <label className="space-y-1 text-sm">
           <span>Name</span>
-          <input name="name" required maxLength={80} placeholder="e.g. scraper-eu" className={inputClass} />
+          <Input name="name" required maxLength={80} placeholder="e.g. scraper-eu" />
         </label>
         <label className="space-y-1 text-sm">
           <span>Scope</span>
-          <select name="scope" defaultValue="read" aria-label="Scope" className={inputClass}>
+          <Select name="scope" defaultValue="read" aria-label="Scope">
             <option value="read">read</option>
             <option value="write">write</option>
             <option value="admin">admin</option>
-          </select>
+          </Select>
         </label>
         <label className="space-y-1 text-sm">
           <span>Pool</span>
-          <select name="poolId" defaultValue="" aria-label="Pool" className={inputClass}>
+          <Select name="poolId" defaultValue="" aria-label="Pool">
             <option value="">All pools</option>
             {pools.map((pool) => (
               <option key={pool.id} value={pool.id}>{pool.name}</option>
             ))}
-          </select>
+          </Select>
         </label>
         <label className="space-y-1 text-sm">
           <span>Expires (optional)</span>
-          <input name="expiresAt" type="date" className={inputClass} />
+          <Input name="expiresAt" type="date" />
         </label>
-        <button type="submit" disabled={pending} className={buttonClass}>Create key</button>
+        <Button type="submit" disabled={pending} variant="primary">Create key</Button>
       </form>
       <FormError message={state.error} />
       {state.key ? (
@@ -45,9 +45,8 @@ export function CreateKeyForm({ pools }: { pools: { id: string; name: string }[]
           <p>{state.message}</p>
           <div className="flex items-center gap-2">
             <code data-testid="new-api-key" className="break-all rounded bg-white px-2 py-1 font-mono text-xs dark:bg-zinc-900">{state.key}</code>
-            <button
-              type="button"
-              className={secondaryButtonClass}
+            <Button
+              type="button" variant="secondary" size="sm"
               onClick={() => {
                 void navigator.clipboard.writeText(state.key ?? "").then(
                   () => setCopied(state.key ?? null),
@@ -56,7 +55,7 @@ export function CreateKeyForm({ pools }: { pools: { id: string; name: string }[]
               }}
             >
               {copied === state.key ? "Copied" : "Copy"}
-            </button>
+            </Button>
           </div>
         </div>
       ) : null}
@@ -75,7 +74,7 @@ export function RevokeKeyForm({ apiKeyId, name }: { apiKeyId: string; name: stri
       className="flex items-center gap-2"
     >
       <input type="hidden" name="apiKeyId" value={apiKeyId} />
-      <button type="submit" disabled={pending} className={secondaryButtonClass}>Revoke</button>
+      <Button type="submit" disabled={pending} variant="secondary" size="sm">Revoke</Button>
       {state.error ? <span role="alert" className="text-xs text-red-700 dark:text-red-400">{state.error}</span> : null}
     </form>
   );

@@ -4,9 +4,9 @@ import { useActionState } from "react";
 import type { ActionState } from "@/lib/auth/action-state";
 import { ROLES, type Role } from "@/lib/auth/roles";
 import { PASSWORD_MIN } from "@/lib/auth/validation";
-import { buttonClass, inputClass, secondaryButtonClass } from "@/app/login/styles";
 import { changeRoleAction, createUserAction, resetPasswordAction, setDisabledAction } from "./actions";
-import { FormError } from "@/components/ui/field";
+import { FormError, Input, Select } from "@/components/ui/field";
+import { Button } from "@/components/ui/button";
 
 function Feedback({ state }: { state: ActionState }) {
   if (state.error) return <FormError message={state.error} />;
@@ -20,21 +20,21 @@ export function CreateUserForm() {
     <form action={action} className="grid max-w-3xl grid-cols-1 items-end gap-3 md:grid-cols-[2fr_2fr_1fr_auto]">
       <label className="space-y-1 text-sm">
         <span>E-mail address</span>
-        <input name="email" type="email" required maxLength={254} autoComplete="off" className={inputClass} />
+        <Input name="email" type="email" required maxLength={254} autoComplete="off" />
       </label>
       <label className="space-y-1 text-sm">
         <span>Initial password (≥ {PASSWORD_MIN} characters)</span>
-        <input name="password" type="password" required minLength={PASSWORD_MIN} maxLength={256} autoComplete="new-password" className={inputClass} />
+        <Input name="password" type="password" required minLength={PASSWORD_MIN} maxLength={256} autoComplete="new-password" />
       </label>
       <label className="space-y-1 text-sm">
         <span>Role</span>
-        <select name="role" defaultValue="viewer" aria-label="Role" className={inputClass}>
+        <Select name="role" defaultValue="viewer" aria-label="Role">
           {ROLES.map((role) => (
             <option key={role} value={role}>{role}</option>
           ))}
-        </select>
+        </Select>
       </label>
-      <button type="submit" disabled={pending} className={buttonClass}>Create user</button>
+      <Button type="submit" disabled={pending} variant="primary">Create user</Button>
       <div className="md:col-span-4"><Feedback state={state} /></div>
     </form>
   );
@@ -50,7 +50,7 @@ export function RoleForm({ userId, role, email }: { userId: string; role: Role; 
           <option key={option} value={option}>{option}</option>
         ))}
       </select>
-      <button type="submit" disabled={pending} className={secondaryButtonClass}>Change role</button>
+      <Button type="submit" disabled={pending} variant="secondary" size="sm">Change role</Button>
       <Feedback state={state} />
     </form>
   );
@@ -68,7 +68,7 @@ export function DisableForm({ userId, disabled, email }: { userId: string; disab
     >
       <input type="hidden" name="userId" value={userId} />
       <input type="hidden" name="disabled" value={disabled ? "false" : "true"} />
-      <button type="submit" disabled={pending} className={secondaryButtonClass}>{disabled ? "Enable" : "Disable"}</button>
+      <Button type="submit" disabled={pending} variant="secondary" size="sm">{disabled ? "Enable" : "Disable"}</Button>
       <Feedback state={state} />
     </form>
   );
@@ -90,7 +90,7 @@ export function ResetPasswordForm({ userId, email }: { userId: string; email: st
         aria-label={`New password for ${email}`}
         className="w-36 rounded border border-zinc-300 bg-white px-2 py-1 text-xs dark:border-zinc-700 dark:bg-zinc-900"
       />
-      <button type="submit" disabled={pending} className={secondaryButtonClass}>Set password</button>
+      <Button type="submit" disabled={pending} variant="secondary" size="sm">Set password</Button>
       <Feedback state={state} />
     </form>
   );
