@@ -16,6 +16,8 @@ import { failureAnswer, finalOrigin, socksReplyFor, type GatewayFailure } from "
 import { parseProxyUser, ProxyUserError, type ProxyUser } from "./proxy-user";
 import { ProxyGatewaySettingsCache, type ProxyGatewaySettings } from "./settings";
 import { acceptSocks5, reply, SOCKS_REPLY } from "./socks5-listener";
+
+const MISS_REBUILD_MS = 250;
 import { forwardThrough, openTunnel, UpstreamPool } from "./upstream";
 
 export interface ProxyGatewayOptions {
@@ -72,6 +74,7 @@ export class ProxyGateway {
   private readonly log: (line: string) => void;
   private readonly clientSockets = new Set<Socket>();
   private lastMissRebuild = 0;
+  private missRebuild?: Promise<void>;
 
   constructor(private readonly options: ProxyGatewayOptions) {
     this.log = options.log ?? (() => {});
@@ -150,14 +153,30 @@ export class ProxyGateway {
     const ref = parsed.pool ?? key.poolId;
     if (!ref) throw new Refusal(407, "Name the pool in the proxy user name: pool-<name or id> (this API key is not restricted to one pool).");
     let pool = gateway.index.pool(ref);
-    if (!pool && Date.now() - this.lastMissRebuild > 1_000) {
-      this.lastMissRebuild = Date.now();
-      await gateway.index.rebuild();
+    if (!pool) {
+      await this.rebuildAfterMiss();
       pool = gateway.index.pool(ref);
     }
     if (!pool) throw new Refusal(407, `There is no pool "${ref}" (the proxy user name names the pool: pool-<name or id>).`);
     if (key.poolId && key.poolId !== pool.id) throw new Refusal(403, `This API key is restricted to another pool than "${pool.name}".`);
     return { key, pool, user: parsed, settings: this.settings.get(pool.id) };
+  }
+
+  /**
+   * A pool the index does not know may have been created a moment ago (its notification still on
+   * the way): rebuild before refusing. Misses share one rebuild, at most one per MISS_REBUILD_MS,
+   * so a caller naming unknown pools in a loop waits instead of loading the database.
+   */
+  private rebuildAfterMiss(): Promise<void> {
+    this.missRebuild ??= (async () => {
+      const wait = this.lastMissRebuild + MISS_REBUILD_MS - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      this.lastMissRebuild = Date.now();
+      await this.options.gateway.index.rebuild();
+    })().finally(() => {
+      this.missRebuild = undefined;
+    });
+    return this.missRebuild;
   }
 
   // ---- choosing nodes ------------------------------------------------------------------------
