@@ -113,6 +113,9 @@ test("node pages and the nodes table show health, the reason and the exit IP", a
   await shot(page, testInfo, "node-detail");
 
   await page.goto(`/nodes?search=127.0.0.1`);
+  // Exit IP is an extra column (off by default so the table fits 1440 px): switch it on in the picker.
+  await page.getByRole("button", { name: "Columns" }).click();
+  await page.getByRole("checkbox", { name: "Exit IP" }).check();
   const row = page.locator(`tr[data-node-id]`).filter({ hasText: `127.0.0.1:${lab.proxy("healthy").port}` });
   await expect(row.getByTestId("exit-ip")).not.toHaveText("—");
   await expect(row.getByTestId("last-result")).toContainText("ok");
