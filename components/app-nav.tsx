@@ -39,6 +39,29 @@ function ForgetSession() {
   return null;
 }
 
+/** The page links: the desktop bar and the small-screen menu show the same list. */
+function PageLinks({ links, pathname, ...list }: { links: typeof LINKS; pathname: string; className: string; "aria-label"?: string; "data-testid"?: string }) {
+  const isActive = (href: string) => pathname === href || (href !== "/" && pathname.startsWith(`${href}/`));
+  return (
+    <ul {...list}>
+      {links.map((link) => {
+        const active = isActive(link.href);
+        return (
+          <li key={link.href}>
+            <Link
+              href={link.href}
+              aria-current={active ? "page" : undefined}
+              className={clsx("block rounded px-2 py-1", active ? "bg-zinc-100 font-medium dark:bg-zinc-800" : "text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100")}
+            >
+              {link.label}
+            </Link>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
 function SignedInNav({ pathname, signOut }: { pathname: string; signOut: ReactNode }) {
   const { user, can } = useCurrentUser();
   const [menuOpen, setMenuOpen] = useState(false);
@@ -49,24 +72,13 @@ function SignedInNav({ pathname, signOut }: { pathname: string; signOut: ReactNo
     setMenuOpen(false);
   }
   const links = LINKS.filter((link) => can(link.role));
-  const isActive = (href: string) => pathname === href || (href !== "/" && pathname.startsWith(`${href}/`));
-  const linkClass = (active: boolean) =>
-    clsx("block rounded px-2 py-1", active ? "bg-zinc-100 font-medium dark:bg-zinc-800" : "text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100");
   return (
     <header className="border-b border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
       <nav aria-label="Main" className="mx-auto flex h-12 max-w-[1400px] items-center gap-4 px-4">
         <Link href="/" className="font-semibold tracking-tight">
           Switchyard
         </Link>
-        <ul className="hidden gap-1 text-sm lg:flex" data-testid="nav-links">
-          {links.map((link) => (
-            <li key={link.href}>
-              <Link href={link.href} aria-current={isActive(link.href) ? "page" : undefined} className={linkClass(isActive(link.href))}>
-                {link.label}
-              </Link>
-            </li>
-          ))}
-        </ul>
+        <PageLinks links={links} pathname={pathname} className="hidden gap-1 text-sm lg:flex" data-testid="nav-links" />
         <div className="ml-auto flex items-center gap-2 text-sm">
           {user && (
             <Link
@@ -93,15 +105,7 @@ function SignedInNav({ pathname, signOut }: { pathname: string; signOut: ReactNo
       </nav>
       {menuOpen && (
         <div id="nav-menu" className="border-t border-zinc-200 px-4 py-2 lg:hidden dark:border-zinc-800">
-          <ul aria-label="Pages" className="grid grid-cols-2 gap-1 text-sm">
-            {links.map((link) => (
-              <li key={link.href}>
-                <Link href={link.href} aria-current={isActive(link.href) ? "page" : undefined} className={linkClass(isActive(link.href))}>
-                  {link.label}
-                </Link>
-              </li>
-            ))}
-          </ul>
+          <PageLinks links={links} pathname={pathname} className="grid grid-cols-2 gap-1 text-sm" aria-label="Pages" />
           {user && (
             <div className="mt-2 flex items-center justify-between gap-2 border-t border-zinc-100 pt-2 text-sm dark:border-zinc-800">
               <Link href="/settings" className="truncate text-zinc-600 dark:text-zinc-400">
