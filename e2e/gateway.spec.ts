@@ -103,7 +103,7 @@ test("set up: a key, a pool of lab proxies, automatic health and the pool's gate
   await expect(form.getByLabel("Attempts per request")).toHaveValue("4");
   await expect(form.getByLabel("Deadline (ms)")).toHaveValue("20000");
   await page.getByRole("button", { name: "Cancel" }).click();
-  await page.goto("/audit");
+  await page.goto("/audit?action=pool.gateway_settings_changed");
   await expect(page.locator('li[data-action="pool.gateway_settings_changed"]').first()).toBeVisible();
 
   await page.goto("/?window=15m");
