@@ -36,7 +36,7 @@ const LATENCY_SAMPLES = BENCH_SHORT ? 500 : 1_500;
 const useSquid = process.env.BENCH_UPSTREAM !== "lab" && existsSync(REAL_PROXY_BINARIES.squid) && process.getuid?.() === 0;
 const CHILD_ARGS = ["--import", "tsx", "--import", "./scripts/server-only-hook.mjs"];
 
-function child<T>(file: string, env: NodeJS.ProcessEnv): Promise<{ process: ChildProcess; first: T; ask: <R>(message: string) => Promise<R> }> {
+function child<T>(file: string, env: Record<string, string>): Promise<{ process: ChildProcess; first: T; ask: <R>(message: string) => Promise<R> }> {
   const proc = fork(path.join(import.meta.dirname, file), { execArgv: CHILD_ARGS, env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const ask = <R,>(message: string) =>
     new Promise<R>((resolve) => {

@@ -226,7 +226,8 @@ describe("forward-proxy gateway against the fault lab", () => {
       console.log(JSON.stringify({ status: answer.status, body: await answer.json() }));`;
     const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script, `${f.lab.httpsTarget.baseUrl}/ip`], {
       cwd: process.cwd(),
-      env: { PATH: process.env.PATH, HTTPS_PROXY: proxyUrl, NO_PROXY: "", NODE_EXTRA_CA_CERTS: caFile },
+      // Only this proxy: no other proxy variable of the test's environment (lower-case ones win in undici).
+      env: { ...(Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(https?|no|all)_proxy$/i.test(name))) as NodeJS.ProcessEnv), HTTPS_PROXY: proxyUrl, NODE_EXTRA_CA_CERTS: caFile },
     });
     const { status, body } = JSON.parse(stdout) as { status: number; body: { ip: string } };
     expect(status).toBe(200);
