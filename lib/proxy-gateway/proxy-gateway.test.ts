@@ -218,7 +218,7 @@ describe("forward-proxy gateway against the fault lab", () => {
     // with the user name and key, the lab's CA through NODE_EXTRA_CA_CERTS, undici's EnvHttpProxyAgent.
     const caFile = path.join(tmpdir(), `gw-env-ca-${process.pid}.pem`);
     writeFileSync(caFile, ca);
-    const proxyUrl = `http://${encodeURIComponent(`pool-${f.poolName}-session-env1`)}:${encodeURIComponent(f.key)}@127.0.0.1:${f.port}`;
+    const proxyUrl = `http://${encodeURIComponent(formatProxyUser({ pool: f.poolName, session: "env1" }))}:${encodeURIComponent(f.key)}@127.0.0.1:${f.port}`;
     const script = `
       import { EnvHttpProxyAgent, fetch } from "undici";
       const dispatcher = new EnvHttpProxyAgent();
