@@ -1,4 +1,6 @@
 import "server-only";
+import { ejectedNodes, type EjectedNodes } from "./ejected-nodes";
+import { gatewayTraffic, type GatewayTraffic } from "./gateway-traffic";
 import { nodeTargetHeatMap, type HeatMap } from "./heat-map";
 import { operatorActions, type OperatorAction } from "./operator-actions";
 import { statsOverview, type Overview } from "./overview";
@@ -24,6 +26,10 @@ export interface DashboardData {
   monitoring: MonitoringStatus;
   /** Operator and automation actions in the window: annotations on the chart. */
   actions: OperatorAction[];
+  /** The forward-proxy gateway's traffic: requests, retries, final failures. */
+  gateway: GatewayTraffic;
+  /** Nodes automatic health holds out of rotation now. */
+  ejected: EjectedNodes;
   generatedAt: string;
 }
 
@@ -32,7 +38,7 @@ export async function dashboardData(query: StatsQuery): Promise<DashboardData> {
   const now = new Date();
   // The 30 worst nodes are ranked once: the first 10 are the list, all 30 the heat map's rows.
   const worst = topOffendingNodes(query, 30, undefined, now);
-  const [overview, series, worstNodes, topTargets, heatMap, policy, monitoring, actions] = await Promise.all([
+  const [overview, series, worstNodes, topTargets, heatMap, policy, monitoring, actions, gateway, ejected] = await Promise.all([
     statsOverview(query, undefined, now),
     statsTimeSeries(query, undefined, now),
     worst,
@@ -41,6 +47,8 @@ export async function dashboardData(query: StatsQuery): Promise<DashboardData> {
     query.poolId ? poolHealthPolicy(query.poolId) : null,
     monitoringStatus(now),
     operatorActions(query, 50, undefined, now),
+    gatewayTraffic(query, undefined, now),
+    ejectedNodes(query, 20, undefined, now),
   ]);
   const healthPolicy: HealthPolicyView | null = policy && {
     enabled: policy.enabled,
@@ -52,6 +60,5 @@ export async function dashboardData(query: StatsQuery): Promise<DashboardData> {
     backoffBaseSeconds: policy.backoffBaseSeconds,
     backoffMaxSeconds: policy.backoffMaxSeconds,
   };
-
-  return { overview, series, topNodes: worstNodes.slice(0, 10), topTargets, heatMap, healthPolicy, monitoring, actions, generatedAt: now.toISOString() };
+  return { overview, series, topNodes: worstNodes.slice(0, 10), topTargets, heatMap, healthPolicy, monitoring, actions, gateway, ejected, generatedAt: now.toISOString() };
 }
