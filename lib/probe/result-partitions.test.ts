@@ -1,23 +1,28 @@
 import { randomUUID } from "node:crypto";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { rmSync } from "node:fs";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrismaClient } from "@/generated/prisma/client";
 import { applyMigrations } from "@/lib/db/migrate";
 import { prisma } from "@/lib/db/prisma";
+import { projectRootWithMigrationsBefore } from "@/lib/db/testing/migrations-before";
 import { statsOverview } from "@/lib/stats/overview";
 import { rollUpStats } from "@/lib/stats/rollup";
 import { ALL_POOLS_KEY } from "@/lib/stats/windows";
-import { ensureResultPartitions, listResultPartitions, PARTITION_LOCK_TIMEOUT_MS, partitionMinutesFromEnv, type ResultPartition } from "./result-partitions";
+import {
+  ensureResultPartitions,
+  listResultPartitions,
+  PARTITION_LOCK_TIMEOUT_MS,
+  PARTITIONING_MIGRATION,
+  partitionMinutesFromEnv,
+  type ResultPartition,
+} from "./result-partitions";
 import { pruneRawResults } from "./result-retention";
 
 // Issue 15: raw results partitioned by time. Runs on its own database: it migrates it to the
 // state before partitioning, stores results the old way, then applies the partitioning migration
 // and works the partitions (creating, moving, dropping) where no other test file can see it.
-const PARTITIONING_MIGRATION = "20261130015500_partition_probe_results";
 const HOUR = 3_600_000;
 const dbName = `partitions_${randomUUID().replaceAll("-", "")}`;
 let url: string;
@@ -47,15 +52,8 @@ beforeAll(async () => {
   const address = new URL(process.env.DATABASE_URL!);
   address.pathname = `/${dbName}`;
   url = address.toString();
-  // A project root whose migrations stop just before partitioning: the database as it was.
-  const root = process.cwd();
-  oldRoot = mkdtempSync(path.join(tmpdir(), "switchyard-before-partitioning-"));
-  mkdirSync(path.join(oldRoot, "prisma", "migrations"), { recursive: true });
-  cpSync(path.join(root, "prisma.config.ts"), path.join(oldRoot, "prisma.config.ts"));
-  cpSync(path.join(root, "prisma", "schema.prisma"), path.join(oldRoot, "prisma", "schema.prisma"));
-  symlinkSync(path.join(root, "node_modules"), path.join(oldRoot, "node_modules"));
-  for (const entry of readdirSync(path.join(root, "prisma", "migrations")))
-    if (entry < PARTITIONING_MIGRATION) cpSync(path.join(root, "prisma", "migrations", entry), path.join(oldRoot, "prisma", "migrations", entry), { recursive: true });
+  // Migrations up to just before partitioning: the database as it was.
+  oldRoot = projectRootWithMigrationsBefore(PARTITIONING_MIGRATION);
   await applyMigrations(url, oldRoot);
 
   db = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });

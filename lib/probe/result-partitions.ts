@@ -17,12 +17,15 @@ export interface ResultPartition {
   to: Date | null;
 }
 
+/** The migration that partitioned ProbeResult (tests and the migration benchmark start just before it). */
+export const PARTITIONING_MIGRATION = "20261130015500_partition_probe_results";
+
 /** DDL on the partitioned table waits at most this long for its lock, then gives up until the next round. */
 export const PARTITION_LOCK_TIMEOUT_MS = 2_000;
 const MINUTE_MS = 60_000;
 const MAX_WIDTH_MINUTES = 7 * 24 * 60;
 
-export function partitionMinutesFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+export function partitionMinutesFromEnv(env: Record<string, string | undefined> = process.env): number {
   const raw = env.SWITCHYARD_RESULT_PARTITION_MINUTES ?? "60";
   const minutes = Number(raw);
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_WIDTH_MINUTES)
