@@ -2,7 +2,7 @@ import type { PrismaClient } from "@/generated/prisma/client";
 import { prisma } from "@/lib/db/prisma";
 
 /**
- * ProbeResult is partitioned by range of "startedAt" (migration 20261130015500_partition_probe_results):
+ * ProbeResult is partitioned by range of "startedAt" (migration 20261130022000_partition_probe_results):
  * one partition per `SWITCHYARD_RESULT_PARTITION_MINUTES` (default 60), created ahead of time here,
  * dropped whole by retention (result-retention.ts). A default partition takes any row no range
  * partition covers (the job was down, a caller reported an odd time), so an insert never fails.
@@ -18,7 +18,7 @@ export interface ResultPartition {
 }
 
 /** The migration that partitioned ProbeResult (tests and the migration benchmark start just before it). */
-export const PARTITIONING_MIGRATION = "20261130015500_partition_probe_results";
+export const PARTITIONING_MIGRATION = "20261130022000_partition_probe_results";
 
 /** DDL on the partitioned table waits at most this long for its lock, then gives up until the next round. */
 export const PARTITION_LOCK_TIMEOUT_MS = 2_000;
