@@ -12,6 +12,7 @@ import { Select } from "@/components/ui/field";
 import { WindowPicker } from "@/components/window-picker";
 import { usePoolsQuery } from "@/lib/nodes/use-node-queries";
 import { useCurrentUser } from "@/lib/auth/use-current-user";
+import { GatewayTrafficPanel } from "./gateway-traffic-panel";
 import { HealthPolicyForm } from "./health-policy-form";
 import { MonitoringNotice } from "./monitoring-notice";
 import { useDashboardQuery } from "@/lib/stats/use-stats-queries";
@@ -176,6 +177,10 @@ export function OverviewView() {
           <OffenderTable rows={d?.topTargets} kind="target" results={results} />
         </Panel>
       </div>
+
+      <Panel title="Forward-proxy gateway">
+        {d ? <GatewayTrafficPanel traffic={d.gateway} ejected={d.ejected} poolId={params.poolId} results={results} /> : <p className="text-sm text-zinc-500">Loading…</p>}
+      </Panel>
 
       <Panel title="Top offending nodes">
         <OffenderTable rows={d?.topNodes} kind="node" results={results} />

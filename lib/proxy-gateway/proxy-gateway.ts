@@ -14,7 +14,8 @@ import type { ProbeAttempt } from "@/lib/probe/probe-check";
 import { AttemptRecorder } from "./attempt-recorder";
 import { failureAnswer, finalOrigin, socksReplyFor, type GatewayFailure } from "./failure-answer";
 import { parseProxyUser, ProxyUserError, type ProxyUser } from "./proxy-user";
-import { ProxyGatewaySettingsCache, type ProxyGatewaySettings } from "./settings";
+import type { ProxyGatewaySettings } from "@/lib/pools/schema";
+import { ProxyGatewaySettingsCache } from "./settings";
 import { acceptSocks5, reply, SOCKS_REPLY } from "./socks5-listener";
 
 const MISS_REBUILD_MS = 250;

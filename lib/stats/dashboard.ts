@@ -1,5 +1,7 @@
 import "server-only";
 import { prisma } from "@/lib/db/prisma";
+import { ejectedNodes, type EjectedNodes } from "./ejected-nodes";
+import { gatewayTraffic, type GatewayTraffic } from "./gateway-traffic";
 import { nodeTargetHeatMap, type HeatMap } from "./heat-map";
 import { operatorActions, type OperatorAction } from "./operator-actions";
 import { statsOverview, type Overview } from "./overview";
@@ -25,6 +27,10 @@ export interface DashboardData {
   monitoring: MonitoringStatus;
   /** Operator and automation actions in the window: annotations on the chart. */
   actions: OperatorAction[];
+  /** The forward-proxy gateway's traffic: requests, retries, final failures. */
+  gateway: GatewayTraffic;
+  /** Nodes automatic health holds out of rotation now. */
+  ejected: EjectedNodes;
   generatedAt: string;
 }
 
@@ -33,7 +39,7 @@ export async function dashboardData(query: StatsQuery): Promise<DashboardData> {
   const now = new Date();
   // The 30 worst nodes are ranked once: the first 10 are the list, all 30 the heat map's rows.
   const worst = topOffendingNodes(query, 30, undefined, now);
-  const [overview, series, worstNodes, topTargets, heatMap, policy, monitoring, actions] = await Promise.all([
+  const [overview, series, worstNodes, topTargets, heatMap, policy, monitoring, actions, gateway, ejected] = await Promise.all([
     statsOverview(query, undefined, now),
     statsTimeSeries(query, undefined, now),
     worst,
@@ -42,6 +48,8 @@ export async function dashboardData(query: StatsQuery): Promise<DashboardData> {
     query.poolId ? prisma.poolHealthPolicy.findUnique({ where: { poolId: query.poolId } }) : null,
     monitoringStatus(now),
     operatorActions(query, 50, undefined, now),
+    gatewayTraffic(query, undefined, now),
+    ejectedNodes(query, 20, undefined, now),
   ]);
   const healthPolicy: HealthPolicyView | null = policy && {
     enabled: policy.enabled,
@@ -53,5 +61,5 @@ export async function dashboardData(query: StatsQuery): Promise<DashboardData> {
     backoffBaseSeconds: policy.backoffBaseSeconds,
     backoffMaxSeconds: policy.backoffMaxSeconds,
   };
-  return { overview, series, topNodes: worstNodes.slice(0, 10), topTargets, heatMap, healthPolicy, monitoring, actions, generatedAt: now.toISOString() };
+  return { overview, series, topNodes: worstNodes.slice(0, 10), topTargets, heatMap, healthPolicy, monitoring, actions, gateway, ejected, generatedAt: now.toISOString() };
 }
