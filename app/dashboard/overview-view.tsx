@@ -190,11 +190,11 @@ export function OverviewView() {
         {d ? <FailureHeatMap map={d.heatMap} cellHref={(nodeId, targetId) => results({ nodeId, targetId, bucket: "failed" })} /> : <p className="text-sm text-zinc-500">Loading…</p>}
       </Panel>
 
-      {params.poolId && d && (
+      {params.poolId && d?.healthPolicy && (
         <Panel title="Automatic health for this pool">
-          {!d.healthPolicy?.enabled && (
+          {!d.healthPolicy.enabled && (
             <p className="mb-2 text-sm text-amber-800 dark:text-amber-300" data-testid="health-off">
-              Automatic health is off for this pool: failing nodes stay in rotation until an operator disables them, and the nodes table&apos;s Health column shows “—”.
+              Automatic health is off for this pool: failing nodes are never ejected automatically (they still leave rotation after 3 node-caused failures in a row), and the nodes table&apos;s Health column shows “auto off”.
             </p>
           )}
           {canOperate ? <HealthPolicyForm poolId={params.poolId} policy={d.healthPolicy} /> : null}

@@ -1,5 +1,4 @@
 import "server-only";
-import { prisma } from "@/lib/db/prisma";
 import { ejectedNodes, type EjectedNodes } from "./ejected-nodes";
 import { gatewayTraffic, type GatewayTraffic } from "./gateway-traffic";
 import { nodeTargetHeatMap, type HeatMap } from "./heat-map";
@@ -9,11 +8,11 @@ import { statsTimeSeries, type TimeSeries } from "./time-series";
 import { topOffendingNodes, type NodeOffenderRow } from "./top-nodes";
 import { topOffendingTargets, type OffenderRow } from "./top-targets";
 import type { StatsQuery } from "./windows";
-import type { HealthPolicy } from "@/lib/health/health-machine";
+import { poolHealthPolicy, type HealthPolicySettings } from "@/lib/health/data";
 import { monitoringStatus, type MonitoringStatus } from "@/lib/probe/worker-status";
 
-/** The policy the health machine applies (lib/health), plus whether automation is on for the pool. */
-export type HealthPolicyView = Omit<HealthPolicy, "poolId"> & { enabled: boolean };
+/** The policy the health machine applies to the pool (lib/health: saved, or the default), with whether automation is on. */
+export type HealthPolicyView = HealthPolicySettings;
 
 export interface DashboardData {
   overview: Overview;
@@ -21,7 +20,7 @@ export interface DashboardData {
   topNodes: NodeOffenderRow[];
   topTargets: OffenderRow[];
   heatMap: HeatMap;
-  /** The selected pool's automatic-health policy (null: automation off for it). */
+  /** The selected pool's automatic-health policy (null: no pool selected). */
   healthPolicy: HealthPolicyView | null;
   /** The probe workers' own report: in flight, overdue nodes, how far behind the schedule is. */
   monitoring: MonitoringStatus;
@@ -45,7 +44,7 @@ export async function dashboardData(query: StatsQuery): Promise<DashboardData> {
     worst,
     topOffendingTargets(query, 10, undefined, now),
     worst.then((nodes) => nodeTargetHeatMap(query, 30, undefined, now, nodes.map((n) => n.id))),
-    query.poolId ? prisma.poolHealthPolicy.findUnique({ where: { poolId: query.poolId } }) : null,
+    query.poolId ? poolHealthPolicy(query.poolId) : null,
     monitoringStatus(now),
     operatorActions(query, 50, undefined, now),
     gatewayTraffic(query, undefined, now),

@@ -1,3 +1,4 @@
+import { nodeHealthRules, type NodeHealthRule } from "@/lib/health/data";
 import { figuresFromClassRows, type ClassCountRow } from "./class-figures";
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
 import { histFromIndexSql, histIndexSql, histSumSql } from "./latency-histogram";
@@ -13,6 +14,8 @@ export interface NodeHealthFigures {
   lastResult: { at: string; faultClass: string; reason: string; status: number | null } | null;
   exitIp: string | null;
   health: { state: string; pinned: boolean; reason: string | null; changedAt: string; nextCheckAt: string | null } | null;
+  /** Whether automatic health watches the node (any of its pools) and its rule in words. */
+  rule: NodeHealthRule;
 }
 
 /**
@@ -24,7 +27,8 @@ export async function nodeHealthFigures(nodeIds: string[], window: StatsWindow =
   const out = new Map<string, NodeHealthFigures>();
   if (nodeIds.length === 0) return out;
   const w = resolveWindow(window, now);
-  const [classRows, latest] = await Promise.all([
+  const [rules, classRows, latest] = await Promise.all([
+    nodeHealthRules(nodeIds, db),
     db.$queryRaw<Array<ClassCountRow & { nodeId: string }>>`
       WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}) AS mark),
       parts AS (
@@ -69,6 +73,7 @@ export async function nodeHealthFigures(nodeIds: string[], window: StatsWindow =
       health: row.hState
         ? { state: row.hState, pinned: row.pinned ?? false, reason: row.hReason, changedAt: row.hChangedAt!.toISOString(), nextCheckAt: row.nextCheckAt?.toISOString() ?? null }
         : null,
+      rule: rules.get(row.nodeId) ?? { automatic: false, rule: "" },
     });
   }
   return out;

@@ -1,8 +1,9 @@
 // The worker role's jobs. Each is safe to run on several instances at once (see README, Architecture).
 import { withAdvisoryLock } from "@/lib/db/advisory-lock";
-import { probeOptionsVersion, productProbeOptions } from "@/lib/probe/probe-settings-from-env";
+import { productProbeOptions } from "@/lib/probe/probe-settings-from-env";
 import { runProbeScheduler } from "@/lib/probe/probe-scheduler";
 import { pruneRawResults } from "@/lib/probe/result-retention";
+import { ensureResultPartitions } from "@/lib/probe/result-partitions";
 import { sweepAuthTables } from "@/lib/auth/maintenance";
 import { runHealthRound } from "@/lib/health/health-job";
 import { pruneStatsRollups, ROLLUP_DELAY_MS, rollUpStats } from "@/lib/stats/rollup";
@@ -18,23 +19,16 @@ const RETENTION_HOURS = Number(process.env.SWITCHYARD_RESULT_RETENTION_HOURS ?? 
 registerBackgroundJob({
   name: "probe-scheduler",
   intervalMs: 1_000,
-  // Runs until shutdown; row leases keep several workers off each other's nodes.
-  // When the probe options change (a CA file appears), the round ends and the loop restarts it.
+  // Runs until shutdown; row leases keep several workers off each other's nodes. A CA file that
+  // appears later (npm run lab) needs no restart: every check reads the options' `ca` as it starts.
   run: async (signal) => {
     const { check, revealPassword } = productProbeOptions();
-    const version = probeOptionsVersion();
-    const restart = new AbortController();
-    const watch = setInterval(() => probeOptionsVersion() !== version && restart.abort(), 5_000);
-    try {
-      await runProbeScheduler({
-        signal: AbortSignal.any([signal, restart.signal]),
-        check,
-        revealPassword,
-        onError: (error) => console.error("probe-scheduler:", error instanceof Error ? error.message : error),
-      });
-    } finally {
-      clearInterval(watch);
-    }
+    await runProbeScheduler({
+      signal,
+      check,
+      revealPassword,
+      onError: (error) => console.error("probe-scheduler:", error instanceof Error ? error.message : error),
+    });
   },
 });
 
@@ -51,9 +45,21 @@ registerBackgroundJob({
         console.warn(`stats-rollups: ${rollup.lagSeconds} s behind after folding ${rollup.rawRows} results in ${rollup.chunks} chunks; catching up over the next rounds`);
       }
       await pruneStatsRollups(new Date(), { budgetMs: 1_500 });
+      // Raw results: expired partitions are dropped whole; only the catch-all partitions lose rows.
       const pruned = await pruneRawResults(new Date(Date.now() - RETENTION_HOURS * 3_600_000), { budgetMs: 1_500 });
       if (!pruned.done) console.warn(`stats-rollups: raw-result retention deleted ${pruned.rows} rows this round; more to go`);
+      if (pruned.partitionsDeferred > 0) console.warn(`stats-rollups: ${pruned.partitionsDeferred} expired result partitions left for the next round (lock not free in time)`);
     });
+  },
+});
+
+registerBackgroundJob({
+  name: "result-partitions",
+  // ProbeResult partitions ahead of time (lib/probe/result-partitions.ts); one instance at a time.
+  intervalMs: 60_000,
+  run: async () => {
+    const run = await withAdvisoryLock("switchyard:result-partitions", () => ensureResultPartitions());
+    if (run?.deferred) console.warn(`result-partitions: created ${run.created.length}, the rest next round (a lock was not free in time)`);
   },
 });
 
