@@ -73,7 +73,7 @@ export async function nodeHealthRules(nodeIds: string[], db: Pick<PrismaClient, 
 /** A policy in one sentence (the nodes table's health column, the node page). */
 export function describeHealthPolicy(policy: Omit<HealthPolicySettings, "enabled">): string {
   return (
-    `Ejected after ${policy.maxConsecutiveFailures} node-caused failures in a row, or a node-caused 502/504 rate ≥ ${Math.round(policy.max502504Rate * 100)} % ` +
+    `Ejected after ${policy.maxConsecutiveFailures} node-caused ${policy.maxConsecutiveFailures === 1 ? "failure" : "failures in a row"}, or a node-caused 502/504 rate ≥ ${Math.round(policy.max502504Rate * 100)} % ` +
     `over ${policy.windowMinutes} min with ≥ ${policy.minSamples} results; re-admitted after ${policy.readmitAfterSuccesses} successful re-tests in a row ` +
     `(then probation). Target-caused failures and blocks never count.`
   );

@@ -3,7 +3,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db/prisma";
 import { changeNodeState } from "@/lib/nodes/mutations";
 import { AUTOMATION_LABEL, backoffMs, evaluateHealth } from "./health-machine";
-import { setNodesPinned } from "./mutations";
+import { savePoolHealthPolicy, setNodesPinned } from "./mutations";
+import { healthPolicySchema } from "./schema";
 
 const operator = { kind: "user" as const, id: randomUUID(), label: "ops@example.test", role: "operator" as const };
 
@@ -156,6 +157,15 @@ describe("automatic health", () => {
     await addResults(["proxy_502", "proxy_502", "proxy_502"]);
     const [ejection] = await round();
     expect(ejection).toMatchObject({ to: "ejected", reason: "3 node-caused failures in a row" });
+  });
+
+  it("a stricter policy applies to the failures already counted, without waiting for new results", async () => {
+    await addResults(["proxy_502", "proxy_502"]);
+    expect(await round()).toEqual([]); // 2 < 3 in a row
+    expect(await round()).toEqual([]); // nothing new: nothing changes
+    const saved = await prisma.poolHealthPolicy.findUniqueOrThrow({ where: { poolId } });
+    await savePoolHealthPolicy(operator, poolId, { ...healthPolicySchema.parse({ ...saved, updatedAt: undefined, poolId: undefined }), maxConsecutiveFailures: 2 });
+    expect((await round())[0]).toMatchObject({ to: "ejected", reason: "2 node-caused failures in a row" });
   });
 
   it("ejects on the 502/504 rate over the window", async () => {

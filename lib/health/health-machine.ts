@@ -87,7 +87,9 @@ async function candidates(since: Date, poolIds?: string[]): Promise<Candidate[]>
       LEFT JOIN "PoolProbeSettings" s ON s."poolId" = m."poolId"
       WHERE (${poolIds ?? null}::uuid[] IS NULL OR m."poolId" = ANY(${poolIds ?? null}::uuid[]))
         AND (m."nodeId" IN (SELECT "nodeId" FROM active)
-             OR EXISTS (SELECT 1 FROM "NodeHealth" h WHERE h."nodeId" = m."nodeId" AND h."state" <> 'healthy'))
+             -- not healthy, or its pool's policy changed since it was last evaluated (a stricter
+             -- policy applies to the counters it has, without waiting for new results)
+             OR EXISTS (SELECT 1 FROM "NodeHealth" h WHERE h."nodeId" = m."nodeId" AND (h."state" <> 'healthy' OR p."updatedAt" > h."updatedAt")))
     ) e
     WHERE e."enabled"
     ORDER BY e."nodeId", e."maxConsecutiveFailures", e."poolId"`;
