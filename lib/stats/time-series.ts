@@ -40,9 +40,17 @@ export async function statsTimeSeries(query: StatsQuery, db: StatsDb = defaultSt
     )
     SELECT t, "faultClass", sum(n)::bigint AS n FROM parts GROUP BY 1, 2 ORDER BY 1`;
   const stepMs = step * 1000;
-  const first = Math.floor(w.start.getTime() / stepMs) * stepMs;
+  return seriesFromRows(rows, step, Math.floor(w.start.getTime() / stepMs) * stepMs, w.now.getTime());
+}
+
+/**
+ * Class counts per bucket → the chart's series: every step from `first` to `last` is present
+ * (empty ones with zero), so a quiet stretch shows as a gap at zero rather than a missing bar.
+ */
+export function seriesFromRows(rows: Array<{ t: Date; faultClass: string; n: bigint }>, stepSeconds: number, first: number, last: number): TimeSeries {
+  const stepMs = stepSeconds * 1000;
   const points = new Map<number, SeriesPoint>();
-  for (let t = first; t <= w.now.getTime(); t += stepMs) points.set(t, { t: new Date(t).toISOString(), total: 0, counts: {} });
+  for (let t = first; t <= last; t += stepMs) points.set(t, { t: new Date(t).toISOString(), total: 0, counts: {} });
   const classes = new Set<FaultClass>();
   for (const row of rows) {
     const key = row.t.getTime();
@@ -54,5 +62,5 @@ export async function statsTimeSeries(query: StatsQuery, db: StatsDb = defaultSt
     point.total += n;
     classes.add(cls);
   }
-  return { stepSeconds: step, classes: [...classes].sort(), points: [...points.values()].sort((a, b) => a.t.localeCompare(b.t)) };
+  return { stepSeconds, classes: [...classes].sort(), points: [...points.values()].sort((a, b) => a.t.localeCompare(b.t)) };
 }
