@@ -8,6 +8,7 @@ import * as nodeActions from "@/lib/nodes/actions";
 import * as poolActions from "@/lib/pools/actions";
 import * as probeActions from "@/lib/probe/actions";
 import * as healthActions from "@/lib/health/actions";
+import * as diagnosisActions from "@/lib/diagnosis/actions";
 import { ROLES, type Role } from "@/lib/auth/roles";
 import type { ActionResult } from "@/lib/http/field-errors";
 import * as userActions from "@/app/settings/users/actions";
@@ -43,6 +44,9 @@ const WRITES: Array<[string, () => Promise<{ ok: boolean; fieldErrors?: Record<s
   ["rotateNodesAction", () => healthActions.rotateNodesAction({ nodeIds: [randomUUID()] })],
   ["setRotationUrlAction", () => healthActions.setRotationUrlAction({ nodeId: randomUUID(), rotationUrl: "http://127.0.0.1:9/rotate" })],
   ["saveHealthPolicyAction", () => healthActions.saveHealthPolicyAction({ poolId: randomUUID(), policy: {} })],
+  ["startDiagnosisAction", () => diagnosisActions.startDiagnosisAction({ nodeId: randomUUID() })],
+  ["applyDiagnosisActionAction", () => diagnosisActions.applyDiagnosisActionAction({ id: randomUUID() })],
+  ["includeTargetForNodeAction", () => probeActions.includeTargetForNodeAction({ nodeId: randomUUID(), targetId: randomUUID() })],
 ];
 
 // The forms' actions in app/ take FormData and need at least this role (the same convention,
