@@ -1,19 +1,11 @@
 import type { Page, TestInfo } from "@playwright/test";
-import { escapeRegExp, expect, openLabNode, test, testPoolNow, type LabPool } from "./fixtures";
+import { escapeRegExp, expect, openLabNode, STANDARD_LAB_PROXIES, test, testPoolNow, type LabPool } from "./fixtures";
 
 // The live dashboard against real proxies with known faults (the fault lab on 127.0.0.1): a test
 // run from the UI shows up on the overview and node pages with the right 502/504 origin, and
 // controls (disable, rotate) update state, exit IP and audit without a reload. Each test has a
 // lab pool of its own and tests it first (against the lab's IP echo, so exit IPs are known).
-test.use({
-  labProxies: [
-    { name: "healthy", kind: "http" },
-    { name: "bad-gateway", kind: "http", behaviour: { kind: "bad_gateway" } },
-    { name: "gateway-timeout", kind: "http", behaviour: { kind: "gateway_timeout" } },
-    { name: "refuse", kind: "http", behaviour: { kind: "refuse" } },
-    { name: "rotating", kind: "http", exitAddresses: ["127.0.3.1", "127.0.3.2", "127.0.3.3"] },
-  ],
-});
+test.use({ labProxies: [...STANDARD_LAB_PROXIES, { name: "rotating", kind: "http", exitAddresses: ["127.0.3.1", "127.0.3.2", "127.0.3.3"] }] });
 
 async function shot(page: Page, testInfo: TestInfo, name: string) {
   const path = testInfo.outputPath(`${name}.png`);

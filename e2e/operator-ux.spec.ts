@@ -168,6 +168,64 @@ test("a shared overview URL restores pool and window", async ({ page, browser, l
   await other.close();
 });
 
+test("overview: an operator action is drawn on the chart; a custom range, typed or dragged, lives in the URL", async ({ page, labPool, api }) => {
+  await page.setViewportSize(DESKTOP);
+  await testPoolNow(page, labPool, [labPool.targets.http]);
+  const drained = await api.post(`/api/v1/nodes/${labPool.nodeId("bad-gateway")}/state`, { data: { state: "DRAINING", reason: "e2e: annotated" } });
+  expect(drained.status(), await drained.text()).toBe(200);
+  await overviewOf(page, labPool);
+  await expect(page.getByTestId("kpi-requests")).toHaveText("4");
+  // The drain is a mark on the chart, named with its node and reason.
+  await expect(page.getByTestId("chart-annotations")).toContainText(`drained ${labPool.address("bad-gateway")} (“e2e: annotated”)`);
+
+  // A typed range: the figures follow it, the URL keeps it.
+  const minute = (offset: number) => Math.floor((Date.now() + offset * 60_000) / 60_000) * 60_000;
+  const local = (ms: number) => new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+  const range = page.getByRole("form", { name: "Custom time range" });
+  await range.getByLabel("From").fill(local(minute(-40)));
+  await range.getByLabel("To").fill(local(minute(-30)));
+  await range.getByRole("button", { name: "Apply range" }).click();
+  await expect(page).toHaveURL(/from=.*&to=/);
+  await expect(page.getByTestId("kpi-requests")).toHaveText("0"); // the test ran after this range
+  await range.getByLabel("From").fill(local(minute(-10)));
+  await range.getByLabel("To").fill(local(minute(1)));
+  await range.getByRole("button", { name: "Apply range" }).click();
+  await expect(page.getByTestId("kpi-requests")).toHaveText("4");
+  await expect(page.getByRole("radiogroup", { name: "Window" }).getByRole("radio", { checked: true })).toHaveCount(0);
+  // Bookmarkable: a reload shows the same range and figures.
+  const bookmarked = page.url();
+  await page.reload();
+  await expect(page).toHaveURL(bookmarked);
+  await expect(page.getByTestId("zoom-range")).toBeVisible();
+  await expect(page.getByTestId("kpi-requests")).toHaveText("4");
+  // A range the server would refuse is caught in the form first; the server's answer names the field.
+  await range.getByLabel("From").fill(local(minute(-5)));
+  await range.getByLabel("To").fill(local(minute(-10)));
+  await range.getByRole("button", { name: "Apply range" }).click();
+  await expect(range.getByRole("alert")).toHaveText("To must be at least a minute after from.");
+  await expect(page).toHaveURL(bookmarked);
+  const refused = await page.request.get(`/api/ui/stats?from=${new Date(minute(-5)).toISOString()}&to=${new Date(minute(-10)).toISOString()}`);
+  expect(refused.status()).toBe(400);
+  expect((await refused.json()).error.details.fields).toEqual({ to: "must be at least a minute after from" });
+
+  // Dragging across the chart zooms: a narrower range in the URL, and back to the window.
+  await page.getByRole("button", { name: /^Back to the last/ }).click();
+  await expect(page).not.toHaveURL(/from=/);
+  const chart = page.getByTestId("stacked-class-chart").locator(".recharts-wrapper");
+  const box = (await chart.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.5, { steps: 8 });
+  await page.mouse.move(box.x + box.width * 0.9, box.y + box.height * 0.5, { steps: 8 });
+  await page.mouse.up();
+  await expect(page).toHaveURL(/from=.*&to=/);
+  const zoomed = new URL(page.url()).searchParams;
+  const span = Date.parse(zoomed.get("to")!) - Date.parse(zoomed.get("from")!);
+  expect(span).toBeGreaterThan(0);
+  expect(span).toBeLessThan(15 * 60_000);
+  await expect(page.getByTestId("zoom-range")).toBeVisible();
+});
+
 test("nodes table: no sideways scroll at 1440 px, sticky bulk bar, named confirmation, selection cleared", async ({ page, labPool }) => {
   await page.setViewportSize(DESKTOP);
   await page.goto("/nodes");
@@ -189,6 +247,30 @@ test("nodes table: no sideways scroll at 1440 px, sticky bulk bar, named confirm
   // The failing filter states its rule.
   await page.getByLabel("Health").selectOption("failing");
   await expect(page.getByTestId("failing-rule")).toContainText("caused by the node or the network");
+});
+
+test("with automatic health off for its pool, a node's health says off, and the table says what that means", async ({ page, labPool }) => {
+  await page.setViewportSize(DESKTOP);
+  await overviewOf(page, labPool);
+  const policy = page.getByRole("form", { name: "Automatic health policy" });
+  await policy.getByLabel(/Eject failing nodes/).uncheck();
+  await policy.getByRole("button", { name: "Save policy" }).click();
+  await expect(policy.getByText("Saved.")).toBeVisible();
+  await expect(page.getByTestId("health-off")).toBeVisible();
+
+  await page.goto(`/nodes?poolId=${labPool.id}`);
+  await expect(page.getByTestId("node-total")).toHaveText("4 nodes");
+  await expect(page.locator('tbody [data-health="off"]')).toHaveCount(4);
+  await expect(page.getByTestId("health-help")).toContainText("“off” = automatic health is off for every pool of this node");
+
+  // On again: the column stops saying off.
+  await overviewOf(page, labPool);
+  await policy.getByLabel(/Eject failing nodes/).check();
+  await policy.getByRole("button", { name: "Save policy" }).click();
+  await expect(policy.getByText("Saved.")).toBeVisible();
+  await page.goto(`/nodes?poolId=${labPool.id}`);
+  await expect(page.getByTestId("node-total")).toHaveText("4 nodes");
+  await expect(page.locator('tbody [data-health="off"]')).toHaveCount(0);
 });
 
 test("audit: subjects by name with links, filters apply on Enter", async ({ page, labPool, api }) => {

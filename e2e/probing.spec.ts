@@ -1,4 +1,4 @@
-import { escapeRegExp, expect, openLabNode, test, uniqueName } from "./fixtures";
+import { escapeRegExp, expect, openLabNode, STANDARD_LAB_PROXIES, test, uniqueName } from "./fixtures";
 
 // Real proxies with known faults (the fault lab, on 127.0.0.1) tested from the UI: the operator
 // sees which node failed and how, and can cancel a run that hangs. Each test has its own lab.
@@ -35,15 +35,7 @@ test.describe("set-up in the UI", () => {
 });
 
 test.describe("a pool with an http and a SOCKS5 proxy per outcome", () => {
-  test.use({
-    labProxies: [
-      { name: "healthy", kind: "http" },
-      { name: "bad-gateway", kind: "http", behaviour: { kind: "bad_gateway" } },
-      { name: "gateway-timeout", kind: "http", behaviour: { kind: "gateway_timeout" } },
-      { name: "refuse", kind: "http", behaviour: { kind: "refuse" } },
-      { name: "socks", kind: "socks5" },
-    ],
-  });
+  test.use({ labProxies: [...STANDARD_LAB_PROXIES, { name: "socks", kind: "socks5" }] });
 
   test("test the pool now: each node's fault class, then the node's own history", async ({ page, labPool }) => {
     await page.goto("/pools");

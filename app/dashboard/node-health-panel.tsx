@@ -84,7 +84,7 @@ export function NodeHealthPanel({ nodeId }: { nodeId: string }) {
     <section className="space-y-3 rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900" aria-label="Health">
       <div className="flex flex-wrap items-center gap-3">
         <h2 className="font-semibold">Health</h2>
-        <HealthBadge health={h?.health ?? null} />
+        <HealthBadge health={h?.health ?? null} automated={h?.automated ?? false} />
         <select
           aria-label="History window"
           className="h-7 rounded border border-zinc-300 bg-white px-1 text-xs dark:border-zinc-700 dark:bg-zinc-900"

@@ -1,6 +1,7 @@
 "use client";
 
 import { useMemo, useState } from "react";
+import { HEALTH_OFF_TEXT } from "@/components/charts/health-badge";
 import { LiveToggle } from "@/components/charts/live-toggle";
 import { StateChangeDialog, type NodeStateName } from "@/components/state-change-dialog";
 import { Button } from "@/components/ui/button";
@@ -21,8 +22,7 @@ import { useNodeBulkMutations, type BulkTarget } from "./use-node-bulk-mutations
 import { useNodeTableParams } from "./use-node-table-params";
 import { useNodeTablePreferences } from "./use-node-table-preferences";
 
-const HEALTH_HELP =
-  "Automatic health's verdict: healthy, ejected (out of rotation until re-tests pass) or probation. “—” = automatic health is off for the node's pools (turn it on: Overview → choose the pool), or no results yet.";
+const HEALTH_HELP = `Automatic health's verdict: healthy, ejected (out of rotation until re-tests pass) or probation. “off” = ${HEALTH_OFF_TEXT} (turn it on: Overview → choose the pool). “—” = on, no verdict yet.`;
 
 type Pending = { kind: "state"; state: NodeStateName } | { kind: "delete" } | { kind: "test" };
 
@@ -150,7 +150,9 @@ export function NodesView() {
         emptyText={page ? (filtered ? "No node matches these filters." : "No nodes yet. Add one or import a list.") : undefined}
         error={nodes.isError ? nodes.error.message : undefined}
       />
-      <p className="text-xs text-zinc-500">Health: {HEALTH_HELP}</p>
+      <p className="text-xs text-zinc-500" data-testid="health-help">
+        Health: {HEALTH_HELP}
+      </p>
 
       <NodePager page={page} setParams={setParams} />
 

@@ -13,6 +13,8 @@ export interface NodeHealthFigures {
   lastResult: { at: string; faultClass: string; reason: string; status: number | null } | null;
   exitIp: string | null;
   health: { state: string; pinned: boolean; reason: string | null; changedAt: string; nextCheckAt: string | null } | null;
+  /** Automatic health is on for at least one of the node's pools (off: nobody ejects it but an operator). */
+  automated: boolean;
 }
 
 /**
@@ -41,10 +43,12 @@ export async function nodeHealthFigures(nodeIds: string[], window: StatsWindow =
       SELECT "nodeId", "faultClass", sum(n)::bigint AS n, 0::float8 AS ms, ${histSumSql("parts.hist")} AS hist FROM parts GROUP BY 1, 2`,
     db.$queryRaw<
       Array<{ nodeId: string; at: Date | null; faultClass: string | null; reason: string | null; status: number | null; exitIp: string | null;
-        hState: string | null; pinned: boolean | null; hReason: string | null; hChangedAt: Date | null; nextCheckAt: Date | null }>
+        hState: string | null; pinned: boolean | null; hReason: string | null; hChangedAt: Date | null; nextCheckAt: Date | null; automated: boolean }>
     >`
       SELECT ids.id AS "nodeId", last."startedAt" AS at, last."faultClass", last."reason", last."status", ip."exitIp",
-             h."state" AS "hState", h."pinned", h."reason" AS "hReason", h."changedAt" AS "hChangedAt", h."nextCheckAt"
+             h."state" AS "hState", h."pinned", h."reason" AS "hReason", h."changedAt" AS "hChangedAt", h."nextCheckAt",
+             EXISTS (SELECT 1 FROM "PoolMembership" m JOIN "PoolHealthPolicy" hp ON hp."poolId" = m."poolId"
+                     WHERE m."nodeId" = ids.id AND hp."enabled") AS automated
       FROM unnest(${nodeIds}::uuid[]) AS ids(id)
       LEFT JOIN LATERAL (SELECT p."startedAt", p."faultClass", p."reason", p."status" FROM "ProbeResult" p
                          WHERE p."nodeId" = ids.id ORDER BY p."startedAt" DESC LIMIT 1) last ON true
@@ -69,6 +73,7 @@ export async function nodeHealthFigures(nodeIds: string[], window: StatsWindow =
       health: row.hState
         ? { state: row.hState, pinned: row.pinned ?? false, reason: row.hReason, changedAt: row.hChangedAt!.toISOString(), nextCheckAt: row.nextCheckAt?.toISOString() ?? null }
         : null,
+      automated: row.automated,
     });
   }
   return out;

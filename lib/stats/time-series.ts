@@ -1,6 +1,6 @@
 import type { FaultClass } from "@/lib/probe/fault-taxonomy";
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
-import { ALL_POOLS_KEY, resolveWindow, type StatsQuery } from "./windows";
+import { ALL_POOLS_KEY, resolveQueryWindow, type StatsQuery } from "./windows";
 
 export interface SeriesPoint {
   /** Bucket start, ISO. */
@@ -21,7 +21,7 @@ export interface TimeSeries {
  * time zone; empty steps are filled in so the x axis is even.
  */
 export async function statsTimeSeries(query: StatsQuery, db: StatsDb = defaultStatsDb, now = new Date()): Promise<TimeSeries> {
-  const w = resolveWindow(query.window, now);
+  const w = resolveQueryWindow(query, now);
   const poolId = query.poolId ?? null;
   const step = w.stepSeconds;
   const rows = await db.$queryRaw<Array<{ t: Date; faultClass: string; n: bigint }>>`
@@ -30,11 +30,13 @@ export async function statsTimeSeries(query: StatsQuery, db: StatsDb = defaultSt
       SELECT to_timestamp(floor(extract(epoch FROM s."minute") / ${step}) * ${step}) AS t, s."faultClass", sum(s."count")::bigint AS n
       FROM "StatsRollupMinute" s
       WHERE s."poolKey" = coalesce(${poolId}::uuid, ${ALL_POOLS_KEY}::uuid) AND s."minute" >= ${w.minuteStart}
+        AND (${w.minuteEnd}::timestamptz IS NULL OR s."minute" < ${w.minuteEnd}::timestamptz)
       GROUP BY 1, 2
       UNION ALL
       SELECT to_timestamp(floor(extract(epoch FROM p."startedAt") / ${step}) * ${step}), p."faultClass", count(*)::bigint
       FROM "ProbeResult" p, w
       WHERE p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${w.start}::timestamptz)
+        AND (${w.end}::timestamptz IS NULL OR p."startedAt" < ${w.end}::timestamptz)
         AND (${poolId}::uuid IS NULL OR EXISTS (SELECT 1 FROM "PoolMembership" m WHERE m."nodeId" = p."nodeId" AND m."poolId" = ${poolId}::uuid))
       GROUP BY 1, 2
     )
@@ -42,7 +44,8 @@ export async function statsTimeSeries(query: StatsQuery, db: StatsDb = defaultSt
   const stepMs = step * 1000;
   const first = Math.floor(w.start.getTime() / stepMs) * stepMs;
   const points = new Map<number, SeriesPoint>();
-  for (let t = first; t <= w.now.getTime(); t += stepMs) points.set(t, { t: new Date(t).toISOString(), total: 0, counts: {} });
+  const last = w.end ? w.end.getTime() - 1 : w.now.getTime();
+  for (let t = first; t <= last; t += stepMs) points.set(t, { t: new Date(t).toISOString(), total: 0, counts: {} });
   const classes = new Set<FaultClass>();
   for (const row of rows) {
     const key = row.t.getTime();
