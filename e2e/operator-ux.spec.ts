@@ -292,20 +292,90 @@ interface MainPage {
   path: string;
   /** The page's main data request, timed alone as the baseline (server-rendered pages: the page itself). */
   data: string;
+  /** What the operator came for, as a locator: asserted visible. */
   ready: (page: Page) => ReturnType<Page["locator"]>;
+  /**
+   * The same condition checked by the browser on every animation frame: the page's own
+   * performance.now() (ms since the navigation started) once it holds, else 0.
+   */
+  shownAt: (arg: string) => number;
+  arg: string;
 }
 
 function mainPages(pool: LabPool, nodeId: string): MainPage[] {
   return [
-    { name: "overview", path: `/?window=15m&poolId=${pool.id}`, data: `/api/ui/stats?window=15m&poolId=${pool.id}`, ready: (page) => page.getByTestId("kpi-requests").filter({ hasText: /^\d+$/ }) },
-    { name: "results", path: `/results?window=15m&poolId=${pool.id}`, data: `/api/ui/results?window=15m&poolId=${pool.id}`, ready: (page) => page.getByRole("table", { name: "Results" }).locator("tbody tr[data-fault-class]").first() },
-    { name: "nodes", path: `/nodes?poolId=${pool.id}`, data: `/api/ui/nodes?poolId=${pool.id}`, ready: (page) => page.getByTestId("node-total").filter({ hasText: /^\d+ nodes?$/ }) },
-    { name: "node", path: `/nodes/${nodeId}`, data: `/api/ui/nodes/${nodeId}`, ready: (page) => page.getByRole("table", { name: "Recent results" }).locator("tbody tr[data-fault-class]").first() },
-    { name: "pools", path: "/pools", data: "/api/ui/pools", ready: (page) => page.getByRole("link", { name: pool.name }) },
-    { name: "targets", path: "/targets", data: "/api/ui/probe-targets", ready: (page) => page.getByRole("table", { name: "Probe targets" }).getByText(pool.targets.http.name) },
-    { name: "audit", path: "/audit", data: "/api/ui/audit", ready: (page) => page.getByRole("list", { name: "Audit events" }).locator("li").first() },
-    { name: "users", path: "/settings/users", data: "/settings/users", ready: (page) => page.getByRole("main").getByText(E2E_ADMIN.email).first() },
-    { name: "api-keys", path: "/settings/api-keys", data: "/settings/api-keys", ready: (page) => page.getByRole("heading", { name: "API keys" }) },
+    {
+      name: "overview",
+      path: `/?window=15m&poolId=${pool.id}`,
+      data: `/api/ui/stats?window=15m&poolId=${pool.id}`,
+      ready: (page) => page.getByTestId("kpi-requests").filter({ hasText: /^\d+$/ }),
+      shownAt: () => (/^\d+$/.test(document.querySelector('[data-testid="kpi-requests"]')?.textContent ?? "") ? performance.now() : 0),
+      arg: "",
+    },
+    {
+      name: "results",
+      path: `/results?window=15m&poolId=${pool.id}`,
+      data: `/api/ui/results?window=15m&poolId=${pool.id}`,
+      ready: (page) => page.getByRole("table", { name: "Results" }).locator("tbody tr[data-fault-class]").first(),
+      shownAt: () => (document.querySelector('table[aria-label="Results"] tbody tr[data-fault-class]') ? performance.now() : 0),
+      arg: "",
+    },
+    {
+      name: "nodes",
+      path: `/nodes?poolId=${pool.id}`,
+      data: `/api/ui/nodes?poolId=${pool.id}`,
+      ready: (page) => page.getByTestId("node-total").filter({ hasText: /^\d+ nodes?$/ }),
+      shownAt: () => (/^\d+ nodes?$/.test(document.querySelector('[data-testid="node-total"]')?.textContent ?? "") && document.querySelector("tbody tr[data-node-id]") ? performance.now() : 0),
+      arg: "",
+    },
+    {
+      name: "node",
+      path: `/nodes/${nodeId}`,
+      data: `/api/ui/nodes/${nodeId}`,
+      ready: (page) => page.getByRole("table", { name: "Recent results" }).locator("tbody tr[data-fault-class]").first(),
+      shownAt: () => (document.querySelector("tbody tr[data-fault-class]") ? performance.now() : 0),
+      arg: "",
+    },
+    {
+      name: "pools",
+      path: "/pools",
+      data: "/api/ui/pools",
+      ready: (page) => page.getByRole("link", { name: pool.name }),
+      shownAt: (name) => ([...document.querySelectorAll("main a")].some((a) => a.textContent === name) ? performance.now() : 0),
+      arg: pool.name,
+    },
+    {
+      name: "targets",
+      path: "/targets",
+      data: "/api/ui/probe-targets",
+      ready: (page) => page.getByRole("table", { name: "Probe targets" }).getByText(pool.targets.http.name),
+      shownAt: (name) => ([...document.querySelectorAll("main td")].some((td) => td.textContent?.includes(name)) ? performance.now() : 0),
+      arg: pool.targets.http.name,
+    },
+    {
+      name: "audit",
+      path: "/audit",
+      data: "/api/ui/audit",
+      ready: (page) => page.getByRole("list", { name: "Audit events" }).locator("li").first(),
+      shownAt: () => (document.querySelector('[aria-label="Audit events"] li') ? performance.now() : 0),
+      arg: "",
+    },
+    {
+      name: "users",
+      path: "/settings/users",
+      data: "/settings/users",
+      ready: (page) => page.getByRole("main").getByText(E2E_ADMIN.email).first(),
+      shownAt: (email) => (document.querySelector("main")?.textContent?.includes(email) ? performance.now() : 0),
+      arg: E2E_ADMIN.email,
+    },
+    {
+      name: "api-keys",
+      path: "/settings/api-keys",
+      data: "/settings/api-keys",
+      ready: (page) => page.getByRole("main").getByRole("table"),
+      shownAt: () => (document.querySelector("main table tbody tr") ? performance.now() : 0),
+      arg: "",
+    },
   ];
 }
 
@@ -321,10 +391,10 @@ for (const viewport of [DESKTOP, PHONE]) {
       const dataRequestMs = performance.now() - dataStarted;
       expect(data.ok(), entry.data).toBe(true);
 
-      const started = performance.now();
-      await page.goto(entry.path);
+      await page.goto(entry.path, { waitUntil: "commit" });
+      const shownAt = await (await page.waitForFunction(entry.shownAt, entry.arg, { polling: "raf" })).jsonValue();
       await expect(entry.ready(page)).toBeVisible();
-      figures.push({ page: entry.name, width: viewport.width, ms: Math.round(performance.now() - started), dataRequestMs: Math.round(dataRequestMs) });
+      figures.push({ page: entry.name, width: viewport.width, ms: Math.round(shownAt), dataRequestMs: Math.round(dataRequestMs) });
       await expectNoSidewaysScroll(page);
       await screen(page, entry.name);
     }
@@ -341,7 +411,7 @@ for (const viewport of [DESKTOP, PHONE]) {
     }
     // Printed, not asserted: the 1 s goal is read from these figures (timed tests flake under load;
     // the console guard and the visibility checks above are the assertions).
-    console.log(`page timings at ${viewport.width} px (ms = navigation start → the page's data visible; dataRequestMs = its data request alone):`);
+    console.log(`page timings at ${viewport.width} px (ms = navigation start → the page's data on screen, measured by the browser; dataRequestMs = its data request alone):`);
     console.table(figures);
     const json = JSON.stringify(figures, null, 2);
     writeFileSync(testInfo.outputPath(`page-timings-${viewport.width}.json`), json);
