@@ -232,8 +232,18 @@ async function main() {
     const a = await observe(`A: ${NODES} nodes (60 % healthy, 20 % refusing, 10 % hanging, 10 % blackholed), every 60 s × 3 targets, one worker`, mixedPool, MINUTES * 60, [workerA]);
     await stopWorkers();
     await setProbing(mixedPool, false);
-    const classes = await prisma.$queryRaw<{ faultClass: string; n: number }[]>`SELECT "faultClass", count(*)::int AS n FROM "ProbeResult" GROUP BY 1 ORDER BY 2 DESC`;
-    console.log(`  results by class: ${classes.map((c) => `${c.faultClass} ${c.n}`).join(", ")}`);
+    // Per kind of node (the user name says which): what each kind produced and how far it was backed off.
+    const byKind = await prisma.$queryRaw<{ kind: string; faultClass: string; phase: string; n: number }[]>`
+      SELECT split_part(n."username", '-', 2) AS kind, r."faultClass", coalesce(split_part(r."reason", ':', 1), '') AS phase, count(*)::int AS n
+      FROM "ProbeResult" r JOIN "ProxyNode" n ON n."id" = r."nodeId" GROUP BY 1, 2, 3 ORDER BY 1, 4 DESC`;
+    for (const kind of [...new Set(byKind.map((row) => row.kind))]) {
+      const rows = byKind.filter((row) => row.kind === kind);
+      console.log(`  ${kind}: ${rows.slice(0, 6).map((row) => `${row.faultClass} ${row.n} (${row.phase.slice(0, 40)})`).join(", ")}`);
+    }
+    const streaks = await prisma.$queryRaw<{ kind: string; streak: number; n: number }[]>`
+      SELECT split_part(n."username", '-', 2) AS kind, l."failStreak" AS streak, count(*)::int AS n
+      FROM "NodeProbeLease" l JOIN "ProxyNode" n ON n."id" = l."nodeId" WHERE n."username" LIKE 'mixed-%' GROUP BY 1, 2 ORDER BY 1, 2`;
+    console.log(`  fail streaks at the end: ${streaks.map((row) => `${row.kind} ×${row.streak}: ${row.n}`).join(", ")}`);
 
     // B: the healthy part alone (baseline: what the dead 40 % cost).
     dashboardPool = healthyPool;

@@ -147,6 +147,25 @@ describe("cohort evidence", () => {
     expect(late.faultOrigin).toBe("unknown");
   });
 
+  it("lets each node speak once, with its latest attempt", async () => {
+    const attribution = new Attributor(); // no control source: cohort only
+    const failing = target("http", `${P.status}502`);
+    const fail = async (name: string) => attribution.refine(await runProbeCheck(node("http-healthy", name), failing, options), failing);
+    await fail("s0");
+    await fail("s1");
+    await fail("s2");
+    // s0 again: its peers are s1 and s2 only (its own earlier failure is not a peer): too few.
+    expect((await fail("s0")).faultOrigin).toBe("unknown");
+    // s1 recovers on the same target: its failure no longer counts, its success does.
+    const fine = await runProbeCheck(node("http-healthy", "s1"), target("http", P.ok), options);
+    expect(fine.faultClass).toBe("ok");
+    await attribution.refine({ ...fine, targetId: failing.id ?? fine.targetId }, failing); // as if the same target answered this time
+    // s3: peers s0, s2 failed the same way, s1 did not → 2 of 3 = 67 % ≥ 60 % → target.
+    const s3 = await fail("s3");
+    expect(s3.faultOrigin).toBe("target");
+    expect(s3.reason).toMatch(/2 of 3 other nodes failed/);
+  });
+
   it("does not blame the target when the other nodes got it fine", async () => {
     const attribution = new Attributor();
     const spec = target("http", P.ok);

@@ -35,10 +35,26 @@ export interface AttributionStats {
 }
 
 interface CohortEntry {
-  nodeId: string;
   bucket: string;
   failed: boolean;
   at: number;
+}
+
+/**
+ * One target's cohort: the latest attempt per node within the window, oldest first (a node's new
+ * attempt moves it to the end), with running counts, so recording and reading cost O(1) however
+ * many nodes probe the target (a 10,000-node pool on one target made a list scan the engine's
+ * hottest code).
+ */
+interface CohortWindow {
+  byNode: Map<string, CohortEntry>;
+  failedByBucket: Map<string, number>;
+}
+
+/** The other nodes that tried the target in the window, and how many of them failed in the attempt's bucket. */
+interface CohortPeers {
+  others: number;
+  sameFailures: number;
 }
 
 /**
@@ -54,7 +70,7 @@ interface CohortEntry {
  */
 export class Attributor {
   readonly stats: AttributionStats = { probes: 0, controls: 0, controlCacheHits: 0, decidedByControl: 0, decidedByCohort: 0, overBudget: 0 };
-  private readonly cohort = new Map<string, CohortEntry[]>();
+  private readonly cohort = new Map<string, CohortWindow>();
   private readonly controlCache = new Map<string, { at: number; control: Promise<ProbeAttempt | null> }>();
   private readonly now: () => number;
 
@@ -82,35 +98,34 @@ export class Attributor {
     return cached !== undefined && now - cached.at <= (this.options.controlCacheMs ?? 30_000);
   }
 
-  /** Keeps the latest entry per node for the window; returns the other nodes' entries. */
-  private remember(key: string, attempt: ProbeAttempt, now: number): CohortEntry[] {
+  /** Keeps the latest entry per node for the window; returns what the other nodes saw. */
+  private remember(key: string, attempt: ProbeAttempt, now: number): CohortPeers {
     const windowMs = this.options.cohortWindowMs ?? 60_000;
-    let entries = this.cohort.get(key);
-    if (!entries) this.cohort.set(key, (entries = []));
-    if (entries.length > 0 && now - entries[0].at > windowMs) {
-      const fresh = entries.filter((e) => now - e.at <= windowMs);
-      entries.length = 0;
-      entries.push(...fresh);
+    let window = this.cohort.get(key);
+    if (!window) {
+      this.cohort.set(key, (window = { byNode: new Map(), failedByBucket: new Map() }));
+      if (this.cohort.size > 10_000) this.cohort.delete(this.cohort.keys().next().value!);
     }
-    const peers = entries.filter((e) => e.nodeId !== attempt.nodeId);
-    const entry = { nodeId: attempt.nodeId, bucket: attempt.bucket, failed: attempt.faultClass !== "ok", at: now };
+    for (const [nodeId, entry] of window.byNode) {
+      if (now - entry.at <= windowMs) break; // oldest first: the rest are fresh
+      forget(window, nodeId, entry);
+    }
     // One entry per node: a node probed twice in the window speaks once.
-    if (peers.length !== entries.length) {
-      entries.length = 0;
-      entries.push(...peers);
-    }
-    entries.push(entry);
-    if (this.cohort.size > 10_000) this.cohort.delete(this.cohort.keys().next().value!);
+    const own = window.byNode.get(attempt.nodeId);
+    if (own) forget(window, attempt.nodeId, own);
+    const peers = { others: window.byNode.size, sameFailures: window.failedByBucket.get(attempt.bucket) ?? 0 };
+    const entry = { bucket: attempt.bucket, failed: attempt.faultClass !== "ok", at: now };
+    window.byNode.set(attempt.nodeId, entry);
+    if (entry.failed) window.failedByBucket.set(entry.bucket, (window.failedByBucket.get(entry.bucket) ?? 0) + 1);
     return peers;
   }
 
-  private fromCohort(attempt: ProbeAttempt, peers: CohortEntry[]): ProbeAttempt | null {
+  private fromCohort(attempt: ProbeAttempt, peers: CohortPeers): ProbeAttempt | null {
     const minNodes = this.options.cohortMinNodes ?? 3;
-    if (peers.length < minNodes) return null;
-    const same = peers.filter((e) => e.failed && e.bucket === attempt.bucket).length;
-    if (same / peers.length < (this.options.cohortShare ?? 0.6)) return null;
+    if (peers.others < minNodes) return null;
+    if (peers.sameFailures / peers.others < (this.options.cohortShare ?? 0.6)) return null;
     this.stats.decidedByCohort++;
-    const reason = `${attempt.reason}; ${same} of ${peers.length} other nodes failed on this target the same way in the last minute: target-side fault`;
+    const reason = `${attempt.reason}; ${peers.sameFailures} of ${peers.others} other nodes failed on this target the same way in the last minute: target-side fault`;
     const responder = attempt.responder === "unknown" ? { responder: "target" as const, responderEvidence: "cohort" as const } : {};
     return { ...attempt, ...responder, faultOrigin: "target", originEvidence: "cohort", reason };
   }
@@ -173,4 +188,9 @@ export class Attributor {
       return null; // cancelled with the run
     }
   }
+}
+
+function forget(window: CohortWindow, nodeId: string, entry: CohortEntry): void {
+  window.byNode.delete(nodeId);
+  if (entry.failed) window.failedByBucket.set(entry.bucket, (window.failedByBucket.get(entry.bucket) ?? 1) - 1);
 }

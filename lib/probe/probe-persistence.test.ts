@@ -6,7 +6,7 @@ import { TARGET_PATHS } from "@/lib/lab/target-server";
 import { bucketOf, defaultAttribution, type FaultClass } from "./fault-taxonomy";
 import type { ProbeAttempt } from "./probe-check";
 import { probeNodesOnDemand } from "./probe-on-demand";
-import { claimDueNodes, releaseLeases, runProbeScheduler } from "./probe-scheduler";
+import { claimDueNodes, releaseLeases, runProbeScheduler, slotPhaseMs } from "./probe-scheduler";
 import { ProbeResultWriter } from "./result-writer";
 
 // Test files share one database and run in parallel: every row here is tied to nodes, targets
@@ -86,12 +86,37 @@ describe("scheduler leases", () => {
     expect(new Set([...idsA, ...idsB])).toEqual(new Set([...enabled, ...draining]));
     // Leased: nobody else gets them until released.
     expect(await claimDueNodes({ owner: "c", limit: 20, leaseMs: 60_000, poolIds: [poolId] })).toEqual([]);
-    const done = (nodes: { id: string }[]) => nodes.map((n) => ({ nodeId: n.id, delayMs: 60_000, failStreak: 0, completed: true }));
+    const done = (nodes: { id: string }[]) => nodes.map((n) => ({ nodeId: n.id, delayMs: 60_000, periodMs: 60_000, phaseMs: slotPhaseMs(n.id, 60_000), failStreak: 0, completed: true }));
     await releaseLeases("a", done(a));
     await releaseLeases("b", done(b));
     const lease = await prisma.nodeProbeLease.findUnique({ where: { nodeId: enabled[0] } });
     expect(lease?.leaseOwner).toBeNull();
     expect(lease!.nextProbeAt.getTime()).toBeGreaterThan(Date.now() + 500);
+  });
+
+  it("spreads nodes that were due at once over one period, and keeps an on-time node exactly one period apart", async () => {
+    const nodes = await makeNodes(200, 3);
+    const poolId = await makePool(nodes, [], 60);
+    const claimed = await claimDueNodes({ owner: "spread", limit: 500, leaseMs: 60_000, poolIds: [poolId] });
+    expect(claimed).toHaveLength(200);
+    const periodMs = 60_000;
+    await releaseLeases("spread", claimed.map((n) => ({ nodeId: n.id, delayMs: periodMs, periodMs, phaseMs: slotPhaseMs(n.id, periodMs), failStreak: 0, completed: true })));
+    const leases = await prisma.nodeProbeLease.findMany({ where: { nodeId: { in: nodes } } });
+    const offsets = leases.map((l) => l.nextProbeAt.getTime() - l.claimedAt!.getTime());
+    // Each lands on its own slot, between half a period and one and a half periods after the claim…
+    for (const lease of leases) expect(((lease.nextProbeAt.getTime() % periodMs) + periodMs) % periodMs).toBe(slotPhaseMs(lease.nodeId, periodMs));
+    expect(Math.min(...offsets)).toBeGreaterThanOrEqual(periodMs / 2);
+    expect(Math.max(...offsets)).toBeLessThan(periodMs * 1.5);
+    // …and the 200 are spread over the period: no tenth of it holds more than twice its share.
+    const perTenth = Array.from({ length: 10 }, (_, i) => offsets.filter((o) => o >= periodMs / 2 + (i * periodMs) / 10 && o < periodMs / 2 + ((i + 1) * periodMs) / 10).length);
+    expect(Math.max(...perTenth)).toBeLessThanOrEqual(40);
+
+    // On schedule: claimed 2 s after its slot, the next round is exactly one period after that slot.
+    const [node] = nodes;
+    const slot = leases.find((l) => l.nodeId === node)!.nextProbeAt.getTime();
+    await prisma.nodeProbeLease.update({ where: { nodeId: node }, data: { leaseOwner: "spread", leaseUntil: new Date(Date.now() + 60_000), claimedAt: new Date(slot + 2_000) } });
+    await releaseLeases("spread", [{ nodeId: node, delayMs: periodMs, periodMs, phaseMs: slotPhaseMs(node, periodMs), failStreak: 0, completed: true }]);
+    expect((await prisma.nodeProbeLease.findUnique({ where: { nodeId: node } }))!.nextProbeAt.getTime()).toBe(slot + periodMs);
   });
 
   it("two schedulers running together never probe the same node at the same time", async () => {
@@ -102,7 +127,7 @@ describe("scheduler leases", () => {
     const poolId = await makePool([...nodes, ...disabled, ...draining], [targetId], 1);
 
     const controller = new AbortController();
-    const common = { signal: controller.signal, poolIds: [poolId], claimBatch: 2, idleMs: 50, jitter: 0 };
+    const common = { signal: controller.signal, poolIds: [poolId], claimBatch: 2, idleMs: 50 };
     const stop = setTimeout(() => controller.abort(), 3_500);
     const [statsA, statsB] = await Promise.all([runProbeScheduler({ ...common, owner: "A" }), runProbeScheduler({ ...common, owner: "B" })]);
     clearTimeout(stop);

@@ -4,7 +4,7 @@ import { prisma } from "@/lib/db/prisma";
 import { startFaultLab, type FaultLab } from "@/lib/lab/fault-lab";
 import { TARGET_PATHS } from "@/lib/lab/target-server";
 import type { ProbeAttempt } from "./probe-check";
-import { adaptiveTimeouts, nextDelayMs, nodeItselfFailed, runProbeScheduler, type ProbeSchedulerOptions } from "./probe-scheduler";
+import { adaptiveTimeouts, nextDelayMs, nodeItselfFailed, runProbeScheduler, slotPhaseMs, type ProbeSchedulerOptions } from "./probe-scheduler";
 import { poolProbeSettingsSchema } from "./schema";
 import { monitoringStatus, scheduleLag } from "./worker-status";
 
@@ -76,7 +76,7 @@ describe("continuous pipeline", () => {
 
     let seenInFlight = 0;
     // Until every healthy node has had three rounds (a loaded machine makes every check slower)…
-    const stats = await runFor(100_000, { poolIds: [poolId], jitter: 0.1, heartbeatMs: 300 }, async () => {
+    const stats = await runFor(100_000, { poolIds: [poolId], heartbeatMs: 300 }, async () => {
       seenInFlight = Math.max(seenInFlight, (await monitoringStatus()).inFlightChecks);
       const perNode = await prisma.probeResult.groupBy({ by: ["nodeId"], where: { nodeId: { in: [...healthy, ...hanging] } }, _count: true });
       const count = (id: string) => perNode.find((n) => n.nodeId === id)?._count ?? 0;
@@ -104,7 +104,7 @@ describe("continuous pipeline", () => {
       }
       return found;
     };
-    // On time = its interval after its previous start (+ jitter), or right after its own previous
+    // On time = its interval after its previous start (± half an interval while the slots spread), or right after its own previous
     // round if that took longer (a machine under heavy load slows every check): never waiting on
     // other nodes. The slack covers claim polling, release flushing and a heavily loaded machine
     // (seen up to ~12 s with a load average of 20 on 2 cores); the batch scheduler's wait was 60 s.
@@ -112,7 +112,7 @@ describe("continuous pipeline", () => {
     for (const nodeId of healthy) {
       const mine = rounds(nodeId);
       expect(mine.length).toBeGreaterThanOrEqual(3);
-      for (let i = 1; i < mine.length; i++) expect(mine[i].start).toBeLessThanOrEqual(Math.max(mine[i - 1].start + intervalMs * 1.1, mine[i - 1].end) + slackMs);
+      for (let i = 1; i < mine.length; i++) expect(mine[i].start).toBeLessThanOrEqual(Math.max(mine[i - 1].start + intervalMs * 1.5, mine[i - 1].end) + slackMs);
     }
 
     // Hanging nodes: one result per round (the CONNECT never answered), the other two targets skipped.
@@ -153,25 +153,31 @@ describe("continuous pipeline", () => {
     const poolId = await makePool([nodeId], targets, { intervalSeconds: 1, maxBackoffSeconds: 3 });
     const lease = () => prisma.nodeProbeLease.findUniqueOrThrow({ where: { nodeId } });
     const delayOf = (l: Awaited<ReturnType<typeof lease>>) => l.nextProbeAt.getTime() - l.claimedAt!.getTime();
+    // Rounds land on the node's slot grid (period 1 s): the delay is the intended one ± half a period.
+    const onSlot = (l: Awaited<ReturnType<typeof lease>>) => expect(l.nextProbeAt.getTime() % 1_000).toBe(slotPhaseMs(nodeId, 1_000));
     try {
       // Failed rounds: delays 1 s, 2 s, then the 3 s bound.
-      await runFor(20_000, { poolIds: [poolId], jitter: 0 }, async () => (await lease()).failStreak >= 3 && (await lease()).leaseOwner === null);
+      await runFor(20_000, { poolIds: [poolId] }, async () => (await lease()).failStreak >= 3 && (await lease()).leaseOwner === null);
       const dead = await lease();
       expect(dead.failStreak).toBeGreaterThanOrEqual(3);
-      expect(delayOf(dead)).toBe(3_000);
+      expect(delayOf(dead)).toBeGreaterThanOrEqual(2_500);
+      expect(delayOf(dead)).toBeLessThan(3_500);
+      onSlot(dead);
       const failures = await prisma.probeResult.count({ where: { nodeId } });
       expect(failures).toBe(dead.failStreak);
     } finally {
       await updown.start();
     }
     const backUpAt = Date.now();
-    await runFor(20_000, { poolIds: [poolId], jitter: 0 }, async () => (await lease()).failStreak === 0 && (await lease()).leaseOwner === null);
+    await runFor(20_000, { poolIds: [poolId] }, async () => (await lease()).failStreak === 0 && (await lease()).leaseOwner === null);
     const recovered = await lease();
     expect(recovered.failStreak).toBe(0);
-    expect(delayOf(recovered)).toBe(1_000);
+    expect(delayOf(recovered)).toBeGreaterThanOrEqual(500);
+    expect(delayOf(recovered)).toBeLessThan(1_500);
+    onSlot(recovered);
     const ok = await prisma.probeResult.findFirstOrThrow({ where: { nodeId, faultClass: "ok" } });
-    // Seen within the bound (3 s) plus claim polling, not after a minutes-long backoff.
-    expect(ok.startedAt.getTime() - backUpAt).toBeLessThanOrEqual(3_000 + 1_500);
+    // Seen within the bound (3 s, + half a period to its slot) plus claim polling, not after a minutes-long backoff.
+    expect(ok.startedAt.getTime() - backUpAt).toBeLessThanOrEqual(3_500 + 1_500);
   });
 });
 
@@ -226,12 +232,9 @@ describe("scheduling rules", () => {
 
   it("doubles the delay per failed round after the first, within the pool's bound", () => {
     const node = { intervalSeconds: 60, maxBackoffSeconds: 600 };
-    const mid = () => 0.5; // no jitter
-    expect([0, 1, 2, 3, 4, 5, 6, 50].map((streak) => nextDelayMs(node, streak, 0.1, mid) / 1000)).toEqual([60, 60, 120, 240, 480, 600, 600, 600]);
+    expect([0, 1, 2, 3, 4, 5, 6, 50].map((streak) => nextDelayMs(node, streak) / 1000)).toEqual([60, 60, 120, 240, 480, 600, 600, 600]);
     // A bound below the interval never makes a node come more often than its interval.
-    expect(nextDelayMs({ intervalSeconds: 60, maxBackoffSeconds: 10 }, 5, 0, mid)).toBe(60_000);
-    expect(nextDelayMs(node, 0, 0.1, () => 0)).toBe(54_000);
-    expect(nextDelayMs(node, 0, 0.1, () => 1)).toBe(66_000);
+    expect(nextDelayMs({ intervalSeconds: 60, maxBackoffSeconds: 10 }, 5)).toBe(60_000);
   });
 
   it("shortens a failing node's waits, but gives it the full timeouts every fourth round", () => {

@@ -81,27 +81,45 @@ export async function claimDueNodes(options: ClaimOptions): Promise<ClaimedNode[
 
 export interface LeaseRelease {
   nodeId: string;
-  /** Next due time = this round's claim time + delayMs. */
+  /** The next round comes about this long after this round's claim (see releaseLeases). */
   delayMs: number;
+  /** The node's slot grid: rounds land on times ≡ phaseMs (mod periodMs), so a pool's nodes stay spread. */
+  periodMs: number;
+  phaseMs: number;
   failStreak: number;
   /** false: the round was interrupted (shutdown) — the node stays due for whoever comes next. */
   completed: boolean;
 }
 
 /**
- * Ends leases. A completed round moves the node to its claim time + delay (not "now + delay":
- * a node's period stays its interval however long its checks took); an interrupted one keeps
+ * Ends leases. A completed round moves the node to the first time on its slot grid at least
+ * delay − period/2 after this round's claim: on schedule that is exactly one period after the
+ * slot it served (a node's period stays its interval however long its checks took, and lag does
+ * not accumulate), and nodes that were all due at once (a new pool, a worker that was down) are
+ * spread over one period in the next round instead of staying bunched. An interrupted round keeps
  * its due time.
  */
 export async function releaseLeases(owner: string, releases: LeaseRelease[]): Promise<void> {
   if (releases.length === 0) return;
   await prisma.$executeRaw`
     UPDATE "NodeProbeLease" l SET "leaseUntil" = NULL, "leaseOwner" = NULL, "failStreak" = d."failStreak",
-      "nextProbeAt" = CASE WHEN d."completed" THEN coalesce(l."claimedAt", now()) + d."delayMs" * interval '1 millisecond' ELSE l."nextProbeAt" END
+      "nextProbeAt" = CASE WHEN d."completed"
+        -- earliest = claimedAt + delay - period/2, then forward to the next time ≡ phase (mod period)
+        THEN coalesce(l."claimedAt", now()) + (d."delayMs" - d."periodMs" / 2) * interval '1 millisecond'
+          + (((d."phaseMs" - (extract(epoch FROM coalesce(l."claimedAt", now()) + (d."delayMs" - d."periodMs" / 2) * interval '1 millisecond') * 1000)::bigint) % d."periodMs" + d."periodMs") % d."periodMs") * interval '1 millisecond'
+        ELSE l."nextProbeAt" END
     FROM unnest(${releases.map((r) => r.nodeId)}::uuid[], ${releases.map((r) => Math.round(r.delayMs))}::int[],
+                ${releases.map((r) => Math.max(1, Math.round(r.periodMs)))}::bigint[], ${releases.map((r) => Math.round(r.phaseMs))}::bigint[],
                 ${releases.map((r) => r.failStreak)}::int[], ${releases.map((r) => r.completed)}::boolean[])
-      AS d("nodeId", "delayMs", "failStreak", "completed")
+      AS d("nodeId", "delayMs", "periodMs", "phaseMs", "failStreak", "completed")
     WHERE l."nodeId" = d."nodeId" AND l."leaseOwner" = ${owner}`;
+}
+
+/** A node's fixed offset inside its period (FNV-1a of its id): stable across rounds, workers and restarts. */
+export function slotPhaseMs(nodeId: string, periodMs: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < nodeId.length; i++) hash = Math.imul(hash ^ nodeId.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % Math.max(1, Math.round(periodMs));
 }
 
 /**
@@ -120,13 +138,18 @@ export function nodeItselfFailed(attempt: ProbeAttempt): boolean {
 /**
  * Delay until the next round: the interval, doubled for every consecutive round in which the node
  * itself failed after the first, never beyond the pool's bound (so a recovering node is seen within
- * it), ± jitter so a pool's nodes spread out over time.
+ * it). The spread over time comes from each node's slot phase (releaseLeases), not from jitter.
  */
-export function nextDelayMs(node: Pick<ClaimedNode, "intervalSeconds" | "maxBackoffSeconds">, failStreak: number, jitter: number, random = Math.random): number {
+export function nextDelayMs(node: Pick<ClaimedNode, "intervalSeconds" | "maxBackoffSeconds">, failStreak: number): number {
   const base = node.intervalSeconds * 1000;
   const bound = Math.max(base, node.maxBackoffSeconds * 1000);
-  const backedOff = failStreak <= 1 ? base : Math.min(bound, base * 2 ** Math.min(failStreak - 1, 20));
-  return Math.round(backedOff * (1 + jitter * (random() * 2 - 1)));
+  return failStreak <= 1 ? base : Math.min(bound, base * 2 ** Math.min(failStreak - 1, 20));
+}
+
+/** How a node's round ends in its lease row. */
+function release(node: ClaimedNode, failStreak: number, completed: boolean): LeaseRelease {
+  const periodMs = node.intervalSeconds * 1000;
+  return { nodeId: node.id, delayMs: nextDelayMs(node, failStreak), periodMs, phaseMs: slotPhaseMs(node.id, periodMs), failStreak, completed };
 }
 
 /**
@@ -179,8 +202,6 @@ export interface ProbeSchedulerOptions {
   claimBatch?: number;
   /** Checks in flight at once (one per node at a time); default defaultMaxInFlight(). */
   maxInFlight?: number;
-  /** ± fraction of the delay added at random to each node's next due time. */
-  jitter?: number;
   /** Pause before claiming again when nothing was due. */
   idleMs?: number;
   /** Row lease per node, renewed while its checks run (a crashed worker's nodes come back after this). */
@@ -365,13 +386,12 @@ class ProbePipeline {
 
   /** One node's round: its targets one after another; stops early when the node itself failed. */
   private async probeNode(node: ClaimedNode): Promise<void> {
-    const jitter = this.options.jitter ?? 0.1;
     let probeNode: ProbeNode;
     try {
       probeNode = toProbeNode(node, this.options.revealPassword);
     } catch (error) {
       this.options.onError?.(error);
-      this.releases.push({ nodeId: node.id, delayMs: nextDelayMs(node, node.failStreak, jitter), failStreak: node.failStreak, completed: true });
+      this.releases.push(release(node, node.failStreak, true));
       return;
     }
     const targets = this.orderTargets(node, probeNode);
@@ -412,7 +432,7 @@ class ProbePipeline {
     }
     this.stats.nodes++;
     const failStreak = nodeFailed ? node.failStreak + 1 : checked > 0 ? 0 : node.failStreak;
-    this.releases.push({ nodeId: node.id, delayMs: nextDelayMs(node, failStreak, jitter), failStreak, completed: !interrupted });
+    this.releases.push(release(node, failStreak, !interrupted));
   }
 
   /**

@@ -156,70 +156,83 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 describe("database outage under load", () => {
   it("answers 503 + Retry-After (never hangs, never 500), checkout serves its index for the bounded time, and everything recovers by itself", async () => {
     const load = startLoad();
-    await waitFor("answers while up", async () => (load.answers.length > 40 ? true : undefined));
-    const up = load.answers.splice(0);
-    expect(up.filter((a) => a.status !== 200).map((a) => `${a.what} ${a.status} ${a.body}`)).toEqual([]);
-
-    // --- the database goes away -------------------------------------------------------------
-    const stoppedAt = Date.now();
-    await database.stop();
-    const health = await waitFor("health to report the outage", async () => {
-      const answer = await ask("health");
-      return answer.status === 503 ? answer : undefined;
-    });
-    expect(JSON.parse(health.body)).toMatchObject({ ok: false, database: "unreachable", reason: expect.stringMatching(/refuses connections/) });
-    expect(health.retryAfter).toBe("5");
-    await waitFor("load during the outage", async () => (load.answers.filter((a) => a.at > Date.now() - 1_000).length > 40 ? true : undefined));
-    const during = load.answers.filter((a) => a.at > health.at);
-    // Measured from the stop, not from when health noticed: on a loaded machine that can take longer than the fresh window.
-    const whileFresh = load.answers.filter((a) => a.at > stoppedAt && a.at - stoppedAt < 4_000);
-    // Within the stale bound (6 s here) checkout keeps answering from the last index.
-    expect(whileFresh.filter((a) => a.what === "checkout").length).toBeGreaterThan(0);
-    expect(whileFresh.filter((a) => a.what === "checkout" && a.status !== 200).map((a) => a.body)).toEqual([]);
-    for (const answer of during.filter((a) => a.what !== "checkout")) {
-      expect(answer.status, `${answer.what}: ${answer.body}`).toBe(503);
-      expect(answer.retryAfter, answer.what).toBe("5");
+    try {
+      await outageUnderLoad(load);
+    } finally {
+      await load.stop(); // a failed expectation must not leave clients running into afterAll
     }
-    const apiAnswer = during.find((a) => a.what === "nodes")!;
-    expect(apiAnswer.contentType).toMatch(/application\/json/);
-    expect(JSON.parse(apiAnswer.body)).toEqual({ error: { code: "service_unavailable", message: expect.any(String), details: { retryAfterSeconds: 5 } } });
-    const pageAnswer = during.find((a) => a.what === "page")!;
-    expect(pageAnswer.contentType).toMatch(/text\/html/);
-    expect(pageAnswer.body).toMatch(/cannot reach its database/);
-
-    // Past the bound, checkout stops handing out nodes nobody can vouch for.
-    await waitFor("the stale bound to pass", async () => (Date.now() - stoppedAt > 7_500 ? true : undefined));
-    const pastBound = await ask("checkout");
-    expect(pastBound.status).toBe(503);
-    expect(JSON.parse(pastBound.body).error.code).toBe("service_unavailable");
-    expect(pastBound.retryAfter).toBe("5");
-    expect(jobLog.some((line) => line.includes("expire-probe-leases failed"))).toBe(true);
-
-    // --- the database comes back: nothing is restarted ---------------------------------------
-    database = await startEmbeddedPostgres({ dataDir: folder, port, throwAway: true });
-    const backAt = Date.now();
-    await waitFor("health to recover", async () => ((await ask("health")).status === 200 ? true : undefined));
-    await waitFor("every kind of request to answer 200 again", async () => {
-      const recent = load.answers.filter((a) => a.at > backAt + 500);
-      const kinds = new Set(recent.filter((a) => a.status === 200).map((a) => a.what));
-      return kinds.size === 4 && recent.slice(-16).every((a) => a.status === 200) ? true : undefined;
-    });
-    await load.stop();
-
-    // No request hung or failed at the HTTP level, and nothing answered 500 at any time.
-    expect(load.failures).toEqual([]);
-    const all = [...up, ...load.answers];
-    expect(all.filter((a) => a.ms > ANSWER_BOUND_MS)).toEqual([]);
-    expect(all.filter((a) => a.status >= 500 && a.status !== 503).map((a) => `${a.what} ${a.status} ${a.body}`)).toEqual([]);
-
-    // The gateway reconnected its LISTEN connection by itself (changes reach the index at once again).
-    await waitFor("the gateway to listen again", async () => (gateway.index.listening ? true : undefined));
-    // The worker loop outlived the outage: its job succeeds again and does its work.
-    const before = jobSuccesses;
-    await prisma.nodeProbeLease.create({ data: { nodeId: nodeIds[0], leaseUntil: new Date(Date.now() - 1_000), leaseOwner: "died-during-outage" } });
-    await waitFor("the worker job to run again", async () => {
-      const lease = await prisma.nodeProbeLease.findUnique({ where: { nodeId: nodeIds[0] } });
-      return jobSuccesses > before && lease?.leaseOwner === null ? true : undefined;
-    });
   }, 180_000);
 });
+
+async function outageUnderLoad(load: ReturnType<typeof startLoad>): Promise<void> {
+  await waitFor("answers while up", async () => (load.answers.length > 40 ? true : undefined));
+  const up = load.answers.splice(0);
+  expect(up.filter((a) => a.status !== 200).map((a) => `${a.what} ${a.status} ${a.body}`)).toEqual([]);
+
+  // --- the database goes away -------------------------------------------------------------
+  const stoppedAt = Date.now();
+  await database.stop();
+  const health = await waitFor("health to report the outage", async () => {
+    const answer = await ask("health");
+    return answer.status === 503 ? answer : undefined;
+  });
+  expect(JSON.parse(health.body)).toMatchObject({ ok: false, database: "unreachable", reason: expect.stringMatching(/refuses connections/) });
+  expect(health.retryAfter).toBe("5");
+  // Every kind of request must have answered after health noticed: requests that were already
+  // waiting on the database when it went away answer only when their own connect attempt fails.
+  await waitFor("every kind of request to answer during the outage", async () => {
+    const kinds = new Set(load.answers.filter((a) => a.at > health.at).map((a) => a.what));
+    return kinds.size === 4 && load.answers.filter((a) => a.at > Date.now() - 1_000).length > 40 ? true : undefined;
+  });
+  const during = load.answers.filter((a) => a.at > health.at);
+  // Measured from the stop, not from when health noticed: on a loaded machine that can take longer than the fresh window.
+  const whileFresh = load.answers.filter((a) => a.at > stoppedAt && a.at - stoppedAt < 4_000);
+  // Within the stale bound (6 s here) checkout keeps answering from the last index.
+  expect(whileFresh.filter((a) => a.what === "checkout").length).toBeGreaterThan(0);
+  expect(whileFresh.filter((a) => a.what === "checkout" && a.status !== 200).map((a) => a.body)).toEqual([]);
+  for (const answer of during.filter((a) => a.what !== "checkout")) {
+    expect(answer.status, `${answer.what}: ${answer.body}`).toBe(503);
+    expect(answer.retryAfter, answer.what).toBe("5");
+  }
+  const apiAnswer = during.find((a) => a.what === "nodes")!;
+  expect(apiAnswer.contentType).toMatch(/application\/json/);
+  expect(JSON.parse(apiAnswer.body)).toEqual({ error: { code: "service_unavailable", message: expect.any(String), details: { retryAfterSeconds: 5 } } });
+  const pageAnswer = during.find((a) => a.what === "page")!;
+  expect(pageAnswer.contentType).toMatch(/text\/html/);
+  expect(pageAnswer.body).toMatch(/cannot reach its database/);
+
+  // Past the bound, checkout stops handing out nodes nobody can vouch for.
+  await waitFor("the stale bound to pass", async () => (Date.now() - stoppedAt > 7_500 ? true : undefined));
+  const pastBound = await ask("checkout");
+  expect(pastBound.status).toBe(503);
+  expect(JSON.parse(pastBound.body).error.code).toBe("service_unavailable");
+  expect(pastBound.retryAfter).toBe("5");
+  expect(jobLog.some((line) => line.includes("expire-probe-leases failed"))).toBe(true);
+
+  // --- the database comes back: nothing is restarted ---------------------------------------
+  database = await startEmbeddedPostgres({ dataDir: folder, port, throwAway: true });
+  const backAt = Date.now();
+  await waitFor("health to recover", async () => ((await ask("health")).status === 200 ? true : undefined));
+  await waitFor("every kind of request to answer 200 again", async () => {
+    const recent = load.answers.filter((a) => a.at > backAt + 500);
+    const kinds = new Set(recent.filter((a) => a.status === 200).map((a) => a.what));
+    return kinds.size === 4 && recent.slice(-16).every((a) => a.status === 200) ? true : undefined;
+  });
+  await load.stop();
+
+  // No request hung or failed at the HTTP level, and nothing answered 500 at any time.
+  expect(load.failures).toEqual([]);
+  const all = [...up, ...load.answers];
+  expect(all.filter((a) => a.ms > ANSWER_BOUND_MS)).toEqual([]);
+  expect(all.filter((a) => a.status >= 500 && a.status !== 503).map((a) => `${a.what} ${a.status} ${a.body}`)).toEqual([]);
+
+  // The gateway reconnected its LISTEN connection by itself (changes reach the index at once again).
+  await waitFor("the gateway to listen again", async () => (gateway.index.listening ? true : undefined));
+  // The worker loop outlived the outage: its job succeeds again and does its work.
+  const before = jobSuccesses;
+  await prisma.nodeProbeLease.create({ data: { nodeId: nodeIds[0], leaseUntil: new Date(Date.now() - 1_000), leaseOwner: "died-during-outage" } });
+  await waitFor("the worker job to run again", async () => {
+    const lease = await prisma.nodeProbeLease.findUnique({ where: { nodeId: nodeIds[0] } });
+    return jobSuccesses > before && lease?.leaseOwner === null ? true : undefined;
+  });
+}
