@@ -1,7 +1,7 @@
 import path from "node:path";
 import { test as base, expect, request as playwrightRequest, type APIRequestContext, type Browser, type Page } from "@playwright/test";
 import { startFaultLab, type FaultLab, type LabProxySpec } from "@/lib/lab/fault-lab";
-import { E2E_ADMIN, signInAsAdmin } from "./support/auth";
+import { signInAsAdmin } from "./support/auth";
 
 // The one e2e set-up every spec shares, so that each spec (and each test) runs alone and in any
 // order: nothing here depends on what another spec left behind.
@@ -60,7 +60,8 @@ interface WorkerFixtures {
 let unique = 0;
 /** A name no other test, spec or earlier run on the same database uses. */
 export function uniqueName(prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${process.pid % 1000}-${++unique}`;
+  // Fixed-width parts: no name is a prefix of another (rows are found by the text they contain).
+  return `${prefix}-${Date.now().toString(36)}-${String(process.pid % 1000).padStart(3, "0")}${String(++unique).padStart(4, "0")}`;
 }
 
 async function signedInPage(browser: Browser, baseURL: string, storageState: string): Promise<Page> {
@@ -70,7 +71,7 @@ async function signedInPage(browser: Browser, baseURL: string, storageState: str
 
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   adminStorageState: [
-    async ({ browser }, use, workerInfo) => {
+    async ({ browser }, provide, workerInfo) => {
       const baseURL = workerInfo.project.use.baseURL!;
       const context = await browser.newContext({ baseURL });
       const page = await context.newPage();
@@ -78,17 +79,17 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       const file = path.join(workerInfo.project.outputDir, `.admin-${workerInfo.workerIndex}.json`);
       await context.storageState({ path: file });
       await context.close();
-      await use(file);
+      await provide(file);
     },
     { scope: "worker" },
   ],
 
   // Every page and context starts signed in as the admin; a spec about signing in opts out with
   // test.use({ storageState: { cookies: [], origins: [] } }).
-  storageState: async ({ adminStorageState }, use) => use(adminStorageState),
+  storageState: async ({ adminStorageState }, provide) => provide(adminStorageState),
 
   apiKey: [
-    async ({ browser, adminStorageState }, use, workerInfo) => {
+    async ({ browser, adminStorageState }, provide, workerInfo) => {
       const page = await signedInPage(browser, workerInfo.project.use.baseURL!, adminStorageState);
       await page.goto("/settings/api-keys");
       await page.getByLabel("Name").fill(uniqueName("e2e-fixture"));
@@ -97,27 +98,27 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       const key = (await page.getByTestId("new-api-key").textContent()) ?? "";
       expect(key).toMatch(/^sy_/);
       await page.context().close();
-      await use(key);
+      await provide(key);
     },
     { scope: "worker" },
   ],
 
-  api: async ({ apiKey, baseURL }, use) => {
+  api: async ({ apiKey, baseURL }, provide) => {
     const api = await playwrightRequest.newContext({ baseURL, extraHTTPHeaders: { authorization: `Bearer ${apiKey}` } });
-    await use(api);
+    await provide(api);
     await api.dispose();
   },
 
   labProxies: [STANDARD_LAB_PROXIES, { option: true }],
   failOnConsoleErrors: [true, { option: true }],
 
-  lab: async ({ labProxies }, use) => {
+  lab: async ({ labProxies }, provide) => {
     const lab = await startFaultLab({ upstreamTimeoutMs: 800, proxies: labProxies });
-    await use(lab);
+    await provide(lab);
     await lab.close();
   },
 
-  labPool: async ({ lab, api, browser, adminStorageState, baseURL }, use) => {
+  labPool: async ({ lab, api, browser, adminStorageState, baseURL }, provide) => {
     const name = uniqueName("lab");
     const created = await api.post("/api/v1/pools", { data: { name } });
     expect(created.status(), await created.text()).toBe(201);
@@ -147,7 +148,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     }
     await page.context().close();
 
-    await use({
+    await provide({
       id,
       name,
       lab,
@@ -164,11 +165,11 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
 
   // Automatic: every test's page is watched without naming the fixture.
   consoleErrors: [
-    async ({ page, failOnConsoleErrors }, use) => {
+    async ({ page, failOnConsoleErrors }, provide) => {
       const errors: string[] = [];
       page.on("console", (message) => message.type() === "error" && errors.push(`${page.url()}: ${message.text()}`));
       page.on("pageerror", (error) => errors.push(`${page.url()}: ${error.message}`));
-      await use(errors);
+      await provide(errors);
       if (failOnConsoleErrors) expect(errors, "browser console errors").toEqual([]);
     },
     { auto: true },

@@ -37,7 +37,7 @@ export function uiRoute<P>(minimum: Role, handler: (request: Request, context: {
 export function badQuery(error: z.ZodError): Response {
   const fields: Record<string, string> = {};
   for (const issue of error.issues) fields[issue.path.map(String).join(".") || "query"] ??= issue.message;
-  const [field, reason] = Object.entries(fields)[0];
+  const [field, reason] = Object.entries(fields)[0] ?? ["query", "is not valid"];
   return NextResponse.json({ error: { code: "bad_request", message: `${field}: ${reason}`, details: { fields } } }, { status: 400, headers: { "cache-control": "no-store" } });
 }
 

@@ -1,7 +1,7 @@
 import { NODE_FAULT_ORIGINS } from "@/lib/probe/fault-taxonomy";
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
 import { topOffendingNodes } from "./top-nodes";
-import { resolveQueryWindow, type StatsQuery } from "./windows";
+import { resolveQueryWindow, sqlInstant, type StatsQuery } from "./windows";
 
 export interface HeatMap {
   /** Worst first (failure rate over the targets shown). */
@@ -36,13 +36,13 @@ export async function nodeTargetHeatMap(query: StatsQuery, maxNodes = 30, db: St
     WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}) AS mark),
     parts AS (
       SELECT h."nodeId", h."targetId", h."faultClass", h."faultOrigin", sum(h."count")::bigint AS n FROM "StatsRollupNodeTarget" h
-      WHERE h."nodeId" = ANY(${worstIds}::uuid[]) AND h."hour" >= ${hourStart}
-        AND (${w.hourEnd}::timestamptz IS NULL OR h."hour" < ${w.hourEnd}::timestamptz)
+      WHERE h."nodeId" = ANY(${worstIds}::uuid[]) AND h."hour" >= ${sqlInstant(hourStart)}::timestamptz
+        AND (${sqlInstant(w.hourEnd)}::timestamptz IS NULL OR h."hour" < ${sqlInstant(w.hourEnd)}::timestamptz)
       GROUP BY 1, 2, 3, 4
       UNION ALL
       SELECT p."nodeId", p."targetId", p."faultClass", p."faultOrigin", count(*)::bigint FROM "ProbeResult" p, w
-      WHERE p."nodeId" = ANY(${worstIds}::uuid[]) AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${w.start}::timestamptz)
-        AND (${w.end}::timestamptz IS NULL OR p."startedAt" < ${w.end}::timestamptz)
+      WHERE p."nodeId" = ANY(${worstIds}::uuid[]) AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${sqlInstant(w.start)}::timestamptz)
+        AND (${sqlInstant(w.end)}::timestamptz IS NULL OR p."startedAt" < ${sqlInstant(w.end)}::timestamptz)
       GROUP BY 1, 2, 3, 4
     ), by_class AS (
       SELECT "nodeId", "targetId", "faultClass",

@@ -1,7 +1,7 @@
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
 import { figuresFromClassRows, type ClassCountRow, type ClassFigures } from "./class-figures";
 import { histFromIndexSql, histIndexSql, histSumSql } from "./latency-histogram";
-import { ALL_POOLS_KEY, resolveQueryWindow, type StatsQuery } from "./windows";
+import { ALL_POOLS_KEY, resolveQueryWindow, sqlInstant, type StatsQuery } from "./windows";
 
 export interface Overview extends ClassFigures {
   window: StatsQuery["window"];
@@ -39,16 +39,16 @@ export async function statsOverviewRows(query: Pick<StatsQuery, "window" | "pool
     parts AS (
       SELECT s."faultClass", s."faultOrigin", sum(s."count")::bigint AS n, sum(s."totalMsSum") AS ms, ${histSumSql('s."hist"')} AS hist
       FROM "StatsRollupMinute" s
-      WHERE s."poolKey" = coalesce(${poolId}::uuid, ${ALL_POOLS_KEY}::uuid) AND s."minute" >= ${w.minuteStart}
-        AND (${w.minuteEnd}::timestamptz IS NULL OR s."minute" < ${w.minuteEnd}::timestamptz)
+      WHERE s."poolKey" = coalesce(${poolId}::uuid, ${ALL_POOLS_KEY}::uuid) AND s."minute" >= ${sqlInstant(w.minuteStart)}::timestamptz
+        AND (${sqlInstant(w.minuteEnd)}::timestamptz IS NULL OR s."minute" < ${sqlInstant(w.minuteEnd)}::timestamptz)
         AND (${targetId}::uuid IS NULL OR s."targetId" = ${targetId}::uuid)
       GROUP BY 1, 2
       UNION ALL
       SELECT r."faultClass", r."faultOrigin", count(*)::bigint, sum(r."totalMs"), ${histFromIndexSql("r.idx")}::int8[]
       FROM (SELECT p."faultClass", p."faultOrigin", p."totalMs", ${histIndexSql('p."totalMs"')} AS idx
             FROM "ProbeResult" p, w
-            WHERE p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${w.start}::timestamptz)
-              AND (${w.end}::timestamptz IS NULL OR p."startedAt" < ${w.end}::timestamptz)
+            WHERE p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${sqlInstant(w.start)}::timestamptz)
+              AND (${sqlInstant(w.end)}::timestamptz IS NULL OR p."startedAt" < ${sqlInstant(w.end)}::timestamptz)
               AND (${targetId}::uuid IS NULL OR p."targetId" = ${targetId}::uuid)
               AND (${poolId}::uuid IS NULL OR EXISTS (SELECT 1 FROM "PoolMembership" m WHERE m."nodeId" = p."nodeId" AND m."poolId" = ${poolId}::uuid))) r
       GROUP BY 1, 2

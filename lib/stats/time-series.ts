@@ -1,6 +1,6 @@
 import type { FaultClass } from "@/lib/probe/fault-taxonomy";
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
-import { ALL_POOLS_KEY, resolveQueryWindow, type StatsQuery } from "./windows";
+import { ALL_POOLS_KEY, resolveQueryWindow, sqlInstant, type StatsQuery } from "./windows";
 
 export interface SeriesPoint {
   /** Bucket start, ISO. */
@@ -24,19 +24,20 @@ export async function statsTimeSeries(query: StatsQuery, db: StatsDb = defaultSt
   const w = resolveQueryWindow(query, now);
   const poolId = query.poolId ?? null;
   const step = w.stepSeconds;
-  const rows = await db.$queryRaw<Array<{ t: Date; faultClass: string; n: bigint }>>`
+  // Steps come back as epoch seconds, not timestamps: a timestamptz read in a non-UTC session is misread by the driver.
+  const rows = await db.$queryRaw<Array<{ t: bigint; faultClass: string; n: bigint }>>`
     WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}) AS mark),
     parts AS (
-      SELECT to_timestamp(floor(extract(epoch FROM s."minute") / ${step}) * ${step}) AS t, s."faultClass", sum(s."count")::bigint AS n
+      SELECT (floor(extract(epoch FROM s."minute") / ${step}) * ${step})::bigint AS t, s."faultClass", sum(s."count")::bigint AS n
       FROM "StatsRollupMinute" s
-      WHERE s."poolKey" = coalesce(${poolId}::uuid, ${ALL_POOLS_KEY}::uuid) AND s."minute" >= ${w.minuteStart}
-        AND (${w.minuteEnd}::timestamptz IS NULL OR s."minute" < ${w.minuteEnd}::timestamptz)
+      WHERE s."poolKey" = coalesce(${poolId}::uuid, ${ALL_POOLS_KEY}::uuid) AND s."minute" >= ${sqlInstant(w.minuteStart)}::timestamptz
+        AND (${sqlInstant(w.minuteEnd)}::timestamptz IS NULL OR s."minute" < ${sqlInstant(w.minuteEnd)}::timestamptz)
       GROUP BY 1, 2
       UNION ALL
-      SELECT to_timestamp(floor(extract(epoch FROM p."startedAt") / ${step}) * ${step}), p."faultClass", count(*)::bigint
+      SELECT (floor(extract(epoch FROM p."startedAt") / ${step}) * ${step})::bigint, p."faultClass", count(*)::bigint
       FROM "ProbeResult" p, w
-      WHERE p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${w.start}::timestamptz)
-        AND (${w.end}::timestamptz IS NULL OR p."startedAt" < ${w.end}::timestamptz)
+      WHERE p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${sqlInstant(w.start)}::timestamptz)
+        AND (${sqlInstant(w.end)}::timestamptz IS NULL OR p."startedAt" < ${sqlInstant(w.end)}::timestamptz)
         AND (${poolId}::uuid IS NULL OR EXISTS (SELECT 1 FROM "PoolMembership" m WHERE m."nodeId" = p."nodeId" AND m."poolId" = ${poolId}::uuid))
       GROUP BY 1, 2
     )
@@ -48,9 +49,9 @@ export async function statsTimeSeries(query: StatsQuery, db: StatsDb = defaultSt
   for (let t = first; t <= last; t += stepMs) points.set(t, { t: new Date(t).toISOString(), total: 0, counts: {} });
   const classes = new Set<FaultClass>();
   for (const row of rows) {
-    const key = row.t.getTime();
+    const key = Number(row.t) * 1000;
     let point = points.get(key);
-    if (!point) points.set(key, (point = { t: row.t.toISOString(), total: 0, counts: {} }));
+    if (!point) points.set(key, (point = { t: new Date(key).toISOString(), total: 0, counts: {} }));
     const cls = row.faultClass as FaultClass;
     const n = Number(row.n);
     point.counts[cls] = (point.counts[cls] ?? 0) + n;

@@ -1,7 +1,7 @@
 import { CLASSES_502, CLASSES_504, NODE_FAULT_ORIGINS } from "@/lib/probe/fault-taxonomy";
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
 import type { OffenderRow } from "./top-targets";
-import { resolveQueryWindow, type StatsQuery } from "./windows";
+import { resolveQueryWindow, sqlInstant, type StatsQuery } from "./windows";
 
 export interface NodeOffenderRow extends OffenderRow {
   /** Failures the node or its network was blamed for (faultOrigin proxy/network). */
@@ -21,15 +21,15 @@ export async function topOffendingNodes(query: StatsQuery, limit = 10, db: Stats
     parts AS (
       SELECT s."nodeId", s."faultClass", s."faultOrigin", sum(s."count")::bigint AS n
       FROM "StatsRollupNode" s
-      WHERE s."grainMinutes" = ${w.nodeGrainMinutes} AND s."bucketStart" >= ${w.nodeBucketStart} AND s."faultClass" <> 'ok'
-        AND (${w.nodeBucketEnd}::timestamptz IS NULL OR s."bucketStart" < ${w.nodeBucketEnd}::timestamptz)
+      WHERE s."grainMinutes" = ${w.nodeGrainMinutes} AND s."bucketStart" >= ${sqlInstant(w.nodeBucketStart)}::timestamptz AND s."faultClass" <> 'ok'
+        AND (${sqlInstant(w.nodeBucketEnd)}::timestamptz IS NULL OR s."bucketStart" < ${sqlInstant(w.nodeBucketEnd)}::timestamptz)
         AND (${poolId}::uuid IS NULL OR EXISTS (SELECT 1 FROM "PoolMembership" m WHERE m."nodeId" = s."nodeId" AND m."poolId" = ${poolId}::uuid))
       GROUP BY 1, 2, 3
       UNION ALL
       SELECT p."nodeId", p."faultClass", p."faultOrigin", count(*)::bigint
       FROM "ProbeResult" p, w
-      WHERE p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${w.start}::timestamptz) AND p."faultClass" <> 'ok'
-        AND (${w.end}::timestamptz IS NULL OR p."startedAt" < ${w.end}::timestamptz)
+      WHERE p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${sqlInstant(w.start)}::timestamptz) AND p."faultClass" <> 'ok'
+        AND (${sqlInstant(w.end)}::timestamptz IS NULL OR p."startedAt" < ${sqlInstant(w.end)}::timestamptz)
         AND (${poolId}::uuid IS NULL OR EXISTS (SELECT 1 FROM "PoolMembership" m WHERE m."nodeId" = p."nodeId" AND m."poolId" = ${poolId}::uuid))
       GROUP BY 1, 2, 3
     ), agg AS (
@@ -41,11 +41,11 @@ export async function topOffendingNodes(query: StatsQuery, limit = 10, db: Stats
       ORDER BY "nodeFailures" DESC, failures DESC LIMIT ${limit}
     ), totals AS (
       SELECT agg."nodeId", coalesce((SELECT sum(s."count") FROM "StatsRollupNode" s
-               WHERE s."nodeId" = agg."nodeId" AND s."grainMinutes" = ${w.nodeGrainMinutes} AND s."bucketStart" >= ${w.nodeBucketStart}
-                 AND (${w.nodeBucketEnd}::timestamptz IS NULL OR s."bucketStart" < ${w.nodeBucketEnd}::timestamptz)), 0)
+               WHERE s."nodeId" = agg."nodeId" AND s."grainMinutes" = ${w.nodeGrainMinutes} AND s."bucketStart" >= ${sqlInstant(w.nodeBucketStart)}::timestamptz
+                 AND (${sqlInstant(w.nodeBucketEnd)}::timestamptz IS NULL OR s."bucketStart" < ${sqlInstant(w.nodeBucketEnd)}::timestamptz)), 0)
              + (SELECT count(*) FROM "ProbeResult" p, w WHERE p."nodeId" = agg."nodeId"
-                  AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${w.start}::timestamptz)
-                  AND (${w.end}::timestamptz IS NULL OR p."startedAt" < ${w.end}::timestamptz)) AS requests
+                  AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${sqlInstant(w.start)}::timestamptz)
+                  AND (${sqlInstant(w.end)}::timestamptz IS NULL OR p."startedAt" < ${sqlInstant(w.end)}::timestamptz)) AS requests
       FROM agg
     )
     SELECT n."id", n."host", n."port", n."label", totals.requests::bigint AS requests, agg.failures, agg."nodeFailures", agg.c502, agg.c504

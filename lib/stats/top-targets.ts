@@ -1,6 +1,6 @@
 import { CLASSES_502, CLASSES_504 } from "@/lib/probe/fault-taxonomy";
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
-import { ALL_POOLS_KEY, resolveQueryWindow, type StatsQuery } from "./windows";
+import { ALL_POOLS_KEY, resolveQueryWindow, sqlInstant, type StatsQuery } from "./windows";
 
 export interface OffenderRow {
   id: string;
@@ -21,14 +21,14 @@ export async function topOffendingTargets(query: StatsQuery, limit = 10, db: Sta
     parts AS (
       SELECT s."targetId", s."faultClass", sum(s."count")::bigint AS n
       FROM "StatsRollupMinute" s
-      WHERE s."poolKey" = coalesce(${poolId}::uuid, ${ALL_POOLS_KEY}::uuid) AND s."minute" >= ${w.minuteStart}
-        AND (${w.minuteEnd}::timestamptz IS NULL OR s."minute" < ${w.minuteEnd}::timestamptz)
+      WHERE s."poolKey" = coalesce(${poolId}::uuid, ${ALL_POOLS_KEY}::uuid) AND s."minute" >= ${sqlInstant(w.minuteStart)}::timestamptz
+        AND (${sqlInstant(w.minuteEnd)}::timestamptz IS NULL OR s."minute" < ${sqlInstant(w.minuteEnd)}::timestamptz)
       GROUP BY 1, 2
       UNION ALL
       SELECT p."targetId", p."faultClass", count(*)::bigint
       FROM "ProbeResult" p, w
-      WHERE p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${w.start}::timestamptz)
-        AND (${w.end}::timestamptz IS NULL OR p."startedAt" < ${w.end}::timestamptz)
+      WHERE p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${sqlInstant(w.start)}::timestamptz)
+        AND (${sqlInstant(w.end)}::timestamptz IS NULL OR p."startedAt" < ${sqlInstant(w.end)}::timestamptz)
         AND (${poolId}::uuid IS NULL OR EXISTS (SELECT 1 FROM "PoolMembership" m WHERE m."nodeId" = p."nodeId" AND m."poolId" = ${poolId}::uuid))
       GROUP BY 1, 2
     ), agg AS (

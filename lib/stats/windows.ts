@@ -17,10 +17,9 @@ export const STATS_WINDOW_NAMES = Object.keys(STATS_WINDOWS) as StatsWindow[];
 /** Bounds of a custom range (from/to): as far back as the longest window, at least a minute long. */
 export const RANGE_LIMITS = { maxSpanMinutes: STATS_WINDOWS["7d"].spanMinutes, maxAgeMinutes: STATS_WINDOWS["7d"].spanMinutes, minSpanMinutes: 1, maxFutureSeconds: 60 } as const;
 
-const optionalTime = z.iso
-  .datetime({ offset: true, message: "an ISO 8601 time with a time zone, e.g. 2026-01-31T12:00:00Z" })
-  .optional()
-  .or(z.literal("").transform(() => undefined));
+/** "" (an emptied field) counts as absent; any other value must be valid, or the reason names it. */
+const emptyAsAbsent = (value: unknown) => (value === "" ? undefined : value);
+const optionalTime = z.preprocess(emptyAsAbsent, z.iso.datetime({ offset: true, message: "must be an ISO 8601 time with a time zone, e.g. 2026-01-31T12:00:00Z" }).optional());
 
 /**
  * The overview's query: a whitelisted window, or a custom range from/to (the chart's zoom, or typed
@@ -30,7 +29,7 @@ const optionalTime = z.iso
 export const statsQuerySchema = z
   .object({
     window: z.enum(STATS_WINDOW_NAMES as [StatsWindow, ...StatsWindow[]]).default("1h"),
-    poolId: z.uuid().optional().or(z.literal("").transform(() => undefined)),
+    poolId: z.preprocess(emptyAsAbsent, z.uuid({ message: "must be a pool id (a UUID)" }).optional()),
     from: optionalTime,
     to: optionalTime,
   })
@@ -75,6 +74,14 @@ export interface ResolvedWindow {
   nodeBucketStart: Date;
   stepSeconds: number;
   nodeGrainMinutes: number;
+}
+
+/**
+ * An instant as a SQL parameter: ISO text with its "Z", read the same in any session TimeZone
+ * (a bound Date arrives without a zone and would be read as the session's local time).
+ */
+export function sqlInstant(date: Date | null): string | null {
+  return date ? date.toISOString() : null;
 }
 
 /** Fixed-width epoch arithmetic: the same buckets whatever the server's or the session's time zone. */

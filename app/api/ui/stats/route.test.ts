@@ -10,7 +10,7 @@ describe("GET /api/ui/stats", () => {
     const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
     const cases: Array<[string, string, RegExp]> = [
       ["window=2h", "window", /Invalid option/i],
-      ["poolId=not-a-uuid", "poolId", /uuid/i],
+      ["poolId=not-a-uuid", "poolId", /must be a pool id/],
       [`from=${minutesAgo(30)}`, "to", /both from and to/],
       [`from=yesterday&to=${minutesAgo(1)}`, "from", /ISO 8601/],
       [`from=${minutesAgo(10)}&to=${minutesAgo(30)}`, "to", /at least a minute after from/],
