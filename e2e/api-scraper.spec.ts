@@ -7,12 +7,14 @@ import { expect, test, uniqueName } from "./fixtures";
 // them, reports the outcomes, and reads them back from the stats and the overview. One story in
 // steps (each step needs the previous one's pool and reports), with its own lab and pool.
 test.use({
-  labProxies: [
-    { name: "a", kind: "http" },
-    { name: "b", kind: "http" },
-    { name: "c", kind: "http" },
-    { name: "dead", kind: "http", behaviour: { kind: "bad_gateway" } },
-  ],
+  labOptions: {
+    proxies: [
+      { name: "a", kind: "http" },
+      { name: "b", kind: "http" },
+      { name: "c", kind: "http" },
+      { name: "dead", kind: "http", behaviour: { kind: "bad_gateway" } },
+    ],
+  },
 });
 
 /** GET through a checked-out proxy, the way any HTTP client would (absolute-form request). */

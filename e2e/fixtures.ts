@@ -41,8 +41,8 @@ export interface LabPool {
 }
 
 interface TestFixtures {
-  /** Proxies of the test's own lab pool (`test.use({ labProxies: [...] })`). */
-  labProxies: LabProxySpec[];
+  /** The test's own lab: `test.use({ labOptions: { proxies: [...] } })` (an object: Playwright reads an array option as [value, options]). */
+  labOptions: { proxies: LabProxySpec[] };
   /** Fail the test on any browser console error or uncaught page error (default on). */
   failOnConsoleErrors: boolean;
   api: APIRequestContext;
@@ -109,11 +109,11 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     await api.dispose();
   },
 
-  labProxies: [STANDARD_LAB_PROXIES, { option: true }],
+  labOptions: [{ proxies: STANDARD_LAB_PROXIES }, { option: true }],
   failOnConsoleErrors: [true, { option: true }],
 
-  lab: async ({ labProxies }, provide) => {
-    const lab = await startFaultLab({ upstreamTimeoutMs: 800, proxies: labProxies });
+  lab: async ({ labOptions }, provide) => {
+    const lab = await startFaultLab({ upstreamTimeoutMs: 800, proxies: labOptions.proxies });
     await provide(lab);
     await lab.close();
   },

@@ -35,7 +35,7 @@ test.describe("set-up in the UI", () => {
 });
 
 test.describe("a pool with an http and a SOCKS5 proxy per outcome", () => {
-  test.use({ labProxies: [...STANDARD_LAB_PROXIES, { name: "socks", kind: "socks5" }] });
+  test.use({ labOptions: { proxies: [...STANDARD_LAB_PROXIES, { name: "socks", kind: "socks5" }] } });
 
   test("test the pool now: each node's fault class, then the node's own history", async ({ page, labPool }) => {
     await page.goto("/pools");
@@ -61,7 +61,7 @@ test.describe("a pool with an http and a SOCKS5 proxy per outcome", () => {
 });
 
 test.describe("a pool with a proxy that hangs", () => {
-  test.use({ labProxies: [{ name: "hang", kind: "socks5", behaviour: { kind: "hang" } }] });
+  test.use({ labOptions: { proxies: [{ name: "hang", kind: "socks5", behaviour: { kind: "hang" } }] } });
 
   test("cancel a run stuck on a hanging proxy", async ({ page, labPool }) => {
     await openLabNode(page, labPool, "hang");
