@@ -1,8 +1,9 @@
 import { defineConfig } from "@playwright/test";
+import { E2E_GATEWAY_PORT, E2E_WEB_PORT } from "./e2e/support/ports";
 
 // e2e runs against the production build on a throw-away embedded PostgreSQL (scripts/e2e-server.sh),
 // in the Chromium that scripts/ensure-chromium.sh installs from Debian (Playwright's download is offline-blocked).
-const port = Number(process.env.E2E_PORT ?? 3939);
+const port = E2E_WEB_PORT;
 
 export default defineConfig({
   testDir: "e2e",
@@ -23,7 +24,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `bash scripts/e2e-server.sh ${port}`,
+    command: `bash scripts/e2e-server.sh ${port} ${E2E_GATEWAY_PORT}`,
     url: `http://127.0.0.1:${port}/api/health`,
     timeout: 240_000,
     reuseExistingServer: false,

@@ -155,7 +155,7 @@ try {
   const controls = s.controls - before.controls;
   console.log(`  attribution: ${controls} control requests for ${probes} checks = ${((controls / probes) * 100).toFixed(2)} % (budget 5 % + burst 3 over the attributor's life: ${s.controls} / ${s.probes} = ${((s.controls / s.probes) * 100).toFixed(2)} %)`);
   reportFigure({ name: "probe: control requests, share of checks (10 % unmarked-502 nodes)", value: Number(((controls / probes) * 100).toFixed(2)), unit: "%", goal: 5, better: "lower" });
-  console.log(`  decided by control ${s.decidedByControl - before.decidedByControl}, by cohort ${s.decidedByCohort - before.decidedByCohort}, control answers reused ${s.controlCacheHits - before.controlCacheHits}, over budget ${s.overBudget - before.overBudget}`);
+  console.log(`  decided by control ${s.decidedByControl - before.decidedByControl}, by cohort ${s.decidedByCohort - before.decidedByCohort}, control answers reused ${s.controlCacheHits - before.controlCacheHits}, over budget ${s.overBudget - before.overBudget}, failed control answers left inconclusive ${s.controlInconclusive - before.controlInconclusive}`);
   await prisma.$disconnect();
   await closeResultWriterPool();
 } finally {

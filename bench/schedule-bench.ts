@@ -11,7 +11,8 @@
 //
 // Phases (same run, same machine): A the mixed pool, one worker, BENCH_MINUTES (default 4);
 // B baseline: only the 6,000 healthy nodes, one worker, 2 min; C capacity: 10,000 healthy nodes
-// due every 10 s on one target (more than a worker can do), one worker, then two workers.
+// due every BENCH_CAPACITY_INTERVAL s (default 3: 3,333 checks/s, more than a worker can do) on one
+// target, one worker, then two workers.
 // Printed every 15 s: results/s, overdue nodes and the oldest one's lag (as the worker reports
 // it), the latest claim's lag, checks in flight, worker CPU (% of one core) and RSS.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -49,6 +50,7 @@ async function main() {
   const MINUTES = Number(process.env.BENCH_MINUTES ?? 4);
   const BASELINE_MINUTES = Number(process.env.BENCH_BASELINE_MINUTES ?? 2);
   const CAPACITY_SECONDS = Number(process.env.BENCH_CAPACITY_SECONDS ?? 60);
+  const CAPACITY_INTERVAL = Number(process.env.BENCH_CAPACITY_INTERVAL ?? 3);
   const SAMPLE_MS = 15_000;
 
   const workDir = mkdtempSync(path.join(tmpdir(), "switchyard-schedule-bench-"));
@@ -115,7 +117,7 @@ async function main() {
     const mixedPool = await makePool("bench-mixed", allMixed, targets.map((t) => t.id), 60);
     const healthyPool = await makePool("bench-healthy-only", mixed.get("healthy")!, targets.map((t) => t.id), 60);
     const capacityNodes = (await insertNodes("capacity", [{ kind: "healthy", ports: ports("healthy-"), share: 1 }], NODES)).get("healthy")!;
-    const capacityPool = await makePool("bench-capacity", capacityNodes, [targets[0].id], 10);
+    const capacityPool = await makePool("bench-capacity", capacityNodes, [targets[0].id], CAPACITY_INTERVAL);
     console.log(`lab: separate process; proxies ${mix.map((g) => `${g.kind} ×${g.ports.length}`).join(", ")}; targets ${targets.map((t) => t.url).join(", ")}`);
 
     function startWorker(): ChildProcess {
@@ -225,6 +227,26 @@ async function main() {
       maxRssMb: Math.max(0, ...samples.map((s) => s.rssMb)),
     });
 
+    // Per kind of node (the user name says which): what each kind produced since a result id, and how far it is backed off.
+    async function printByKind(sinceId: bigint): Promise<void> {
+      const byKind = await prisma.$queryRaw<{ kind: string; faultClass: string; phase: string; n: number }[]>`
+        SELECT split_part(n."username", '-', 2) AS kind, r."faultClass", coalesce(split_part(r."reason", ':', 1), '') AS phase, count(*)::int AS n
+        FROM "ProbeResult" r JOIN "ProxyNode" n ON n."id" = r."nodeId" WHERE r."id" > ${sinceId} GROUP BY 1, 2, 3 ORDER BY 1, 4 DESC`;
+      for (const kind of [...new Set(byKind.map((row) => row.kind))]) {
+        const rows = byKind.filter((row) => row.kind === kind);
+        console.log(`  ${kind}: ${rows.slice(0, 6).map((row) => `${row.faultClass} ${row.n} (${row.phase.slice(0, 40)})`).join(", ")}`);
+      }
+      const streaks = await prisma.$queryRaw<{ kind: string; streak: number; n: number }[]>`
+        SELECT split_part(n."username", '-', 2) AS kind, l."failStreak" AS streak, count(*)::int AS n
+        FROM "NodeProbeLease" l JOIN "ProxyNode" n ON n."id" = l."nodeId" WHERE n."username" LIKE 'mixed-%' GROUP BY 1, 2 ORDER BY 1, 2`;
+      console.log(`  fail streaks now: ${streaks.map((row) => `${row.kind} ×${row.streak}: ${row.n}`).join(", ")}`);
+      const spread = await prisma.$queryRaw<{ kind: string; nodes: number; results: number; pairs: number }[]>`
+        SELECT split_part(n."username", '-', 2) AS kind, count(DISTINCT r."nodeId")::int AS nodes, count(*)::int AS results,
+               count(DISTINCT (r."nodeId", r."targetId"))::int AS pairs
+        FROM "ProbeResult" r JOIN "ProxyNode" n ON n."id" = r."nodeId" WHERE r."id" > ${sinceId} GROUP BY 1 ORDER BY 1`;
+      console.log(`  nodes reached: ${spread.map((row) => `${row.kind} ${row.nodes} nodes, ${row.results} results, ${row.pairs} node×target pairs`).join("; ")}`);
+    }
+
     // A: the mixed pool.
     await setProbing(mixedPool, true);
     const workerA = startWorker();
@@ -232,34 +254,25 @@ async function main() {
     const a = await observe(`A: ${NODES} nodes (60 % healthy, 20 % refusing, 10 % hanging, 10 % blackholed), every 60 s × 3 targets, one worker`, mixedPool, MINUTES * 60, [workerA]);
     await stopWorkers();
     await setProbing(mixedPool, false);
-    // Per kind of node (the user name says which): what each kind produced and how far it was backed off.
-    const byKind = await prisma.$queryRaw<{ kind: string; faultClass: string; phase: string; n: number }[]>`
-      SELECT split_part(n."username", '-', 2) AS kind, r."faultClass", coalesce(split_part(r."reason", ':', 1), '') AS phase, count(*)::int AS n
-      FROM "ProbeResult" r JOIN "ProxyNode" n ON n."id" = r."nodeId" GROUP BY 1, 2, 3 ORDER BY 1, 4 DESC`;
-    for (const kind of [...new Set(byKind.map((row) => row.kind))]) {
-      const rows = byKind.filter((row) => row.kind === kind);
-      console.log(`  ${kind}: ${rows.slice(0, 6).map((row) => `${row.faultClass} ${row.n} (${row.phase.slice(0, 40)})`).join(", ")}`);
-    }
-    const streaks = await prisma.$queryRaw<{ kind: string; streak: number; n: number }[]>`
-      SELECT split_part(n."username", '-', 2) AS kind, l."failStreak" AS streak, count(*)::int AS n
-      FROM "NodeProbeLease" l JOIN "ProxyNode" n ON n."id" = l."nodeId" WHERE n."username" LIKE 'mixed-%' GROUP BY 1, 2 ORDER BY 1, 2`;
-    console.log(`  fail streaks at the end: ${streaks.map((row) => `${row.kind} ×${row.streak}: ${row.n}`).join(", ")}`);
+    await printByKind(0n);
 
     // B: the healthy part alone (baseline: what the dead 40 % cost).
     dashboardPool = healthyPool;
     await setProbing(healthyPool, true);
     const workerB = startWorker();
     await waitForWorkers(1);
+    const beforeB = await maxResultId();
     const b = await observe(`B (baseline): the ${mixed.get("healthy")!.length} healthy nodes only, every 60 s × 3 targets, one worker`, healthyPool, BASELINE_MINUTES * 60, [workerB]);
     await stopWorkers();
     await setProbing(healthyPool, false);
+    await printByKind(beforeB);
 
-    // C: capacity, one worker then two (every node due every 10 s: more than one worker can do).
+    // C: capacity, one worker then two (every node due every CAPACITY_INTERVAL s: more than one worker can do).
     dashboardPool = capacityPool;
     await setProbing(capacityPool, true);
     const c1Worker = startWorker();
     await waitForWorkers(1);
-    const c1 = await observe(`C1: capacity, ${NODES} healthy nodes due every 10 s × 1 target, one worker`, capacityPool, CAPACITY_SECONDS, [c1Worker]);
+    const c1 = await observe(`C1: capacity, ${NODES} healthy nodes due every ${CAPACITY_INTERVAL} s × 1 target (${Math.round(NODES / CAPACITY_INTERVAL)} checks/s wanted), one worker`, capacityPool, CAPACITY_SECONDS, [c1Worker]);
     const c2Worker = startWorker();
     await waitForWorkers(2);
     const c2 = await observe(`C2: capacity, the same with two workers`, capacityPool, CAPACITY_SECONDS, [c1Worker, c2Worker]);
@@ -286,7 +299,7 @@ async function main() {
       `C2/C1 results/s ${(sc2.resultsPerSec / Math.max(1, sc1.resultsPerSec)).toFixed(2)}× (CPU ${sc1.cpuPct.toFixed(0)} % → ${sc2.cpuPct.toFixed(0)} %)`);
     const nodesAt = (resultsPerSec: number) => Math.round((resultsPerSec * 60) / checksPerNodeMinute);
     console.log(`one worker, saturated: ${sc1.resultsPerSec.toFixed(0)} results/s at ${sc1.cpuPct.toFixed(0)} % of a core (${perCore.toFixed(0)} results/s per core); ` +
-      `at ${checksPerNodeMinute} checks per node per minute (this mix) that keeps ≈ ${nodesAt(sc1.resultsPerSec)} nodes on a 60 s schedule as measured` +
+      `at ${checksPerNodeMinute.toFixed(1)} checks per node per minute (this mix) that keeps ≈ ${nodesAt(sc1.resultsPerSec)} nodes on a 60 s schedule as measured` +
       (sc1.cpuPct < 90 ? ` (the worker was not CPU-bound: ≈ ${nodesAt(perCore)} at one full core)` : ""));
     console.log(`goal (after the first round no node > 10 s late, ≤ 1 core): ${sa.maxClaimLagS <= 10 && sa.maxOldestLagS <= 10 && sa.maxCpuPct <= 100 ? "met" : "NOT met"}`);
     console.log(`dashboard poll: ${dashboardMs.length} polls, p50 ${pct(dashboardMs, 50).toFixed(0)} ms, p95 ${pct(dashboardMs, 95).toFixed(0)} ms`);

@@ -249,7 +249,7 @@ test("nodes table: no sideways scroll at 1440 px, sticky bulk bar, named confirm
   await expect(page.getByTestId("failing-rule")).toContainText("caused by the node or the network");
 });
 
-test("with automatic health off for its pool, a node's health says off, and the table says what that means", async ({ page, labPool }) => {
+test("with automatic health off for its pool, a node's health says auto off, and the table says what that means", async ({ page, labPool }) => {
   await page.setViewportSize(DESKTOP);
   await overviewOf(page, labPool);
   const policy = page.getByRole("form", { name: "Automatic health policy" });
@@ -261,7 +261,7 @@ test("with automatic health off for its pool, a node's health says off, and the 
   await page.goto(`/nodes?poolId=${labPool.id}`);
   await expect(page.getByTestId("node-total")).toHaveText("4 nodes");
   await expect(page.locator('tbody [data-health="off"]')).toHaveCount(4);
-  await expect(page.getByTestId("health-help")).toContainText("“off” = automatic health is off for every pool of this node");
+  await expect(page.getByTestId("health-help")).toContainText("“auto off” = automatic health is off for all of the node's pools");
 
   // On again: the column stops saying off.
   await overviewOf(page, labPool);

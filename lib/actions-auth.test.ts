@@ -8,6 +8,12 @@ import * as nodeActions from "@/lib/nodes/actions";
 import * as poolActions from "@/lib/pools/actions";
 import * as probeActions from "@/lib/probe/actions";
 import * as healthActions from "@/lib/health/actions";
+import { ROLES, type Role } from "@/lib/auth/roles";
+import type { ActionResult } from "@/lib/http/field-errors";
+import * as userActions from "@/app/settings/users/actions";
+import * as apiKeyActions from "@/app/settings/api-keys/actions";
+import * as alertActions from "@/app/settings/alerts/actions";
+import * as passwordActions from "@/app/settings/password-actions";
 
 // Every write the browser can make, with an input that would succeed for an operator.
 // Anonymous callers and viewers must be refused, and nothing may change.
@@ -39,22 +45,51 @@ const WRITES: Array<[string, () => Promise<{ ok: boolean; fieldErrors?: Record<s
   ["saveHealthPolicyAction", () => healthActions.saveHealthPolicyAction({ poolId: randomUUID(), policy: {} })],
 ];
 
-// Admin-only actions have their own tests (an operator must be refused too).
-const ADMIN_ONLY = new Set(["revealNodePasswordAction"]); // lib/auth/reveal-node-password.test.ts
+// The forms' actions in app/ take FormData and need at least this role (the same convention,
+// lib/http/guarded-action.ts): a caller below it is refused with the role named.
+const FORM_ACTIONS: Record<string, { minimum: Role; call: (form: FormData) => Promise<ActionResult> }> = {
+  createUserAction: { minimum: "admin", call: (form) => userActions.createUserAction(null, form) },
+  changeRoleAction: { minimum: "admin", call: (form) => userActions.changeRoleAction(null, form) },
+  setDisabledAction: { minimum: "admin", call: (form) => userActions.setDisabledAction(null, form) },
+  resetPasswordAction: { minimum: "admin", call: (form) => userActions.resetPasswordAction(null, form) },
+  createApiKeyAction: { minimum: "admin", call: (form) => apiKeyActions.createApiKeyAction(null, form) },
+  revokeApiKeyAction: { minimum: "admin", call: (form) => apiKeyActions.revokeApiKeyAction(null, form) },
+  createChannelAction: { minimum: "admin", call: (form) => alertActions.createChannelAction(null, form) },
+  deleteChannelAction: { minimum: "admin", call: (form) => alertActions.deleteChannelAction(null, form) },
+  testChannelAction: { minimum: "operator", call: (form) => alertActions.testChannelAction(null, form) },
+  createRuleAction: { minimum: "operator", call: (form) => alertActions.createRuleAction(null, form) },
+  toggleRuleAction: { minimum: "operator", call: (form) => alertActions.toggleRuleAction(null, form) },
+  deleteRuleAction: { minimum: "operator", call: (form) => alertActions.deleteRuleAction(null, form) },
+  changeOwnPasswordAction: { minimum: "viewer", call: (form) => passwordActions.changeOwnPasswordAction(null, form) },
+};
 
-/** Every "use server" module under lib/ and the names of the actions it exports (found, not listed). */
+const ELSEWHERE = new Set([
+  "revealNodePasswordAction", // admin only: lib/auth/reveal-node-password.test.ts
+  "signIn", // public by nature (throttled): lib/auth/auth.test.ts, e2e sign-in
+  "signOut", // ends the caller's own session, if any
+  "createFirstAdminAction", // public until the first account exists: lib/auth/auth.test.ts, e2e setup
+]);
+
+/** Every "use server" module under lib/ and app/ and the names of the actions it exports (found, not listed). */
 async function discoverActions(): Promise<string[]> {
-  const lib = import.meta.dirname;
+  const root = path.dirname(import.meta.dirname);
   const files: string[] = [];
-  (function walk(dir: string) {
+  const walk = (dir: string) => {
     for (const name of readdirSync(dir)) {
       const file = path.join(dir, name);
       if (statSync(file).isDirectory()) walk(file);
       else if (/\.tsx?$/.test(name) && !name.includes(".test.") && /^\s*["']use server["']/.test(readFileSync(file, "utf8"))) files.push(file);
     }
-  })(lib);
+  };
+  walk(path.join(root, "lib"));
+  const libCount = files.length;
+  walk(path.join(root, "app"));
+  expect(files.length).toBeGreaterThan(libCount); // app/ has form actions too
   const names: string[] = [];
   for (const file of files) {
+    // One convention: every exported action runs its body in guardedAction.
+    const source = readFileSync(file, "utf8");
+    expect(source.match(/guardedAction\(/g)?.length ?? 0, file).toBe(source.match(/^export async function/gm)?.length ?? 0);
     const exports: Record<string, unknown> = await import(file);
     names.push(...Object.entries(exports).filter(([, value]) => typeof value === "function").map(([name]) => name));
   }
@@ -67,10 +102,19 @@ async function counts() {
 }
 
 describe("server actions refuse callers without the operator role", () => {
-  it("covers every exported server action under lib/", async () => {
-    const exported = (await discoverActions()).filter((name) => !ADMIN_ONLY.has(name)).sort();
-    expect(exported.length).toBeGreaterThan(15);
-    expect(WRITES.map(([name]) => name).sort()).toEqual(exported);
+  it("covers every exported server action under lib/ and app/", async () => {
+    const exported = (await discoverActions()).filter((name) => !ELSEWHERE.has(name)).sort();
+    expect(exported.length).toBeGreaterThan(25);
+    expect([...WRITES.map(([name]) => name), ...Object.keys(FORM_ACTIONS)].sort()).toEqual(exported);
+  });
+
+  it.each(Object.entries(FORM_ACTIONS))("%s (form): anonymous → sign-in error, below its role → role error", async (_name, { minimum, call }) => {
+    const form = new FormData();
+    for (const field of ["userId", "apiKeyId", "channelId", "ruleId"]) form.set(field, randomUUID());
+    for (const [field, value] of Object.entries({ email: `x-${randomUUID()}@test.example`, password: "long enough password", confirm: "long enough password", current: "x", role: "viewer", name: "n", kind: "webhook", url: "http://127.0.0.1:9/hook", scope: "read" })) form.set(field, value);
+    expect(await anonymously(() => call(form))).toEqual({ ok: false, fieldErrors: { form: expect.stringMatching(/sign in/i) } });
+    const below = ROLES[ROLES.indexOf(minimum) - 1];
+    if (below) expect(await asRole(below, () => call(form))).toEqual({ ok: false, fieldErrors: { form: expect.stringMatching(new RegExp(minimum, "i")) } });
   });
 
   it.each(WRITES)("%s: anonymous → sign-in error, viewer → role error", async (_name, write) => {

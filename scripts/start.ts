@@ -4,7 +4,8 @@
  *   web    - Next.js behind a node:http server (fast paths first)     SWITCHYARD_ROLES=web
  *   worker - background jobs: scheduled probes, rollups, lease expiry  SWITCHYARD_ROLES=worker
  *   gateway - only the forward-proxy gateway (the web role runs it too when SWITCHYARD_GATEWAY_PORT is set)
- * Default: both. SIGINT/SIGTERM shut down in order: stop serving, stop jobs, close DB pool, stop
+ * Default: both. SWITCHYARD_DEV=1 (npm run dev): Next.js in dev mode (hot reload, no build), the
+ * same database and roles. SIGINT/SIGTERM shut down in order: stop serving, stop jobs, close DB pool, stop
  * the embedded server (a clean PostgreSQL fast shutdown).
  */
 import { spawnSync } from "node:child_process";
@@ -21,7 +22,8 @@ for (const role of roles)
   if (role !== "web" && role !== "worker" && role !== "gateway") throw new Error(`Unknown role "${role}" in SWITCHYARD_ROLES (use web, worker, gateway).`);
 if (roles.has("gateway") && !process.env.SWITCHYARD_GATEWAY_PORT) throw new Error("The gateway role needs SWITCHYARD_GATEWAY_PORT.");
 
-if (roles.has("web") && process.env.SWITCHYARD_SKIP_BUILD !== "1" && !isBuildFresh(projectRoot)) {
+const dev = process.env.SWITCHYARD_DEV === "1";
+if (roles.has("web") && !dev && process.env.SWITCHYARD_SKIP_BUILD !== "1" && !isBuildFresh(projectRoot)) {
   log("building the production bundle (next build)…");
   const build = spawnSync("npx", ["next", "build"], { stdio: "inherit", cwd: projectRoot, env: process.env });
   if (build.status !== 0) {
@@ -55,14 +57,14 @@ if (roles.has("web")) {
   const { startDatabaseMonitor } = await import("@/lib/db/database-outage");
   const { answerDuringDatabaseOutage } = await import("@/lib/server/database-outage-answer");
   const { unmatchedApiRouteFastPath } = await import("@/lib/api/unmatched-route");
-  const web = await startWebServer({ port, hostname, projectRoot, fastPaths: [gateway.fastPath, metricsFastPath, answerDuringDatabaseOutage, unmatchedApiRouteFastPath] });
+  const web = await startWebServer({ port, hostname, projectRoot, dev, fastPaths: [gateway.fastPath, metricsFastPath, answerDuringDatabaseOutage, unmatchedApiRouteFastPath] });
   // Started once Next is prepared: its start-up blocks the event loop for seconds, which a ping would take for a hung database.
   const monitor = startDatabaseMonitor({ connectionString: database.url, log });
   shutdownSteps.push({ name: "web server", run: web.close });
   shutdownSteps.push({ name: "gateway", run: stopGateway });
   shutdownSteps.push({ name: "database monitor", run: monitor.stop });
   const url = `http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`;
-  log(`web: listening on ${url}`);
+  log(`web: listening on ${url}${dev ? " (next dev: hot reload)" : ""}`);
   if ((await prisma.user.count()) === 0) log(`first run: open ${url}/setup to create the admin account (or npm run create-admin)`);
 }
 

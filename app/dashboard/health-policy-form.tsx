@@ -17,19 +17,8 @@ const FIELDS: Array<[keyof Omit<HealthPolicyView, "enabled">, string, string]> =
   ["backoffMaxSeconds", "up to (s)", "1"],
 ];
 
-const DEFAULTS: HealthPolicyView = {
-  enabled: false,
-  windowMinutes: 5,
-  minSamples: 10,
-  max502504Rate: 0.5,
-  maxConsecutiveFailures: 5,
-  readmitAfterSuccesses: 3,
-  backoffBaseSeconds: 30,
-  backoffMaxSeconds: 1800,
-};
-
 /** A pool's automatic-health policy (operators only). Saving with "on" starts ejection/re-admission for the pool. */
-export function HealthPolicyForm({ poolId, policy }: { poolId: string; policy: HealthPolicyView | null }) {
+export function HealthPolicyForm({ poolId, policy }: { poolId: string; policy: HealthPolicyView }) {
   const queryClient = useQueryClient();
   const [saved, setSaved] = useState(false);
   const save = useMutation({
@@ -39,7 +28,7 @@ export function HealthPolicyForm({ poolId, policy }: { poolId: string; policy: H
       await queryClient.invalidateQueries({ queryKey: ["stats"] });
     },
   });
-  const current = policy ?? DEFAULTS;
+  const current = policy;
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);

@@ -84,7 +84,7 @@ export function NodeHealthPanel({ nodeId }: { nodeId: string }) {
     <section className="space-y-3 rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900" aria-label="Health">
       <div className="flex flex-wrap items-center gap-3">
         <h2 className="font-semibold">Health</h2>
-        <HealthBadge health={h?.health ?? null} automated={h?.automated ?? false} />
+        <HealthBadge health={h?.health ?? null} rule={h?.rule} />
         <select
           aria-label="History window"
           className="h-7 rounded border border-zinc-300 bg-white px-1 text-xs dark:border-zinc-700 dark:bg-zinc-900"
@@ -118,6 +118,11 @@ export function NodeHealthPanel({ nodeId }: { nodeId: string }) {
         </p>
       )}
       {h?.health?.reason && <p className="text-sm text-zinc-600 dark:text-zinc-400">Automation: {h.health.reason}</p>}
+      {h?.rule.rule ? (
+        <p className="text-xs text-zinc-500" data-testid="health-rule">
+          {h.rule.rule}
+        </p>
+      ) : null}
       <dl className="grid grid-cols-2 gap-x-6 gap-y-2 text-sm md:grid-cols-6">
         <Item label="Results">{h ? h.requests : "…"}</Item>
         <Item label="Success rate">{pct(h?.successRate)}</Item>

@@ -13,6 +13,7 @@ import { TimeRangeForm } from "@/components/time-range-form";
 import { WindowPicker } from "@/components/window-picker";
 import { usePoolsQuery } from "@/lib/nodes/use-node-queries";
 import { useCurrentUser } from "@/lib/auth/use-current-user";
+import { GatewayTrafficPanel } from "./gateway-traffic-panel";
 import { HealthPolicyForm } from "./health-policy-form";
 import { MonitoringNotice } from "./monitoring-notice";
 import { useDashboardQuery } from "@/lib/stats/use-stats-queries";
@@ -181,6 +182,10 @@ export function OverviewView() {
         </Panel>
       </div>
 
+      <Panel title="Forward-proxy gateway">
+        {d ? <GatewayTrafficPanel traffic={d.gateway} ejected={d.ejected} poolId={params.poolId} results={results} /> : <p className="text-sm text-zinc-500">Loading…</p>}
+      </Panel>
+
       <Panel title="Top offending nodes">
         <OffenderTable rows={d?.topNodes} kind="node" results={results} />
       </Panel>
@@ -189,11 +194,11 @@ export function OverviewView() {
         {d ? <FailureHeatMap map={d.heatMap} cellHref={(nodeId, targetId) => results({ nodeId, targetId, bucket: "failed" })} /> : <p className="text-sm text-zinc-500">Loading…</p>}
       </Panel>
 
-      {params.poolId && d && (
+      {params.poolId && d?.healthPolicy && (
         <Panel title="Automatic health for this pool">
-          {!d.healthPolicy?.enabled && (
+          {!d.healthPolicy.enabled && (
             <p className="mb-2 text-sm text-amber-800 dark:text-amber-300" data-testid="health-off">
-              Automatic health is off for this pool: failing nodes stay in rotation until an operator disables them, and the nodes table&apos;s Health column shows “—”.
+              Automatic health is off for this pool: failing nodes are never ejected automatically (they still leave rotation after 3 node-caused failures in a row), and the nodes table&apos;s Health column shows “auto off”.
             </p>
           )}
           {canOperate ? <HealthPolicyForm poolId={params.poolId} policy={d.healthPolicy} /> : null}

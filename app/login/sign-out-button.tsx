@@ -1,7 +1,8 @@
 "use client";
 
-import { useTransition } from "react";
+import { useState, useTransition } from "react";
 import { Button } from "@/components/ui/button";
+import { firstError } from "@/lib/http/field-errors";
 import { signOut } from "./actions";
 
 /**
@@ -11,7 +12,9 @@ import { signOut } from "./actions";
  */
 export function SignOutButton() {
   const [pending, startTransition] = useTransition();
+  const [error, setError] = useState<string>();
   return (
+    <>
     <Button
       variant="ghost"
       size="sm"
@@ -19,7 +22,9 @@ export function SignOutButton() {
       disabled={pending}
       onClick={() =>
         startTransition(async () => {
-          await signOut();
+          const result = await signOut();
+          // Not signed out (the database is away): say so instead of pretending.
+          if (!result.ok) return setError(firstError(result));
           // eslint-disable-next-line @next/next/no-location-assign-relative-destination
           window.location.assign("/login");
         })
@@ -27,5 +32,7 @@ export function SignOutButton() {
     >
       Sign out
     </Button>
+    {error ? <span role="alert" className="text-xs text-red-700 dark:text-red-400">{error}</span> : null}
+    </>
   );
 }

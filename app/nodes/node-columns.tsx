@@ -101,7 +101,7 @@ export function nodeColumns({
       header: "Health",
       enableSorting: false,
       meta: meta("standard", healthHelp),
-      cell: ({ row }) => <HealthBadge health={row.original.health?.health ?? null} automated={row.original.health?.automated ?? false} />,
+      cell: ({ row }) => <HealthBadge health={row.original.health?.health ?? null} rule={row.original.health?.rule} />,
     },
     {
       id: "lastResult",

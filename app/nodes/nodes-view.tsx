@@ -1,7 +1,6 @@
 "use client";
 
 import { useMemo, useState } from "react";
-import { HEALTH_OFF_TEXT } from "@/components/charts/health-badge";
 import { LiveToggle } from "@/components/charts/live-toggle";
 import { StateChangeDialog, type NodeStateName } from "@/components/state-change-dialog";
 import { Button } from "@/components/ui/button";
@@ -22,7 +21,8 @@ import { useNodeBulkMutations, type BulkTarget } from "./use-node-bulk-mutations
 import { useNodeTableParams } from "./use-node-table-params";
 import { useNodeTablePreferences } from "./use-node-table-preferences";
 
-const HEALTH_HELP = `Automatic health's verdict: healthy, ejected (out of rotation until re-tests pass) or probation. “off” = ${HEALTH_OFF_TEXT} (turn it on: Overview → choose the pool). “—” = on, no verdict yet.`;
+const HEALTH_HELP =
+  "Automatic health's verdict: healthy, ejected (out of rotation until re-tests pass) or probation; hover a cell for the node's rule. Only node-caused failures count (the node or the network to it); a target's own 5xx or a block never does. New pools eject after 5 node-caused failures in a row or ≥ 50 % node-caused 502/504 over 5 min (≥ 10 results). “auto off” = automatic health is off for all of the node's pools (turn it on: Overview → choose the pool).";
 
 type Pending = { kind: "state"; state: NodeStateName } | { kind: "delete" } | { kind: "test" };
 

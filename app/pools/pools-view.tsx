@@ -14,6 +14,7 @@ import type { PoolSummary } from "@/lib/pools/data";
 import { nodeQueryKeys, usePoolsQuery } from "@/lib/nodes/use-node-queries";
 import { useCurrentUser } from "@/lib/auth/use-current-user";
 import { TestNowDialog } from "../nodes/test-now-dialog";
+import { PoolGatewayDialog } from "./pool-gateway-dialog";
 import { PoolProbingDialog } from "./pool-probing-dialog";
 
 export function PoolsView() {
@@ -25,6 +26,7 @@ export function PoolsView() {
   const [deleting, setDeleting] = useState<PoolSummary | null>(null);
   const [probing, setProbing] = useState<PoolSummary | null>(null);
   const [testing, setTesting] = useState<PoolSummary | null>(null);
+  const [gatewaySettings, setGatewaySettings] = useState<PoolSummary | null>(null);
 
   const create = useMutation({
     mutationFn: createPoolAction,
@@ -88,6 +90,9 @@ export function PoolsView() {
               <Button size="sm" onClick={() => setProbing(pool)}>
                 Schedule
               </Button>
+              <Button size="sm" onClick={() => setGatewaySettings(pool)} title={`Gateway: ${pool.proxyGateway.maxAttempts} attempts, ${pool.proxyGateway.deadlineMs / 1000} s deadline`}>
+                Gateway
+              </Button>
               <Button size="sm" variant="ghost" onClick={() => setDeleting(pool)}>
                 Delete
               </Button>
@@ -96,6 +101,7 @@ export function PoolsView() {
         ))}
       </DataTable>
       {probing && <PoolProbingDialog pool={probing} onClose={() => setProbing(null)} />}
+      {gatewaySettings && <PoolGatewayDialog pool={gatewaySettings} onClose={() => setGatewaySettings(null)} />}
       {testing && <TestNowDialog target={{ filter: { poolId: testing.id } }} count={testing.nodes.total} poolId={testing.id} onClose={() => setTesting(null)} />}
       <Dialog open={creating} onOpenChange={setCreating} title="New pool">
         <form onSubmit={submit} className="space-y-3" noValidate>

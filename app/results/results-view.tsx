@@ -12,12 +12,13 @@ import { useNodeQuery, usePoolsQuery } from "@/lib/nodes/use-node-queries";
 import { formatHostPort } from "@/lib/nodes/proxy-address";
 import { FAULT_CLASS_NAMES, FAULT_CLASSES } from "@/lib/probe/fault-taxonomy";
 import { useProbeTargetsQuery } from "@/lib/probe/use-probe-queries";
-import { RESULT_FILTER_KEYS } from "@/lib/stats/result-list-schema";
+import { RESULT_FILTER_KEYS, RESULT_SOURCES } from "@/lib/stats/result-list-schema";
 import { useResultListQuery } from "@/lib/stats/use-result-queries";
 import { STATS_WINDOWS, STATS_WINDOW_NAMES } from "@/lib/stats/windows";
 
 const BUCKETS: Array<[string, string]> = [["failed", "any failure"], ["502", "502-class"], ["504", "504-class"], ["other_failure", "other failures"], ["ok", "ok"]];
 const ORIGINS: Array<[string, string]> = [["proxy", "proxy node"], ["network", "network"], ["target", "target"], ["unknown", "undecided"]];
+const SOURCE_LABEL: Record<(typeof RESULT_SOURCES)[number], string> = { probe: "probes", gateway: "gateway traffic", caller: "caller reports" };
 
 /**
  * The raw results behind any figure of the overview: every filter lives in the URL, so each
@@ -118,6 +119,16 @@ export function ResultsView() {
             ))}
           </Select>
         </Labelled>
+        <Labelled label="Source" id="results-source">
+          <Select id="results-source" className="sm:w-40" value={params.source ?? ""} onChange={(e) => setParams({ source: e.target.value || undefined })}>
+            <option value="">All</option>
+            {RESULT_SOURCES.map((source) => (
+              <option key={source} value={source}>
+                {SOURCE_LABEL[source]}
+              </option>
+            ))}
+          </Select>
+        </Labelled>
       </div>
 
       {(params.nodeId || params.runId) && (
@@ -158,7 +169,7 @@ export function ResultsView() {
           </thead>
           <tbody>
             {data?.rows.map((r) => (
-              <tr key={r.id} className="border-b border-zinc-100 align-top last:border-0 dark:border-zinc-800" data-fault-class={r.faultClass} data-origin={r.origin}>
+              <tr key={r.id} className="border-b border-zinc-100 align-top last:border-0 dark:border-zinc-800" data-fault-class={r.faultClass} data-origin={r.origin} data-source={r.source}>
                 <td className="px-3 py-1.5 whitespace-nowrap text-zinc-500">
                   <time dateTime={r.startedAt} title={new Date(r.startedAt).toLocaleString()}>
                     {new Date(r.startedAt).toLocaleTimeString()}

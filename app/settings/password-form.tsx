@@ -1,14 +1,15 @@
 "use client";
 
 import { useActionState } from "react";
-import type { ActionState } from "@/lib/auth/action-state";
+import type { FormState } from "@/lib/http/field-errors";
 import { PASSWORD_MIN } from "@/lib/auth/validation";
 import { changeOwnPasswordAction } from "./password-actions";
-import { FormError, Input } from "@/components/ui/field";
+import { Input } from "@/components/ui/field";
+import { ActionOutcome } from "@/components/ui/action-outcome";
 import { Button } from "@/components/ui/button";
 
 export function ChangePasswordForm() {
-  const [state, action, pending] = useActionState<ActionState, FormData>(changeOwnPasswordAction, {});
+  const [state, action, pending] = useActionState<FormState, FormData>(changeOwnPasswordAction, null);
   return (
     <form action={action} className="max-w-sm space-y-3">
       <label className="block space-y-1 text-sm">
@@ -23,8 +24,7 @@ export function ChangePasswordForm() {
         <span>Repeat the new password</span>
         <Input name="confirm" type="password" required minLength={PASSWORD_MIN} maxLength={256} autoComplete="new-password" />
       </label>
-      <FormError message={state.error} />
-      {state.message ? <p role="status" className="text-sm text-green-700 dark:text-green-400">{state.message}</p> : null}
+      <ActionOutcome state={state} />
       <Button type="submit" disabled={pending} variant="primary">Change password</Button>
     </form>
   );

@@ -1,16 +1,19 @@
 "use server";
 
 import { redirect } from "next/navigation";
-import { runAction, type ActionState } from "@/lib/auth/action-state";
 import { requestMeta, setSessionCookie } from "@/lib/auth/cookies";
 import { createFirstAdmin, SetupClosedError } from "@/lib/auth/users";
 import { UserInputError } from "@/lib/auth/validation";
+import type { FormResult } from "@/lib/http/field-errors";
+import { guardedAction } from "@/lib/http/guarded-action";
 import { enforceRateLimit, SETUP_PER_IP } from "@/lib/rate-limit/rate-limit";
 
+/** The answer, with the e-mail address typed so the form can show it again after React resets it. */
+export type SetupResult = FormResult & { email?: string };
+
 /** Creates the first admin and signs them in; refused (→ /login) once any account exists. */
-export async function createFirstAdminAction(_previous: ActionState, form: FormData): Promise<ActionState> {
-  let closed = false;
-  const state = await runAction(async () => {
+export async function createFirstAdminAction(_previous: SetupResult | null, form: FormData): Promise<SetupResult> {
+  const result = await guardedAction("createFirstAdmin", async () => {
     const meta = await requestMeta();
     await enforceRateLimit(SETUP_PER_IP, meta.ip);
     if (form.get("password") !== form.get("confirm")) throw new UserInputError("The passwords do not match.", "confirm");
@@ -19,11 +22,10 @@ export async function createFirstAdminAction(_previous: ActionState, form: FormD
       await setSessionCookie(session);
     } catch (error) {
       if (!(error instanceof SetupClosedError)) throw error;
-      closed = true;
+      redirect("/login");
     }
+    redirect("/");
   });
-  if (closed) redirect("/login");
-  if (state.ok) redirect("/");
   const email = form.get("email");
-  return { ...state, email: typeof email === "string" ? email.slice(0, 254) : undefined };
+  return { ...result, email: typeof email === "string" ? email.slice(0, 254) : undefined };
 }

@@ -6,36 +6,34 @@ const STYLES: Record<string, string> = {
   ejected: "bg-red-100 text-red-800 dark:bg-red-950 dark:text-red-300",
 };
 
-/** What "off" means, in the badge's title and the nodes table's legend. */
-export const HEALTH_OFF_TEXT = "automatic health is off for every pool of this node: a failing node stays in rotation until an operator disables it";
+interface BadgeHealth {
+  state: string;
+  pinned: boolean;
+  reason: string | null;
+  nextCheckAt: string | null;
+}
 
 /**
  * The automation's view of a node (lib/health): healthy, ejected (with next re-test), probation;
- * pinned = automation leaves it alone; "off" = no pool of the node has automatic health on; "—" =
- * on, but no verdict yet.
+ * pinned = automation leaves it alone; "auto off" = automatic health is off in all of its pools.
+ * The tooltip says the rule the node is under (its pools' strictest policy).
  */
-export function HealthBadge({ health, automated }: { health: { state: string; pinned: boolean; reason: string | null; nextCheckAt: string | null } | null; automated: boolean }) {
-  if (!automated) {
+export function HealthBadge({ health, rule }: { health: BadgeHealth | null; rule?: { automatic: boolean; rule: string } }) {
+  if (!health && rule && !rule.automatic)
     return (
-      <span className="rounded border border-dashed border-zinc-300 px-1.5 py-0.5 text-xs text-zinc-500 dark:border-zinc-700" title={`${HEALTH_OFF_TEXT}${health ? ` (last verdict: ${health.state})` : ""}`} data-health="off">
-        off
+      <span className="rounded border border-zinc-300 px-1.5 py-0.5 text-xs text-zinc-500 dark:border-zinc-700" title={rule.rule} data-health="off">
+        auto off
       </span>
     );
-  }
-  if (!health) {
-    return (
-      <span className="text-xs text-zinc-400" title="automatic health is on; no verdict yet (no results since it was turned on)" data-health="none">
-        —
-      </span>
-    );
-  }
-  const title = [health.reason, health.nextCheckAt && `next re-test ${new Date(health.nextCheckAt).toLocaleTimeString()}`, health.pinned && "pinned: automation leaves this node alone"]
+  if (!health && !rule) return <span className="text-xs text-zinc-400">—</span>;
+  const shown = health ?? { state: "healthy", pinned: false, reason: null, nextCheckAt: null };
+  const title = [shown.reason, shown.nextCheckAt && `next re-test ${new Date(shown.nextCheckAt).toLocaleTimeString()}`, shown.pinned && "pinned: automation leaves this node alone", rule?.rule]
     .filter(Boolean)
     .join(" · ");
   return (
-    <span className="inline-flex items-center gap-1" title={title || undefined} data-health={health.state}>
-      <span className={clsx("rounded px-1.5 py-0.5 text-xs font-medium", STYLES[health.state] ?? STYLES.healthy)}>{health.state}</span>
-      {health.pinned && <span className="rounded border border-zinc-300 px-1 text-[10px] text-zinc-600 dark:border-zinc-700 dark:text-zinc-300">pinned</span>}
+    <span className="inline-flex items-center gap-1" title={title || undefined} data-health={shown.state}>
+      <span className={clsx("rounded px-1.5 py-0.5 text-xs font-medium", STYLES[shown.state] ?? STYLES.healthy)}>{shown.state}</span>
+      {shown.pinned && <span className="rounded border border-zinc-300 px-1 text-[10px] text-zinc-600 dark:border-zinc-700 dark:text-zinc-300">pinned</span>}
     </span>
   );
 }

@@ -9,6 +9,7 @@ import { defaultAttribution, FAULT_CLASSES, type FaultClass } from "@/lib/probe/
 import type { ProbeAttempt } from "@/lib/probe/probe-check";
 import { evaluateAlertRules } from "./evaluate-alerts";
 import { nextIncidentStep } from "./incident-machine";
+import { measureRule } from "./measure-rule";
 import { createAlertChannel, createAlertRule, sendTestNotification } from "./mutations";
 import { deliverDueNotifications, SIGNATURE_HEADER } from "./notifications";
 import { listAlertIncidents } from "./data";
@@ -200,5 +201,22 @@ describe("alerts against a local webhook receiver", () => {
     expect((await api("DELETE", `/api/v1/alerts/rules/${created.json.id}`, { key: restricted.key })).status).toBe(403);
     expect((await api("DELETE", `/api/v1/alerts/rules/${created.json.id}`, { key: write.key })).status).toBe(204);
     expect((await api("DELETE", `/api/v1/alerts/rules/${created.json.id}`, { key: write.key })).status).toBe(404);
+  });
+});
+
+describe("healthy nodes below N", () => {
+  it("counts by the one health rule: a target-caused 502 burst or blocks keep a node healthy, node-caused 502s do not", async () => {
+    const suffix = Math.random().toString(36).slice(2, 8);
+    const pool = await prisma.pool.create({ data: { name: `healthy-${suffix}` } });
+    const [targetBurst, blocked, nodeBurst] = await Promise.all(
+      [1, 2, 3].map((n) => prisma.proxyNode.create({ data: { scheme: "http", host: `127.0.${20 + n}.${Math.floor(Math.random() * 250)}`, port: 42_000 + n, label: suffix } })),
+    );
+    await prisma.poolMembership.createMany({ data: [targetBurst, blocked, nodeBurst].map((node) => ({ poolId: pool.id, nodeId: node.id })) });
+    const now = Date.now();
+    const burst = (nodeId: string, faultClass: FaultClass, faultOrigin: "target" | "proxy") =>
+      Array.from({ length: 10 }, (_, i): ProbeAttempt => ({ ...attempt(nodeId, faultClass, new Date(now - i * 1000)), faultOrigin, originEvidence: "phase" }));
+    await insertProbeResults([...burst(targetBurst.id, "target_502", "target"), ...burst(blocked.id, "blocked", "target"), ...burst(nodeBurst.id, "proxy_502", "proxy")]);
+    const measured = await measureRule({ kind: "healthy_below", poolId: pool.id, origin: null, threshold: 3, windowMinutes: 5, minSamples: 1 }, new Date());
+    expect(measured).toMatchObject({ value: 2, samples: 3, breached: true });
   });
 });

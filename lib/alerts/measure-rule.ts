@@ -1,4 +1,5 @@
 import { prisma } from "@/lib/db/prisma";
+import { poolNodesInRotation } from "@/lib/health/data";
 import { figuresFromClassRows } from "@/lib/stats/class-figures";
 import { poolClassCountsBetween } from "@/lib/stats/pool-range-counts";
 import type { AlertRuleKind } from "./schema";
@@ -45,16 +46,13 @@ export async function measureRule(rule: MeasuredRule, now: Date): Promise<Measur
       };
     }
     case "healthy_below": {
-      const [row] = await prisma.$queryRaw<{ healthy: bigint; total: bigint }[]>`
-        SELECT count(*) FILTER (WHERE n."state" = 'ENABLED' AND coalesce(h."state", 'healthy') = 'healthy') AS "healthy", count(*) AS "total"
-        FROM "PoolMembership" m JOIN "ProxyNode" n ON n."id" = m."nodeId" LEFT JOIN "NodeHealth" h ON h."nodeId" = n."id"
-        WHERE m."poolId" = ${rule.poolId}::uuid`;
-      const healthy = Number(row?.healthy ?? 0);
+      // Healthy = in rotation by the one health rule (what the gateway would hand out).
+      const { inRotation: healthy, total } = await poolNodesInRotation(rule.poolId);
       return {
         value: healthy,
-        samples: Number(row?.total ?? 0),
+        samples: total,
         breached: healthy < rule.threshold,
-        summary: `${healthy} healthy of ${Number(row?.total ?? 0)} nodes (alert below ${rule.threshold})`,
+        summary: `${healthy} healthy of ${total} nodes (alert below ${rule.threshold})`,
       };
     }
     case "ejections_per_hour": {

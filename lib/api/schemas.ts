@@ -93,6 +93,15 @@ export const changeStateBody = z
   .object({ state: z.enum(NODE_STATES), reason: z.string().max(500).optional().describe("Required when disabling.") })
   .strict();
 
+const proxyGatewaySettingsShape = z.object({
+  maxAttempts: z.int().describe("Attempts per client request, each on another node (1–10; 1 = no retries)."),
+  deadlineMs: z.int().describe("All attempts together must produce a first byte within this (100–300000)."),
+  connectTimeoutMs: z.int().describe("Connect (and TLS to an HTTPS node) per attempt (100–60000)."),
+  firstByteTimeoutMs: z.int().describe("Silence before the first byte per attempt (100–120000)."),
+  retryTargetFailures: z.boolean().describe("Retry the target's own 5xx and blocks on another node too."),
+  retryNonIdempotent: z.boolean().describe("Retry POST/PATCH/… after the request may have reached the target."),
+});
+
 export const poolSchema = z
   .object({
     id: z.uuid(),
@@ -101,6 +110,7 @@ export const poolSchema = z
     createdAt: z.string(),
     strategy: z.enum(STRATEGIES),
     stickyTtlSeconds: z.int(),
+    proxyGateway: proxyGatewaySettingsShape.describe("How the forward-proxy gateway retries for this pool (README: Use the gateway)."),
     nodes: z.object({ total: z.int(), ENABLED: z.int(), DRAINING: z.int(), DISABLED: z.int() }),
   })
 ;
@@ -114,6 +124,7 @@ export const createPoolBody = z
     description: z.string().max(120).optional(),
     strategy: z.enum(STRATEGIES).optional(),
     stickyTtlSeconds: stickyTtl.optional(),
+    proxyGateway: proxyGatewaySettingsShape.partial().strict().optional().describe("Any subset; omitted settings keep their value."),
   })
   .strict();
 export const updatePoolBody = createPoolBody.partial().strict();

@@ -3,7 +3,7 @@ import { formatHostPort } from "@/lib/nodes/proxy-address";
 import { openSecret } from "@/lib/secrets/secret-box";
 import { DEFAULT_STICKY_TTL_SECONDS, strategyOf, type Strategy } from "@/lib/pools/schema";
 import { hash32 } from "./hashing";
-import { isNodeHealthy, NODE_STATS_SQL } from "./health";
+import { isInRotation, NO_VERDICTS, RECENT_VERDICTS_SQL, ROTATION_WINDOW_SQL, type RecentVerdicts } from "@/lib/health/health-rule";
 import { registerPgPool } from "@/lib/db/pg-pool-registry";
 
 export const GATEWAY_CHANNEL = "switchyard_gateway";
@@ -53,13 +53,19 @@ export interface GatewayPool {
   cursor: number;
 }
 
-interface NodeStats {
-  recent: string[];
-  recentSources: string[];
-  recentProbe: string[];
+interface NodeStats extends RecentVerdicts {
   latencyMs: number | null;
   exitIp: string | null;
 }
+
+/** Per node over the rotation window: what the health rule reads, mean ok latency, latest exit IP. */
+const NODE_STATS_SQL = `
+SELECT "nodeId"::text AS "nodeId",${RECENT_VERDICTS_SQL},
+       avg("totalMs") FILTER (WHERE "faultClass" = 'ok') AS "latencyMs",
+       (array_agg("exitIp" ORDER BY "startedAt" DESC) FILTER (WHERE "exitIp" IS NOT NULL))[1] AS "exitIp"
+FROM "ProbeResult"
+WHERE ${ROTATION_WINDOW_SQL}
+GROUP BY "nodeId"`;
 
 export interface GatewayIndexOptions {
   connectionString: string;
@@ -198,13 +204,8 @@ export class GatewayIndex {
   }
 
   async refreshStats(): Promise<void> {
-    const { rows } = await this.db.query<{ nodeId: string; recent: string[]; recentSources: string[]; recentProbe: string[]; latencyMs: number | null; exitIp: string | null }>(NODE_STATS_SQL);
-    this.stats = new Map(
-      rows.map((row) => [
-        row.nodeId,
-        { recent: row.recent, recentSources: row.recentSources, recentProbe: row.recentProbe, latencyMs: row.latencyMs === null ? null : Number(row.latencyMs), exitIp: row.exitIp },
-      ]),
-    );
+    const { rows } = await this.db.query<NodeStats & { nodeId: string }>(NODE_STATS_SQL);
+    this.stats = new Map(rows.map(({ nodeId, ...stats }) => [nodeId, { ...stats, latencyMs: stats.latencyMs === null ? null : Number(stats.latencyMs) }]));
   }
 
   /** Rebuilds now; concurrent calls coalesce (one more rebuild runs after the current one). */
@@ -260,7 +261,7 @@ export class GatewayIndex {
       const pool = next.get(row.poolId);
       if (!pool) continue;
       const stats = this.stats.get(row.id);
-      if (!isNodeHealthy({ state: row.state, recentBuckets: stats?.recent ?? [], recentSources: stats?.recentSources ?? [], recentProbeBuckets: stats?.recentProbe ?? [] })) continue;
+      if (!isInRotation(row.state, stats ?? NO_VERDICTS)) continue;
       let proxyUrl = urls.get(row.id);
       if (proxyUrl === undefined) {
         try {

@@ -87,6 +87,27 @@ describe("gateway strategies", () => {
     await gateway.index.rebuild();
     await expect(gateway.checkout(caller, pool.id, { count: 1 })).rejects.toMatchObject({ code: "no_healthy_node", status: 503 });
   });
+
+  it("the one health rule: a target-caused 502 burst or blocks keep a node in rotation, node-caused 502s take it out", async () => {
+    const { pool, ids } = await poolWith(3, "round_robin");
+    const target = await prisma.probeTarget.create({ data: { url: `https://t-${Math.random()}.example/` } });
+    const burst = (nodeId: string, faultClass: string, bucket: string, faultOrigin: string, source = "probe") =>
+      Array.from({ length: 10 }, (_, k) => ({ nodeId, targetId: target.id, startedAt: new Date(Date.now() - k * 1000), totalMs: 5, faultClass, bucket, faultOrigin, reason: "x", source }));
+    // The node before the burst answered fine: the burst is newest.
+    const earlierOk = ids.map((nodeId) => ({ nodeId, targetId: target.id, startedAt: new Date(Date.now() - 60_000), totalMs: 5, faultClass: "ok", bucket: "ok", faultOrigin: "none", reason: "ok" }));
+    await prisma.probeResult.createMany({
+      data: [
+        ...earlierOk,
+        ...burst(ids[0], "target_502", "502", "target", "gateway"),
+        ...burst(ids[1], "blocked", "other_failure", "target"),
+        ...burst(ids[2], "proxy_502", "502", "proxy", "gateway"),
+      ],
+    });
+    await gateway.index.refreshStats();
+    await gateway.index.rebuild();
+    const handedOut = await tally(gateway, pool.id, 10);
+    expect([...handedOut.keys()].sort()).toEqual([ids[0], ids[1]].sort());
+  });
 });
 
 describe("sticky sessions", () => {
@@ -132,12 +153,13 @@ describe("sticky TTL", () => {
 });
 
 describe("fast path over HTTP", () => {
+  let gateway: Gateway;
   let server: Server;
   let base: string;
   let key: string;
   let poolId: string;
   beforeAll(async () => {
-    const gateway = await newGateway();
+    gateway = await newGateway();
     const admin = await createTestUser("admin");
     key = (await createApiKey(admin.actor, { name: "fast", scope: "read" })).key;
     poolId = (await poolWith(10, "round_robin")).pool.id;
@@ -172,11 +194,14 @@ describe("fast path over HTTP", () => {
 
   it("concurrent leases never share a node", async () => {
     const auth = { authorization: `Bearer ${key}` };
-    const answers = await Promise.all(Array.from({ length: 12 }, () => fetch(`${base}/api/v1/leases`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ pool: poolId, ttlSeconds: 30 }) })));
+    // A pool of its own: no lease left by another test.
+    const leasePool = (await poolWith(10, "round_robin")).pool.id;
+    await gateway.index.rebuild();
+    const answers = await Promise.all(Array.from({ length: 12 }, () => fetch(`${base}/api/v1/leases`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ pool: leasePool, ttlSeconds: 30 }) })));
     const ok = await Promise.all(answers.filter((r) => r.status === 201).map((r) => r.json()));
-    // 10 nodes, one already leased by the previous test: at most 9 new leases, all distinct.
-    expect(ok.length).toBe(9);
-    expect(new Set(ok.map((l) => l.proxy.nodeId)).size).toBe(9);
-    expect(answers.filter((r) => r.status === 503).length).toBe(3);
+    // 10 nodes: 10 leases, all distinct, and the other 2 callers are told there is none left.
+    expect(ok.length).toBe(10);
+    expect(new Set(ok.map((l) => l.proxy.nodeId)).size).toBe(10);
+    expect(answers.filter((r) => r.status === 503).length).toBe(2);
   });
 });

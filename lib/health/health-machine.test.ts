@@ -17,10 +17,12 @@ let retests: number;
 const now = () => clock;
 const advance = (ms: number) => (clock = new Date(clock.getTime() + ms));
 
+const ORIGIN: Record<string, string> = { ok: "none", target_502: "target", blocked: "target" };
+
 async function addResults(classes: string[], source = "probe") {
   for (const cls of classes) {
     await prisma.probeResult.create({
-      data: { nodeId, targetId, startedAt: clock, totalMs: 50, faultClass: cls, bucket: cls === "ok" ? "ok" : "502", faultOrigin: cls === "ok" ? "none" : cls === "target_502" ? "target" : "proxy", reason: "test", source },
+      data: { nodeId, targetId, startedAt: clock, totalMs: 50, faultClass: cls, bucket: cls === "ok" ? "ok" : cls === "blocked" ? "other_failure" : "502", faultOrigin: ORIGIN[cls] ?? "proxy", reason: "test", source },
     });
     advance(10);
   }
@@ -143,6 +145,17 @@ describe("automatic health", () => {
     await addResults(["proxy_502"]);
     await round();
     expect((await nodeAndHealth()).node.state).toBe("DISABLED");
+  });
+
+  it("the one health rule: a target-caused 502 burst and blocks never eject, node-caused failures do", async () => {
+    await prisma.poolHealthPolicy.update({ where: { poolId }, data: { minSamples: 10, max502504Rate: 0.5, maxConsecutiveFailures: 3 } });
+    await addResults(Array(20).fill("target_502"));
+    await addResults(Array(5).fill("blocked"));
+    expect(await round()).toEqual([]);
+    expect((await nodeAndHealth()).node.state).toBe("ENABLED");
+    await addResults(["proxy_502", "proxy_502", "proxy_502"]);
+    const [ejection] = await round();
+    expect(ejection).toMatchObject({ to: "ejected", reason: "3 node-caused failures in a row" });
   });
 
   it("ejects on the 502/504 rate over the window", async () => {

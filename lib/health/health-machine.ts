@@ -2,8 +2,10 @@ import { Prisma } from "@/generated/prisma/client";
 import { prisma } from "@/lib/db/prisma";
 import { SYSTEM_ACTOR } from "@/lib/auth/actor";
 import { recordAuditEvents } from "@/lib/audit/record-audit-event";
-import { CLASSES_502, CLASSES_504, isNodeFault, NODE_FAULT_ORIGINS } from "@/lib/probe/fault-taxonomy";
+import { CLASSES_502, CLASSES_504, NODE_FAULT_ORIGINS } from "@/lib/probe/fault-taxonomy";
 import { MEASURED_SOURCES } from "@/lib/probe/result-writer";
+import { countsAgainstNode, isMeasured } from "./health-rule";
+import { effectivePolicyColumns } from "./data";
 
 /**
  * Automatic health (see lib/stats/README.md, "Health state machine").
@@ -15,9 +17,9 @@ import { MEASURED_SOURCES } from "@/lib/probe/result-writer";
  *   probation ──(any node failure)──▶ ejected (attempts keep growing)
  *   probation ──(N more successes in a row)──▶ healthy (attempts reset)
  *
- * Only node-caused failures count (faultOrigin proxy/network, lib/probe/attribution); a target's own 5xx or block is not the
- * node's fault. Only what Switchyard measured counts (its probes and its gateway's attempts): caller-reported results feed the statistics,
- * never automatic ejection or re-admission. Automation acts only on nodes it may touch: an ENABLED node to eject, and a node
+ * What counts is THE health rule (./health-rule.ts): only node-caused failures (faultOrigin proxy or
+ * network) count against a node, a success clears, a target's own 5xx or block is skipped; only what
+ * Switchyard measured is evidence (caller reports feed the statistics, never ejection or re-admission). Automation acts only on nodes it may touch: an ENABLED node to eject, and a node
  * it disabled itself to re-admit. An operator who changes the state of an ejected node takes it
  * over (health goes back to healthy); a pinned node is never changed by automation.
  */
@@ -57,8 +59,6 @@ export interface HealthTransition {
   reason: string;
 }
 
-const MEASURED = new Set<string>(MEASURED_SOURCES);
-
 export function backoffMs(policy: Pick<HealthPolicy, "backoffBaseSeconds" | "backoffMaxSeconds">, attempts: number, random: () => number): number {
   const base = Math.min(policy.backoffMaxSeconds, policy.backoffBaseSeconds * 2 ** Math.min(attempts, 30)) * 1000;
   return Math.round(base * (0.8 + 0.4 * random()));
@@ -70,8 +70,9 @@ interface Candidate extends HealthPolicy {
 }
 
 /**
- * Nodes to evaluate this round: under an enabled policy (each follows its strictest one, fewest
- * consecutive failures allowed) and either with results not evaluated yet or not healthy.
+ * Nodes to evaluate this round: under an enabled policy (a pool without a saved one follows the
+ * default, which is on; each node follows its strictest one, fewest consecutive failures allowed)
+ * and either with results not evaluated yet or not healthy.
  */
 async function candidates(since: Date, poolIds?: string[]): Promise<Candidate[]> {
   return prisma.$queryRaw<Candidate[]>`
@@ -79,16 +80,17 @@ async function candidates(since: Date, poolIds?: string[]): Promise<Candidate[]>
       SELECT p."nodeId" FROM "ProbeResult" p WHERE p."startedAt" > ${since}
       GROUP BY 1 HAVING max(p."id") > coalesce((SELECT h."lastResultId" FROM "NodeHealth" h WHERE h."nodeId" = p."nodeId"), 0)
     )
-    SELECT DISTINCT ON (m."nodeId") m."nodeId", p."poolId", p."windowMinutes", p."minSamples", p."max502504Rate",
-           p."maxConsecutiveFailures", p."readmitAfterSuccesses", p."backoffBaseSeconds", p."backoffMaxSeconds",
-           coalesce(s."targetIds", '{}'::uuid[])::text[] AS "targetIds"
-    FROM "PoolHealthPolicy" p
-    JOIN "PoolMembership" m ON m."poolId" = p."poolId"
-    LEFT JOIN "PoolProbeSettings" s ON s."poolId" = p."poolId"
-    WHERE p."enabled" AND (${poolIds ?? null}::uuid[] IS NULL OR p."poolId" = ANY(${poolIds ?? null}::uuid[]))
-      AND (m."nodeId" IN (SELECT "nodeId" FROM active)
-           OR EXISTS (SELECT 1 FROM "NodeHealth" h WHERE h."nodeId" = m."nodeId" AND h."state" <> 'healthy'))
-    ORDER BY m."nodeId", p."maxConsecutiveFailures", p."poolId"`;
+    SELECT DISTINCT ON (e."nodeId") e.* FROM (
+      SELECT m."nodeId", m."poolId", ${effectivePolicyColumns}, coalesce(s."targetIds", '{}'::uuid[])::text[] AS "targetIds"
+      FROM "PoolMembership" m
+      LEFT JOIN "PoolHealthPolicy" p ON p."poolId" = m."poolId"
+      LEFT JOIN "PoolProbeSettings" s ON s."poolId" = m."poolId"
+      WHERE (${poolIds ?? null}::uuid[] IS NULL OR m."poolId" = ANY(${poolIds ?? null}::uuid[]))
+        AND (m."nodeId" IN (SELECT "nodeId" FROM active)
+             OR EXISTS (SELECT 1 FROM "NodeHealth" h WHERE h."nodeId" = m."nodeId" AND h."state" <> 'healthy'))
+    ) e
+    WHERE e."enabled"
+    ORDER BY e."nodeId", e."maxConsecutiveFailures", e."poolId"`;
 }
 
 /** One evaluation round over every node under an enabled policy. Run by the worker under an advisory lock. */
@@ -134,13 +136,11 @@ async function evaluateNode(policy: Candidate, now: Date, random: () => number, 
     let lastResultId = health.lastResultId;
     for (const r of fresh) {
       lastResultId = r.id;
-      // Callers' reports (POST /api/v1/results, lease results) are not our evidence: a forged
-      // "unreachable" must not eject a node, nor a forged "ok" keep a dead one (see lib/gateway/health.ts).
-      if (!MEASURED.has(r.source)) continue;
+      if (!isMeasured(r.source)) continue;
       if (r.faultClass === "ok") {
         consecutiveOk++;
         consecutiveFail = 0;
-      } else if (isNodeFault(r.faultOrigin)) {
+      } else if (countsAgainstNode(r)) {
         consecutiveFail++;
         consecutiveOk = 0;
       }

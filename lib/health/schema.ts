@@ -12,3 +12,12 @@ export const healthPolicySchema = z.object({
   backoffMaxSeconds: z.coerce.number().int().min(1).max(7 * 86_400).default(1800),
 });
 export type HealthPolicyInput = z.input<typeof healthPolicySchema>;
+
+/**
+ * The policy of a pool that has none saved: automatic health ON — eject after 5 node-caused
+ * failures in a row, or a node-caused 502/504 rate ≥ 50 % over 5 minutes with ≥ 10 results;
+ * re-admit after 3 successful re-tests (backoff 30 s doubling to 30 min), then probation. Every
+ * new pool starts with it; pools that existed before this default got an explicit row with their
+ * old setting (off) from migration 20261130020000_default_health_policy.
+ */
+export const DEFAULT_HEALTH_POLICY: z.output<typeof healthPolicySchema> = healthPolicySchema.parse({});

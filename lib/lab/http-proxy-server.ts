@@ -1,6 +1,6 @@
 import { Agent, createServer as createHttpServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import { connect, type Server, type Socket } from "node:net";
+import type { Server, Socket } from "node:net";
 import { LabProxy, type LabProxyKind, type LabProxyOptions } from "./lab-proxy";
 import { labCertificate } from "./self-signed-cert";
 
@@ -196,46 +196,16 @@ export class LabHttpProxy extends LabProxy {
     const port = Number(authority.slice(colon + 1));
     if (colon <= 0 || !Number.isInteger(port)) return answer(502, "proxy_internal_error", `bad CONNECT authority ${authority}`);
 
-    let settled = false;
-    const timer = setTimeout(() => {
-      settled = true;
-      upstream?.destroy();
-      answer(504, "connection_timeout", `upstream ${authority} not reached within ${this.upstreamTimeoutMs} ms`);
-    }, this.upstreamTimeoutMs);
-    client.once("close", () => {
-      clearTimeout(timer);
-      upstream?.destroy();
-    });
-    // eslint-disable-next-line prefer-const -- assigned below, after the handlers that must see it
-    let upstream: Socket | undefined;
-    let address: string;
-    try {
-      address = await this.resolve(host);
-    } catch (error) {
-      clearTimeout(timer);
-      if (!settled) answer(502, "dns_error", (error as Error).message);
-      return;
-    }
-    if (settled || client.destroyed) return;
-    upstream = connect({ host: address, port, localAddress: this.exitIp });
-    this.lifecycle.adopt(upstream);
-    upstream.once("connect", () => {
-      clearTimeout(timer);
-      if (settled) return;
-      settled = true;
-      client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-      if (head.length) upstream!.write(head);
-      upstream!.pipe(client);
-      client.pipe(upstream!);
-    });
-    upstream.on("error", (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      if (settled) return void client.destroy();
-      settled = true;
-      answer(502, "destination_unavailable", `upstream ${authority} failed: ${error.code ?? error.message}`);
-    });
-    upstream.on("close", (hadError) => {
-      if (hadError) client.destroy();
+    await this.openTunnel(client, host, port, {
+      opened: (upstream) => {
+        client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+        if (head.length) upstream.write(head);
+      },
+      failed: (failure) => {
+        if (failure.kind === "timeout") return answer(504, "connection_timeout", `upstream ${authority} not reached within ${this.upstreamTimeoutMs} ms`);
+        if (failure.kind === "dns") return answer(502, "dns_error", failure.message);
+        answer(502, "destination_unavailable", `upstream ${authority} failed: ${failure.code ?? failure.message}`);
+      },
     });
   }
 }

@@ -1,4 +1,4 @@
-import type { Server, Socket } from "node:net";
+import { connect, type Server, type Socket } from "node:net";
 import { findFreePort } from "@/lib/net/free-port";
 import { resolveHost, type HostLookup } from "@/lib/probe/host-lookup";
 import { BlackholeListener } from "./blackhole-listener";
@@ -10,6 +10,9 @@ import { ServerLifecycle } from "./server-lifecycle";
 const HANG_LIMIT_MS = 15 * 60_000;
 
 export type LabProxyKind = "http" | "https" | "socks5";
+
+/** Why a tunnel's upstream leg did not open: each proxy kind answers it in its own words. */
+export type TunnelFailure = { kind: "timeout" } | { kind: "dns"; message: string } | { kind: "error"; code: string | undefined; message: string };
 
 export interface LabProxyOptions {
   name: string;
@@ -119,6 +122,56 @@ export abstract class LabProxy {
     socket.on("error", release);
     socket.setKeepAlive(true, 30_000);
     socket.setTimeout(HANG_LIMIT_MS, release);
+  }
+
+  /**
+   * The upstream leg of a tunnel, the same for every proxy kind: resolve the host, dial it from the
+   * current exit address within upstreamTimeoutMs, then pipe both ways. `opened` writes the kind's
+   * success reply (and any bytes the client sent early) before the pipes start; `failed` writes its
+   * error answer. Exactly one of them is called, unless the client left first.
+   */
+  protected async openTunnel(client: Socket, host: string, port: number, answers: { opened: (upstream: Socket) => void; failed: (failure: TunnelFailure) => void }): Promise<void> {
+    let settled = false;
+    // eslint-disable-next-line prefer-const -- assigned below, after the handlers that must see it
+    let upstream: Socket | undefined;
+    const timer = setTimeout(() => {
+      settled = true;
+      upstream?.destroy();
+      answers.failed({ kind: "timeout" });
+    }, this.upstreamTimeoutMs);
+    client.once("close", () => {
+      clearTimeout(timer);
+      upstream?.destroy();
+    });
+    let address: string;
+    try {
+      address = await this.resolve(host);
+    } catch (error) {
+      clearTimeout(timer);
+      if (!settled) answers.failed({ kind: "dns", message: (error as Error).message });
+      return;
+    }
+    if (settled || client.destroyed) return;
+    const socket = connect({ host: address, port, localAddress: this.exitIp });
+    upstream = socket;
+    this.lifecycle.adopt(socket);
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      if (settled) return;
+      settled = true;
+      answers.opened(socket);
+      socket.pipe(client);
+      client.pipe(socket);
+    });
+    socket.on("error", (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (settled) return void client.destroy();
+      settled = true;
+      answers.failed({ kind: "error", code: error.code, message: error.message });
+    });
+    socket.on("close", (hadError) => {
+      if (hadError) client.destroy();
+    });
   }
 
   /** IP literals pass through; names go to the lab lookup (never the system resolver). */

@@ -1,4 +1,4 @@
-import { connect, createServer, isIP, type Server, type Socket } from "node:net";
+import { createServer, isIP, type Server, type Socket } from "node:net";
 import { LabProxy, type LabProxyKind } from "./lab-proxy";
 
 /** RFC 1928 reply codes the lab uses. */
@@ -126,47 +126,16 @@ export class LabSocks5Proxy extends LabProxy {
       return void setImmediate(() => client.resetAndDestroy());
     }
 
-    let settled = false;
-    // eslint-disable-next-line prefer-const -- assigned below, after the handlers that must see it
-    let upstream: Socket | undefined;
-    const timer = setTimeout(() => {
-      settled = true;
-      upstream?.destroy();
-      reply(REPLY.ttlExpired);
-    }, this.upstreamTimeoutMs);
-    client.once("close", () => {
-      clearTimeout(timer);
-      upstream?.destroy();
-    });
-    let address: string;
-    try {
-      address = await this.resolve(host);
-    } catch {
-      clearTimeout(timer);
-      if (!settled) reply(REPLY.hostUnreachable);
-      return;
-    }
-    if (settled || client.destroyed) return;
-    upstream = connect({ host: address, port, localAddress: this.exitIp });
-    this.lifecycle.adopt(upstream);
-    upstream.once("connect", () => {
-      clearTimeout(timer);
-      if (settled) return;
-      settled = true;
-      reply(REPLY.succeeded, { address: this.exitIp, port: upstream!.localPort ?? 0 });
-      const early = reader.detach();
-      if (early.length) upstream!.write(early);
-      upstream!.pipe(client);
-      client.pipe(upstream!);
-    });
-    upstream.on("error", (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      if (settled) return void client.destroy();
-      settled = true;
-      reply(error.code === "ECONNREFUSED" ? REPLY.connectionRefused : REPLY.hostUnreachable);
-    });
-    upstream.on("close", (hadError) => {
-      if (hadError) client.destroy();
+    await this.openTunnel(client, host, port, {
+      opened: (upstream) => {
+        reply(REPLY.succeeded, { address: this.exitIp, port: upstream.localPort ?? 0 });
+        const early = reader.detach();
+        if (early.length) upstream.write(early);
+      },
+      failed: (failure) => {
+        if (failure.kind === "timeout") return reply(REPLY.ttlExpired);
+        reply(failure.kind === "error" && failure.code === "ECONNREFUSED" ? REPLY.connectionRefused : REPLY.hostUnreachable);
+      },
     });
   }
 }

@@ -1,6 +1,6 @@
 import "server-only";
 import { prisma } from "@/lib/db/prisma";
-import { DEFAULT_STICKY_TTL_SECONDS, strategyOf, type Strategy } from "./schema";
+import { DEFAULT_PROXY_GATEWAY_SETTINGS, DEFAULT_STICKY_TTL_SECONDS, strategyOf, type ProxyGatewaySettings, type Strategy } from "./schema";
 
 export interface PoolSummary {
   id: string;
@@ -9,18 +9,27 @@ export interface PoolSummary {
   createdAt: string;
   strategy: Strategy;
   stickyTtlSeconds: number;
+  /** How the forward-proxy gateway retries for this pool (defaults applied). */
+  proxyGateway: ProxyGatewaySettings;
   nodes: { total: number; ENABLED: number; DRAINING: number; DISABLED: number };
 }
 
-/** Every pool by name, with node counts per state and checkout settings (defaults applied here). */
+/** Every pool by name, with node counts per state, checkout and gateway settings (defaults applied here). */
 export async function listPools(): Promise<PoolSummary[]> {
-  const [pools, settings, counts] = await Promise.all([
+  const [pools, settings, proxyGatewaySettings, counts] = await Promise.all([
     prisma.pool.findMany({ orderBy: { name: "asc" } }),
     prisma.poolGatewaySettings.findMany(),
+    prisma.poolProxyGatewaySettings.findMany(),
     prisma.$queryRaw<Array<{ poolId: string; state: "ENABLED" | "DRAINING" | "DISABLED"; n: bigint }>>`
       SELECT m."poolId", n.state, count(*) AS n FROM "PoolMembership" m JOIN "ProxyNode" n ON n.id = m."nodeId" GROUP BY 1, 2`,
   ]);
   const settingsByPool = new Map(settings.map((row) => [row.poolId, row]));
+  const proxyGatewayByPool = new Map(
+    proxyGatewaySettings.map(({ poolId, maxAttempts, deadlineMs, connectTimeoutMs, firstByteTimeoutMs, retryTargetFailures, retryNonIdempotent }) => [
+      poolId,
+      { maxAttempts, deadlineMs, connectTimeoutMs, firstByteTimeoutMs, retryTargetFailures, retryNonIdempotent },
+    ]),
+  );
   return pools.map((pool) => {
     const nodes = { total: 0, ENABLED: 0, DRAINING: 0, DISABLED: 0 };
     for (const row of counts) {
@@ -36,6 +45,7 @@ export async function listPools(): Promise<PoolSummary[]> {
       createdAt: pool.createdAt.toISOString(),
       strategy: strategyOf(checkout?.strategy),
       stickyTtlSeconds: checkout?.stickyTtlSeconds ?? DEFAULT_STICKY_TTL_SECONDS,
+      proxyGateway: proxyGatewayByPool.get(pool.id) ?? DEFAULT_PROXY_GATEWAY_SETTINGS,
       nodes,
     };
   });

@@ -5,7 +5,7 @@ import { isUniqueViolation } from "@/lib/db/errors";
 import type { Actor } from "@/lib/auth/actor";
 import { recordAuditEvents, type AuditEventInput } from "@/lib/audit/record-audit-event";
 import type { ActionResult as MutationResult } from "@/lib/http/field-errors";
-import { DEFAULT_STICKY_TTL_SECONDS, DEFAULT_STRATEGY, type MembershipChange, type PoolChange, type PoolInput } from "./schema";
+import { DEFAULT_PROXY_GATEWAY_SETTINGS, DEFAULT_STICKY_TTL_SECONDS, DEFAULT_STRATEGY, type MembershipChange, type PoolChange, type PoolInput } from "./schema";
 
 // Every pool write: one transaction with its audit events, used by the UI actions and the REST
 // routes alike.
@@ -35,12 +35,30 @@ async function saveCheckoutSettings(tx: Tx, poolId: string, input: Pick<PoolChan
   ];
 }
 
+/** Upserts the forward-proxy gateway's retry settings when the input carries any; returns the audit event. */
+async function saveProxyGatewaySettings(tx: Tx, poolId: string, change: PoolChange["proxyGateway"]): Promise<AuditEventInput[]> {
+  if (!change || Object.keys(change).length === 0) return [];
+  const stored = await tx.poolProxyGatewaySettings.findUnique({ where: { poolId } });
+  const before = {
+    maxAttempts: stored?.maxAttempts ?? DEFAULT_PROXY_GATEWAY_SETTINGS.maxAttempts,
+    deadlineMs: stored?.deadlineMs ?? DEFAULT_PROXY_GATEWAY_SETTINGS.deadlineMs,
+    connectTimeoutMs: stored?.connectTimeoutMs ?? DEFAULT_PROXY_GATEWAY_SETTINGS.connectTimeoutMs,
+    firstByteTimeoutMs: stored?.firstByteTimeoutMs ?? DEFAULT_PROXY_GATEWAY_SETTINGS.firstByteTimeoutMs,
+    retryTargetFailures: stored?.retryTargetFailures ?? DEFAULT_PROXY_GATEWAY_SETTINGS.retryTargetFailures,
+    retryNonIdempotent: stored?.retryNonIdempotent ?? DEFAULT_PROXY_GATEWAY_SETTINGS.retryNonIdempotent,
+  };
+  const after = { ...before, ...change };
+  await tx.poolProxyGatewaySettings.upsert({ where: { poolId }, create: { poolId, ...after }, update: after });
+  return [{ action: "pool.gateway_settings_changed", subjectType: "pool", subjectId: poolId, before, after }];
+}
+
 export async function createPool(actor: Actor, input: PoolInput): Promise<MutationResult<{ id: string }>> {
   try {
     const id = await prisma.$transaction(async (tx) => {
       const created = await tx.pool.create({ data: { name: input.name, description: input.description } });
       const settings = await saveCheckoutSettings(tx, created.id, input);
-      await recordAuditEvents(tx, actor, [{ action: "pool.created", subjectType: "pool", subjectId: created.id, after: { name: input.name, description: input.description } }, ...settings]);
+      const gatewaySettings = await saveProxyGatewaySettings(tx, created.id, input.proxyGateway);
+      await recordAuditEvents(tx, actor, [{ action: "pool.created", subjectType: "pool", subjectId: created.id, after: { name: input.name, description: input.description } }, ...settings, ...gatewaySettings]);
       return created.id;
     });
     return { ok: true, id };
@@ -62,6 +80,7 @@ export async function updatePool(actor: Actor, id: string, change: PoolChange): 
         events.push({ action: "pool.updated", subjectType: "pool", subjectId: id, before: { name: before.name, description: before.description }, after });
       }
       events.push(...(await saveCheckoutSettings(tx, id, change)));
+      events.push(...(await saveProxyGatewaySettings(tx, id, change.proxyGateway)));
       await recordAuditEvents(tx, actor, events);
       return { ok: true as const };
     });
@@ -78,6 +97,7 @@ export async function deletePool(actor: Actor, id: string): Promise<{ deleted: b
     if (!pool) return { deleted: false };
     await tx.pool.delete({ where: { id } });
     await tx.poolGatewaySettings.deleteMany({ where: { poolId: id } });
+    await tx.poolProxyGatewaySettings.deleteMany({ where: { poolId: id } });
     await tx.poolNodeWeight.deleteMany({ where: { poolId: id } });
     await recordAuditEvents(tx, actor, [{ action: "pool.deleted", subjectType: "pool", subjectId: id, before: { name: pool.name, members: pool._count.members } }]);
     return { deleted: true };

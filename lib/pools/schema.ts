@@ -16,6 +16,38 @@ export function strategyOf(stored: string | null | undefined): Strategy {
   return (STRATEGIES as readonly string[]).includes(stored ?? "") ? (stored as Strategy) : DEFAULT_STRATEGY;
 }
 
+/**
+ * How the forward-proxy gateway (lib/proxy-gateway) retries for a pool (table
+ * PoolProxyGatewaySettings; no row = DEFAULT_PROXY_GATEWAY_SETTINGS). Numbers are coerced so
+ * forms can send their text; the REST body schema only lets integers through.
+ */
+const msField = (what: string, min: number, max: number, maxLabel: string) =>
+  z.coerce
+    .number({ error: `${what} is a number of milliseconds.` })
+    .int(`${what} is a whole number of milliseconds.`)
+    .min(min, `${what}: at least ${min} ms.`)
+    .max(max, `${what}: at most ${maxLabel}.`);
+export const proxyGatewaySettingsSchema = z
+  .object({
+    maxAttempts: z.coerce.number({ error: "Attempts is a number." }).int("Attempts is a whole number.").min(1, "At least 1 attempt.").max(10, "At most 10 attempts."),
+    deadlineMs: msField("Deadline", 100, 300_000, "300 s"),
+    connectTimeoutMs: msField("Connect timeout", 100, 60_000, "60 s"),
+    firstByteTimeoutMs: msField("First-byte timeout", 100, 120_000, "120 s"),
+    retryTargetFailures: z.boolean(),
+    retryNonIdempotent: z.boolean(),
+  })
+  .strict();
+export type ProxyGatewaySettings = z.output<typeof proxyGatewaySettingsSchema>;
+
+export const DEFAULT_PROXY_GATEWAY_SETTINGS: ProxyGatewaySettings = {
+  maxAttempts: 3,
+  deadlineMs: 30_000,
+  connectTimeoutMs: 3_000,
+  firstByteTimeoutMs: 10_000,
+  retryTargetFailures: false,
+  retryNonIdempotent: false,
+};
+
 const poolFields = {
   name: z
     .string()
@@ -26,6 +58,8 @@ const poolFields = {
   description: z.string().trim().max(120, "Description is longer than 120 characters.").regex(NO_CONTROL_CHARACTERS, "Description contains control characters."),
   strategy: z.enum(STRATEGIES),
   stickyTtlSeconds: z.int("Sticky TTL is a whole number of seconds.").min(1, "Sticky TTL is at least 1 s.").max(MAX_STICKY_TTL_SECONDS, "Sticky TTL is at most 7 days."),
+  /** Any subset of the gateway settings; omitted ones keep their stored (or default) value. */
+  proxyGateway: proxyGatewaySettingsSchema.partial().strict(),
 };
 
 /** A new pool, as forms and the REST API send it (one schema, one set of messages). */
@@ -34,6 +68,7 @@ export const poolSchema = z.object({
   description: poolFields.description.default(""),
   strategy: poolFields.strategy.optional(),
   stickyTtlSeconds: poolFields.stickyTtlSeconds.optional(),
+  proxyGateway: poolFields.proxyGateway.optional(),
 });
 export type PoolInput = z.output<typeof poolSchema>;
 

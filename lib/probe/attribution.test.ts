@@ -4,7 +4,7 @@ import { labLookup } from "@/lib/lab/lab-lookup";
 import { TARGET_PATHS } from "@/lib/lab/target-server";
 import { Attributor, type ControlNodeSource } from "./attribution";
 import type { FaultBucket, FaultClass, FaultOrigin, Responder } from "./fault-taxonomy";
-import { runProbeCheck, type ProbeCheckOptions, type ProbeNode, type ProbeTargetSpec } from "./probe-check";
+import { runProbeCheck, type ProbeAttempt, type ProbeCheckOptions, type ProbeNode, type ProbeTargetSpec } from "./probe-check";
 
 const TIMEOUTS = { connectMs: 500, firstByteMs: 1_200, totalMs: 2_500 };
 let lab: FaultLab;
@@ -22,6 +22,10 @@ beforeAll(async () => {
       { name: "socks5-dead-parent", kind: "socks5", behaviour: { kind: "dead_parent" } },
       { name: "http-reset-after-connect", kind: "http", behaviour: { kind: "reset_after_connect" } },
       { name: "http-gateway-timeout", kind: "http", behaviour: { kind: "gateway_timeout" } },
+      { name: "http-hang", kind: "http", behaviour: { kind: "hang" } },
+      { name: "http-garbage", kind: "http", behaviour: { kind: "garbage" } },
+      { name: "socks5-garbage", kind: "socks5", behaviour: { kind: "garbage" } },
+      { name: "https-healthy", kind: "https" },
     ],
     upstreamTimeoutMs: 600,
   });
@@ -105,7 +109,64 @@ describe("control requests settle what one path cannot", () => {
   });
 });
 
+describe("node-level failures spend no control request", () => {
+  // What the phase rule already pins on the proxy: the node failed before the target was asked.
+  const cases: [string, () => Promise<ProbeAttempt>][] = [
+    ["silence before the tunnel opens", () => runProbeCheck(node("http-hang"), target("https", P.ok), options)],
+    ["garbage instead of the proxy's status line", () => runProbeCheck(node("http-garbage"), target("http", P.ok), options)],
+    ["garbage instead of a SOCKS reply", () => runProbeCheck(node("socks5-garbage"), target("https", P.ok), options)],
+    ["TLS handshake with the proxy failed", () => runProbeCheck(node("https-healthy"), target("http", P.ok), { ...options, ca: undefined })],
+    ["connect refused", () => runProbeCheck({ id: "closed", scheme: "http", host: "127.0.0.1", port: Number(new URL(lab.closedTargetUrl).port) }, target("http", P.ok), options)],
+  ];
+  it.concurrent.each(cases)("%s", async (_name, run) => {
+    const controls = controlVia("socks5-healthy");
+    const attribution = new Attributor({ controls, check: options });
+    const attempt = await run();
+    expect({ origin: attempt.faultOrigin, evidence: attempt.originEvidence, reason: attempt.reason }).toMatchObject({ origin: expect.stringMatching(/^(proxy|network)$/), evidence: "phase" });
+    expect(await attribution.refine(attempt, target("http", P.ok), TIMEOUTS)).toBe(attempt);
+    expect(controls.picks).toBe(0);
+    expect(attribution.stats.controls).toBe(0);
+  });
+});
+
 describe("control budget and cache", () => {
+  it("does not reuse a failed control answer to pin later failures on the target", async () => {
+    let clock = 5_000_000;
+    // The control node fails (as a control does under load, or while the target blips): its answer
+    // settles the attempt that asked for it, and is inconclusive for the others in the window.
+    const controls = controlVia("http-unmarked-502");
+    const attribution = new Attributor({ controls, check: options, controlBurst: 5, now: () => clock });
+    const spec = target("http", P.ok);
+    const first = await attribution.refine(await runProbeCheck(node("http-unmarked-502", "a"), spec, options), spec, TIMEOUTS);
+    expect(first).toMatchObject({ faultOrigin: "target", originEvidence: "control" });
+    for (const id of ["b", "c"]) {
+      clock += 5_000;
+      const later = await attribution.refine(await runProbeCheck(node("http-unmarked-502", id), spec, options), spec, TIMEOUTS);
+      expect({ origin: later.faultOrigin, evidence: later.originEvidence, reason: later.reason }).toMatchObject({ origin: "unknown", evidence: "none", reason: expect.stringMatching(/control request on this target failed 1?[05] s ago.*inconclusive/) });
+    }
+    expect(attribution.stats).toMatchObject({ controls: 1, controlCacheHits: 2, controlInconclusive: 2, decidedByControl: 1 });
+  });
+
+  it("a failed control answer does not shut out the cohort", async () => {
+    let clock = 7_000_000;
+    const attribution = new Attributor({ controls: controlVia("http-unmarked-502"), check: options, now: () => clock });
+    const spec = target("http", `${P.status}502`);
+    // Four nodes fail the target's own 502; the first asks the (failing) control, the fourth has 3 peers that failed the same way.
+    const results = [];
+    for (let i = 0; i < 4; i++) {
+      clock += 1_000;
+      results.push(await attribution.refine(await runProbeCheck(node("http-healthy", `k${i}`), spec, options), spec, TIMEOUTS));
+    }
+    expect(results.map((r) => r.originEvidence)).toEqual(["control", "none", "none", "cohort"]);
+  });
+
+  it("a control that failed differently from the attempt decides nothing", async () => {
+    const attribution = new Attributor({ controls: controlVia("http-gateway-timeout"), check: options });
+    const spec = target("http", P.ok);
+    const refined = await attribution.refine(await runProbeCheck(node("http-unmarked-502"), spec, options), spec, TIMEOUTS);
+    expect({ origin: refined.faultOrigin, reason: refined.reason }).toMatchObject({ origin: "unknown", reason: expect.stringMatching(/control node failed differently \(proxy_504\)/) });
+  });
+
   it("reuses a target's control answer within the window and keeps to its share of probe traffic", async () => {
     const controls = controlVia("socks5-healthy");
     const attribution = new Attributor({ controls, check: options, controlShare: 0.05, controlBurst: 1, controlCacheMs: 30_000 });

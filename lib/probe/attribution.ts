@@ -32,6 +32,15 @@ export interface AttributionStats {
   decidedByCohort: number;
   /** Second opinions wanted but refused by the budget. */
   overBudget: number;
+  /** Later failures that found only a failed control answer in the cache: left undecided, no new request. */
+  controlInconclusive: number;
+}
+
+interface ControlEntry {
+  at: number;
+  answer: Promise<ProbeAttempt | null>;
+  /** Set once the answer is in (undefined while in flight). */
+  settled?: ProbeAttempt | null;
 }
 
 interface CohortEntry {
@@ -60,7 +69,10 @@ interface CohortPeers {
 /**
  * Evidence from other paths for attempts whose blame one path cannot settle (a relayed unmarked
  * 5xx, silence after the tunnel, a proxy's timeout...), cheapest first:
- *  1. a control answer on this target from the last 30 s, if there is one;
+ *  1. a control answer on this target from the last 30 s, if there is one — only a successful one
+ *     decides later failures: a failed control (a timeout under load, the target down for a
+ *     moment) settles the attempt that asked for it, and is "inconclusive" for the others, so one
+ *     bad control answer never pins 30 s of failures on the target;
  *  2. cohort, for free: the same target failing the same way (bucket) through most of the other
  *     nodes that tried it in the last minute → the target;
  *  3. a new control request through a known-good node of the same pool, budgeted to a share of probe
@@ -69,9 +81,9 @@ interface CohortPeers {
  * Used by scheduled probes, Test now and health re-tests (through runProbeJobs' `attribution`).
  */
 export class Attributor {
-  readonly stats: AttributionStats = { probes: 0, controls: 0, controlCacheHits: 0, decidedByControl: 0, decidedByCohort: 0, overBudget: 0 };
+  readonly stats: AttributionStats = { probes: 0, controls: 0, controlCacheHits: 0, decidedByControl: 0, decidedByCohort: 0, overBudget: 0, controlInconclusive: 0 };
   private readonly cohort = new Map<string, CohortWindow>();
-  private readonly controlCache = new Map<string, { at: number; control: Promise<ProbeAttempt | null> }>();
+  private readonly controlCache = new Map<string, ControlEntry>();
   private readonly now: () => number;
 
   constructor(private readonly options: AttributionOptions = {}) {
@@ -85,17 +97,19 @@ export class Attributor {
     const now = this.now();
     const peers = this.remember(key, attempt, now);
     if (!needsSecondPath(attempt)) return attempt;
-    // A fresh control answer on this target beats the cohort (it saw the target through a node known to be good).
-    if (!this.freshControl(key, now)) {
+    // A fresh successful control answer on this target (or one in flight) beats the cohort: it saw
+    // the target through a node known to be good. A failed one does not.
+    const cached = this.freshControl(key, now);
+    if (!cached || (cached.settled !== undefined && cached.settled?.faultClass !== "ok")) {
       const byCohort = this.fromCohort(attempt, peers);
       if (byCohort) return byCohort;
     }
     return this.fromControl(attempt, key, target, timeouts, signal, now);
   }
 
-  private freshControl(key: string, now: number): boolean {
+  private freshControl(key: string, now: number): ControlEntry | undefined {
     const cached = this.controlCache.get(key);
-    return cached !== undefined && now - cached.at <= (this.options.controlCacheMs ?? 30_000);
+    return cached !== undefined && now - cached.at <= (this.options.controlCacheMs ?? 30_000) ? cached : undefined;
   }
 
   /** Keeps the latest entry per node for the window; returns what the other nodes saw. */
@@ -140,25 +154,33 @@ export class Attributor {
   ): Promise<ProbeAttempt> {
     const { controls } = this.options;
     if (!controls) return attempt;
-    let control: ProbeAttempt | null = null;
-    if (this.freshControl(key, now)) {
-      control = await this.controlCache.get(key)!.control;
+    const cached = this.freshControl(key, now);
+    if (cached) {
+      const control = await cached.answer;
       if (!control) return attempt; // no known-good node for this target right now
-      if (control.nodeId === attempt.nodeId) control = null; // never a node's own control
-      else this.stats.controlCacheHits++;
-    }
-    if (!control) {
-      if (!this.takeBudget()) {
-        this.stats.overBudget++;
-        return attempt;
+      // Never a node's own control: it asks anew below.
+      if (control.nodeId !== attempt.nodeId) {
+        this.stats.controlCacheHits++;
+        if (control.faultClass === "ok") return this.decided(applyControl(attempt, control));
+        this.stats.controlInconclusive++;
+        const ago = Math.round((this.now() - cached.at) / 1000);
+        return { ...attempt, reason: `${attempt.reason}; a control request on this target failed ${ago} s ago (${control.faultClass}): inconclusive` };
       }
-      const pending = this.runControl(controls, attempt.nodeId, target, timeouts, signal);
-      this.controlCache.set(key, { at: now, control: pending });
-      if (this.controlCache.size > 10_000) this.controlCache.delete(this.controlCache.keys().next().value!);
-      control = await pending;
-      if (!control) return attempt;
     }
-    const refined = applyControl(attempt, control);
+    if (!this.takeBudget()) {
+      this.stats.overBudget++;
+      return attempt;
+    }
+    const entry: ControlEntry = { at: now, answer: this.runControl(controls, attempt.nodeId, target, timeouts, signal) };
+    void entry.answer.then((control) => (entry.settled = control));
+    this.controlCache.set(key, entry);
+    if (this.controlCache.size > 10_000) this.controlCache.delete(this.controlCache.keys().next().value!);
+    const control = await entry.answer;
+    if (!control) return attempt;
+    return this.decided(applyControl(attempt, control));
+  }
+
+  private decided(refined: ProbeAttempt): ProbeAttempt {
     if (refined.originEvidence === "control") this.stats.decidedByControl++;
     return refined;
   }

@@ -4,9 +4,11 @@ import { runProbeCheck, type ProbeAttempt, type ProbeCheckOptions, type ProbeNod
 /**
  * Whether a second path (control request, cohort) could change who is to blame. Not when the
  * attempt is fine, was decided by a second path already, carries the proxy's own marker or page
- * blaming itself, or came through a tunnel from the target (phase), and not for failures that
- * are the node's or the target's by their nature (refused connect, credentials, tunnel policy,
- * blocks, 4xx).
+ * blaming itself, or came through a tunnel from the target (phase), not for failures that are
+ * the node's or the target's by their nature (refused connect, credentials, tunnel policy,
+ * blocks, 4xx), and not for what the phase rule pins on the node (a handshake that failed, a
+ * proxy silent or talking garbage before the tunnel opened): the node failed before the target
+ * was ever asked, so another path has nothing to say and must not spend the control budget.
  */
 export function needsSecondPath(attempt: ProbeAttempt): boolean {
   if (attempt.faultClass === "ok" || attempt.originEvidence === "control" || attempt.originEvidence === "cohort") return false;
@@ -20,8 +22,18 @@ export function needsSecondPath(attempt: ProbeAttempt): boolean {
       return false;
   }
   if (attempt.faultOrigin === "proxy" && (attempt.originEvidence === "marker" || attempt.originEvidence === "fingerprint")) return false;
+  if (failedAtTheNode(attempt)) return false;
   if (attempt.faultOrigin === "target" && attempt.originEvidence === "phase") return false;
   return true;
+}
+
+/**
+ * A failure the phase rule pins on the node or the way to it: refused or timed-out connect,
+ * credentials, a handshake that failed, a proxy silent or talking garbage before the tunnel
+ * opened. The target was never asked.
+ */
+export function failedAtTheNode(attempt: ProbeAttempt): boolean {
+  return attempt.faultClass !== "ok" && isNodeFault(attempt.faultOrigin) && attempt.originEvidence === "phase";
 }
 
 const UNMARKED_5XX = new Set(["target_502", "target_504", "target_5xx"]);
@@ -30,9 +42,11 @@ const UNMARKED_5XX = new Set(["target_502", "target_504", "target_5xx"]);
  * Folds a control attempt (the same target through a known-good node) into a node's attempt:
  *  - control succeeds → the target is fine, so this node's path did it: faultOrigin proxy; an
  *    unmarked 5xx it relayed was the proxy's own answer (proxy_502 / proxy_504);
- *  - control fails too, and not through a fault of the control node itself → the target side:
- *    faultOrigin target (a relayed unmarked 5xx was the target's own);
- *  - otherwise (the control node failed on its own account) nothing is decided.
+ *  - control fails too, the same way (bucket) or with the target to blame, and not through a
+ *    fault of the control node itself → the target side: faultOrigin target (a relayed unmarked
+ *    5xx was the target's own);
+ *  - otherwise (the control node failed on its own account, or differently and undecided, e.g. a
+ *    timeout against this node's 502) nothing is decided.
  */
 export function applyControl(attempt: ProbeAttempt, control: ProbeAttempt): ProbeAttempt {
   if (control.faultClass === "ok") {
@@ -46,6 +60,9 @@ export function applyControl(attempt: ProbeAttempt, control: ProbeAttempt): Prob
   }
   if (isNodeFault(control.faultOrigin)) {
     return { ...attempt, reason: `${attempt.reason}; control node failed on its own account (${control.faultClass}), undecided` };
+  }
+  if (control.bucket !== attempt.bucket && control.faultOrigin !== "target") {
+    return { ...attempt, reason: `${attempt.reason}; control node failed differently (${control.faultClass}), undecided` };
   }
   const same = control.bucket === attempt.bucket ? "the same way" : `too (${control.faultClass})`;
   const reason = `${attempt.reason}; control node failed ${same}: target-side fault confirmed`;

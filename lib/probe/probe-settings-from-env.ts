@@ -55,8 +55,3 @@ function fileVersion(file: string): string {
     return "none";
   }
 }
-
-/** Changes whenever the extra CA file appears, changes or goes away: long-running probers restart on it. */
-export function probeOptionsVersion(): string {
-  return fileVersion(extraCaFile());
-}

@@ -10,11 +10,13 @@ import { classifyResponse, verdict, type Verdict } from "@/lib/probe/classify-re
 import { applyControl, needsSecondPath } from "@/lib/probe/control-check";
 import { bucketOf, isNodeFault } from "@/lib/probe/fault-taxonomy";
 import type { HostLookup } from "@/lib/probe/host-lookup";
+import { countsAgainstNode } from "@/lib/health/health-rule";
 import type { ProbeAttempt } from "@/lib/probe/probe-check";
 import { AttemptRecorder } from "./attempt-recorder";
 import { failureAnswer, finalOrigin, socksReplyFor, type GatewayFailure } from "./failure-answer";
 import { parseProxyUser, ProxyUserError, type ProxyUser } from "./proxy-user";
-import { ProxyGatewaySettingsCache, type ProxyGatewaySettings } from "./settings";
+import type { ProxyGatewaySettings } from "@/lib/pools/schema";
+import { ProxyGatewaySettingsCache } from "./settings";
 import { acceptSocks5, reply, SOCKS_REPLY } from "./socks5-listener";
 
 const MISS_REBUILD_MS = 250;
@@ -214,6 +216,11 @@ export class ProxyGateway {
     }
   }
 
+  /** Whether this instance is keeping the node back after node-caused failures here (status, tests). */
+  isCoolingDown(nodeId: string): boolean {
+    return (this.cooldown.get(nodeId)?.until ?? 0) > Date.now();
+  }
+
   private nodeFailed(nodeId: string): void {
     const state = this.cooldown.get(nodeId);
     const failures = (state?.failures ?? 0) + 1;
@@ -230,8 +237,6 @@ export class ProxyGateway {
   /** One attempt as a result row (not stored yet: settle() does that once the request is decided). */
   private attemptOf(node: GatewayNode, targetOrigin: string, startedAt: Date, t0: number, verdict: Verdict, facts: { connectMs: number | null; firstByteMs: number | null; status: number | null; bytes: number; error?: unknown }): ProbeAttempt {
     const e = facts.error as NodeJS.ErrnoException | undefined | null;
-    if (retryable(verdict)) this.nodeFailed(node.id);
-    else this.nodeSucceeded(node.id);
     return {
       nodeId: node.id,
       targetId: null,
@@ -259,12 +264,16 @@ export class ProxyGateway {
    * Stores a request's attempts. The last attempt went through another node to the same target,
    * so it is a free control request for the earlier ones whose blame one path cannot settle
    * (lib/probe/control-check.ts): it got an answer → those nodes' paths did it; it failed the same
-   * way → the target side. Returns the last attempt as stored.
+   * way → the target side. Returns the last attempt as stored. Cooling a node down follows the
+   * health rule on the settled blame, not the retry decision: a target's failure may be worth
+   * another node, but it says nothing against this one.
    */
   private settle(attempts: ProbeAttempt[]): ProbeAttempt | undefined {
     const last = attempts[attempts.length - 1];
     for (let attempt of attempts) {
       if (attempt !== last && attempt.nodeId !== last.nodeId && needsSecondPath(attempt)) attempt = applyControl(attempt, last);
+      if (countsAgainstNode(attempt)) this.nodeFailed(attempt.nodeId);
+      else if (attempt.faultClass === "ok") this.nodeSucceeded(attempt.nodeId);
       this.recorder.attempt(attempt, attempt.targetUrl);
     }
     return last;

@@ -1,27 +1,5 @@
 import type pg from "pg";
-import { z } from "zod";
-
-/** Per-pool retry settings of the forward-proxy gateway (table PoolProxyGatewaySettings; no row = these defaults). */
-export const proxyGatewaySettingsSchema = z
-  .object({
-    maxAttempts: z.coerce.number().int("Attempts is a whole number.").min(1, "At least 1 attempt.").max(10, "At most 10 attempts."),
-    deadlineMs: z.coerce.number().int().min(100, "Deadline: at least 100 ms.").max(300_000, "Deadline: at most 300 s."),
-    connectTimeoutMs: z.coerce.number().int().min(100, "Connect timeout: at least 100 ms.").max(60_000, "Connect timeout: at most 60 s."),
-    firstByteTimeoutMs: z.coerce.number().int().min(100, "First-byte timeout: at least 100 ms.").max(120_000, "First-byte timeout: at most 120 s."),
-    retryTargetFailures: z.boolean(),
-    retryNonIdempotent: z.boolean(),
-  })
-  .strict();
-export type ProxyGatewaySettings = z.output<typeof proxyGatewaySettingsSchema>;
-
-export const DEFAULT_PROXY_GATEWAY_SETTINGS: ProxyGatewaySettings = {
-  maxAttempts: 3,
-  deadlineMs: 30_000,
-  connectTimeoutMs: 3_000,
-  firstByteTimeoutMs: 10_000,
-  retryTargetFailures: false,
-  retryNonIdempotent: false,
-};
+import { DEFAULT_PROXY_GATEWAY_SETTINGS, type ProxyGatewaySettings } from "@/lib/pools/schema";
 
 /**
  * All pools' settings in memory, re-read whenever the checkout index rebuilt (its version moved:

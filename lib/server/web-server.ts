@@ -45,12 +45,19 @@ export async function startWebServer(options: {
   hostname: string;
   projectRoot: string;
   fastPaths?: FastPathHandler[];
+  /** next dev (npm run dev): compiles on request and hot-reloads the browser; no production build needed. */
+  dev?: boolean;
 }): Promise<WebServer> {
-  const app = next({ dev: false, dir: options.projectRoot, hostname: options.hostname, port: options.port });
+  const app = next({ dev: options.dev ?? false, dir: options.projectRoot, hostname: options.hostname, port: options.port });
   await app.prepare();
   const handle = app.getRequestHandler();
   const server = createServer(createRequestListener(options.fastPaths ?? [], (req, res) => handle(req, res)));
   server.on("clientError", answerClientError);
+  // Hot reload talks to the browser over a WebSocket upgrade of this same server.
+  if (options.dev) {
+    const upgrade = app.getUpgradeHandler();
+    server.on("upgrade", (req, socket, head) => void upgrade(req, socket, head).catch(() => socket.destroy()));
+  }
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -1,5 +1,6 @@
 import "server-only";
-import { prisma } from "@/lib/db/prisma";
+import { ejectedNodes, type EjectedNodes } from "./ejected-nodes";
+import { gatewayTraffic, type GatewayTraffic } from "./gateway-traffic";
 import { nodeTargetHeatMap, type HeatMap } from "./heat-map";
 import { operatorActions, type OperatorAction } from "./operator-actions";
 import { statsOverview, type Overview } from "./overview";
@@ -7,11 +8,11 @@ import { statsTimeSeries, type TimeSeries } from "./time-series";
 import { topOffendingNodes, type NodeOffenderRow } from "./top-nodes";
 import { topOffendingTargets, type OffenderRow } from "./top-targets";
 import type { StatsQuery } from "./windows";
-import type { HealthPolicy } from "@/lib/health/health-machine";
+import { poolHealthPolicy, type HealthPolicySettings } from "@/lib/health/data";
 import { monitoringStatus, type MonitoringStatus } from "@/lib/probe/worker-status";
 
-/** The policy the health machine applies (lib/health), plus whether automation is on for the pool. */
-export type HealthPolicyView = Omit<HealthPolicy, "poolId"> & { enabled: boolean };
+/** The policy the health machine applies to the pool (lib/health: saved, or the default), with whether automation is on. */
+export type HealthPolicyView = HealthPolicySettings;
 
 export interface DashboardData {
   overview: Overview;
@@ -19,12 +20,16 @@ export interface DashboardData {
   topNodes: NodeOffenderRow[];
   topTargets: OffenderRow[];
   heatMap: HeatMap;
-  /** The selected pool's automatic-health policy (null: automation off for it). */
+  /** The selected pool's automatic-health policy (null: no pool selected). */
   healthPolicy: HealthPolicyView | null;
   /** The probe workers' own report: in flight, overdue nodes, how far behind the schedule is. */
   monitoring: MonitoringStatus;
   /** Operator and automation actions in the window: annotations on the chart. */
   actions: OperatorAction[];
+  /** The forward-proxy gateway's traffic: requests, retries, final failures. */
+  gateway: GatewayTraffic;
+  /** Nodes automatic health holds out of rotation now. */
+  ejected: EjectedNodes;
   generatedAt: string;
 }
 
@@ -33,15 +38,17 @@ export async function dashboardData(query: StatsQuery): Promise<DashboardData> {
   const now = new Date();
   // The 30 worst nodes are ranked once: the first 10 are the list, all 30 the heat map's rows.
   const worst = topOffendingNodes(query, 30, undefined, now);
-  const [overview, series, worstNodes, topTargets, heatMap, policy, monitoring, actions] = await Promise.all([
+  const [overview, series, worstNodes, topTargets, heatMap, policy, monitoring, actions, gateway, ejected] = await Promise.all([
     statsOverview(query, undefined, now),
     statsTimeSeries(query, undefined, now),
     worst,
     topOffendingTargets(query, 10, undefined, now),
     worst.then((nodes) => nodeTargetHeatMap(query, 30, undefined, now, nodes.map((n) => n.id))),
-    query.poolId ? prisma.poolHealthPolicy.findUnique({ where: { poolId: query.poolId } }) : null,
+    query.poolId ? poolHealthPolicy(query.poolId) : null,
     monitoringStatus(now),
     operatorActions(query, 50, undefined, now),
+    gatewayTraffic(query, undefined, now),
+    ejectedNodes(query, 20, undefined, now),
   ]);
   const healthPolicy: HealthPolicyView | null = policy && {
     enabled: policy.enabled,
@@ -53,5 +60,5 @@ export async function dashboardData(query: StatsQuery): Promise<DashboardData> {
     backoffBaseSeconds: policy.backoffBaseSeconds,
     backoffMaxSeconds: policy.backoffMaxSeconds,
   };
-  return { overview, series, topNodes: worstNodes.slice(0, 10), topTargets, heatMap, healthPolicy, monitoring, actions, generatedAt: now.toISOString() };
+  return { overview, series, topNodes: worstNodes.slice(0, 10), topTargets, heatMap, healthPolicy, monitoring, actions, gateway, ejected, generatedAt: now.toISOString() };
 }

@@ -1,3 +1,4 @@
+import { nodeHealthRules, type NodeHealthRule } from "@/lib/health/data";
 import { figuresFromClassRows, type ClassCountRow } from "./class-figures";
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
 import { histFromIndexSql, histIndexSql, histSumSql } from "./latency-histogram";
@@ -13,8 +14,8 @@ export interface NodeHealthFigures {
   lastResult: { at: string; faultClass: string; reason: string; status: number | null } | null;
   exitIp: string | null;
   health: { state: string; pinned: boolean; reason: string | null; changedAt: string; nextCheckAt: string | null } | null;
-  /** Automatic health is on for at least one of the node's pools (off: nobody ejects it but an operator). */
-  automated: boolean;
+  /** Whether automatic health watches the node (any of its pools) and its rule in words. */
+  rule: NodeHealthRule;
 }
 
 /**
@@ -26,7 +27,8 @@ export async function nodeHealthFigures(nodeIds: string[], window: StatsWindow =
   const out = new Map<string, NodeHealthFigures>();
   if (nodeIds.length === 0) return out;
   const w = resolveWindow(window, now);
-  const [classRows, latest] = await Promise.all([
+  const [rules, classRows, latest] = await Promise.all([
+    nodeHealthRules(nodeIds, db),
     db.$queryRaw<Array<ClassCountRow & { nodeId: string }>>`
       WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}) AS mark),
       parts AS (
@@ -43,12 +45,10 @@ export async function nodeHealthFigures(nodeIds: string[], window: StatsWindow =
       SELECT "nodeId", "faultClass", sum(n)::bigint AS n, 0::float8 AS ms, ${histSumSql("parts.hist")} AS hist FROM parts GROUP BY 1, 2`,
     db.$queryRaw<
       Array<{ nodeId: string; at: Date | null; faultClass: string | null; reason: string | null; status: number | null; exitIp: string | null;
-        hState: string | null; pinned: boolean | null; hReason: string | null; hChangedAt: Date | null; nextCheckAt: Date | null; automated: boolean }>
+        hState: string | null; pinned: boolean | null; hReason: string | null; hChangedAt: Date | null; nextCheckAt: Date | null }>
     >`
       SELECT ids.id AS "nodeId", last."startedAt" AS at, last."faultClass", last."reason", last."status", ip."exitIp",
-             h."state" AS "hState", h."pinned", h."reason" AS "hReason", h."changedAt" AS "hChangedAt", h."nextCheckAt",
-             EXISTS (SELECT 1 FROM "PoolMembership" m JOIN "PoolHealthPolicy" hp ON hp."poolId" = m."poolId"
-                     WHERE m."nodeId" = ids.id AND hp."enabled") AS automated
+             h."state" AS "hState", h."pinned", h."reason" AS "hReason", h."changedAt" AS "hChangedAt", h."nextCheckAt"
       FROM unnest(${nodeIds}::uuid[]) AS ids(id)
       LEFT JOIN LATERAL (SELECT p."startedAt", p."faultClass", p."reason", p."status" FROM "ProbeResult" p
                          WHERE p."nodeId" = ids.id ORDER BY p."startedAt" DESC LIMIT 1) last ON true
@@ -73,7 +73,7 @@ export async function nodeHealthFigures(nodeIds: string[], window: StatsWindow =
       health: row.hState
         ? { state: row.hState, pinned: row.pinned ?? false, reason: row.hReason, changedAt: row.hChangedAt!.toISOString(), nextCheckAt: row.nextCheckAt?.toISOString() ?? null }
         : null,
-      automated: row.automated,
+      rule: rules.get(row.nodeId) ?? { automatic: false, rule: "" },
     });
   }
   return out;

@@ -24,6 +24,7 @@ const ANNOTATED_ACTIONS = [
   "pool.health_policy_saved",
   "pool.probe_settings_changed",
   "pool.checkout_settings_changed",
+  "pool.gateway_settings_changed",
   "pool.weights_changed",
 ];
 

@@ -37,7 +37,7 @@ export interface ResultList {
 
 /**
  * The raw results behind a figure, newest first (by id: insertion order, so `before` pages exactly): every filter of the overview's click-throughs
- * (pool, node, target, class, bucket, origin, window or custom range, a Test-now run). Reads
+ * (pool, node, target, class, bucket, origin, source, window or custom range, a Test-now run). Reads
  * ProbeResult only — raw rows are kept SWITCHYARD_RESULT_RETENTION_HOURS (48 h by default), so a
  * 7-day figure lists the retained part. Served by the (startedAt) / (nodeId, startedAt) indexes.
  */
@@ -65,6 +65,7 @@ export async function listResults(query: ResultListQuery, db: StatsDb = defaultS
   if (query.bucket === "failed") conditions.push(Prisma.sql`p."bucket" <> 'ok'`);
   else if (query.bucket) conditions.push(Prisma.sql`p."bucket" = ${query.bucket}`);
   if (query.origin) conditions.push(Prisma.sql`p."faultOrigin" = ${query.origin}`);
+  if (query.source) conditions.push(Prisma.sql`p."source" = ${query.source}`);
   if (query.before) conditions.push(Prisma.sql`p."id" < ${BigInt(query.before)}`);
   const rows = await db.$queryRaw<
     Array<{ id: bigint; startedAt: Date; nodeId: string; host: string; port: number; label: string; scheme: string; targetId: string; targetName: string; url: string } & Pick<ResultListRow, "faultClass" | "bucket" | "origin" | "responder" | "reason" | "status" | "totalMs" | "exitIp" | "source">>

@@ -1,6 +1,6 @@
 // The worker role's jobs. Each is safe to run on several instances at once (see README, Architecture).
 import { withAdvisoryLock } from "@/lib/db/advisory-lock";
-import { probeOptionsVersion, productProbeOptions } from "@/lib/probe/probe-settings-from-env";
+import { productProbeOptions } from "@/lib/probe/probe-settings-from-env";
 import { runProbeScheduler } from "@/lib/probe/probe-scheduler";
 import { pruneRawResults } from "@/lib/probe/result-retention";
 import { sweepAuthTables } from "@/lib/auth/maintenance";
@@ -18,23 +18,16 @@ const RETENTION_HOURS = Number(process.env.SWITCHYARD_RESULT_RETENTION_HOURS ?? 
 registerBackgroundJob({
   name: "probe-scheduler",
   intervalMs: 1_000,
-  // Runs until shutdown; row leases keep several workers off each other's nodes.
-  // When the probe options change (a CA file appears), the round ends and the loop restarts it.
+  // Runs until shutdown; row leases keep several workers off each other's nodes. A CA file that
+  // appears later (npm run lab) needs no restart: every check reads the options' `ca` as it starts.
   run: async (signal) => {
     const { check, revealPassword } = productProbeOptions();
-    const version = probeOptionsVersion();
-    const restart = new AbortController();
-    const watch = setInterval(() => probeOptionsVersion() !== version && restart.abort(), 5_000);
-    try {
-      await runProbeScheduler({
-        signal: AbortSignal.any([signal, restart.signal]),
-        check,
-        revealPassword,
-        onError: (error) => console.error("probe-scheduler:", error instanceof Error ? error.message : error),
-      });
-    } finally {
-      clearInterval(watch);
-    }
+    await runProbeScheduler({
+      signal,
+      check,
+      revealPassword,
+      onError: (error) => console.error("probe-scheduler:", error instanceof Error ? error.message : error),
+    });
   },
 });
 

@@ -173,6 +173,17 @@ describe("pools, checkout, leases, results, stats", () => {
     expect(members.json).toMatchObject({ added: 1, weighted: 1, pool: { nodes: { total: 1 } } });
     const patched = await api("PATCH", `/api/v1/pools/${pool.id}`, { key, body: { strategy: "weighted", stickyTtlSeconds: 30 } });
     expect(patched.json).toMatchObject({ strategy: "weighted", stickyTtlSeconds: 30 });
+    // The forward-proxy gateway's retry settings: partial PATCH, 422 naming the field, strict keys, no strings.
+    expect(patched.json.proxyGateway).toMatchObject({ maxAttempts: 3, retryTargetFailures: false });
+    const retries = await api("PATCH", `/api/v1/pools/${pool.id}`, { key, body: { proxyGateway: { maxAttempts: 5, retryNonIdempotent: true } } });
+    expect(retries.status).toBe(200);
+    expect(retries.json.proxyGateway).toEqual({ maxAttempts: 5, deadlineMs: 30_000, connectTimeoutMs: 3_000, firstByteTimeoutMs: 10_000, retryTargetFailures: false, retryNonIdempotent: true });
+    const tooMany = await api("PATCH", `/api/v1/pools/${pool.id}`, { key, body: { proxyGateway: { maxAttempts: 11 } } });
+    expect(tooMany.status).toBe(422);
+    expect(tooMany.json.error.details.fields).toEqual({ "proxyGateway.maxAttempts": "At most 10 attempts." });
+    expect((await api("PATCH", `/api/v1/pools/${pool.id}`, { key, body: { proxyGateway: { maxAttempts: "4" } } })).status).toBe(422);
+    expect((await api("PATCH", `/api/v1/pools/${pool.id}`, { key, body: { proxyGateway: { retries: 4 } } })).status).toBe(422);
+    expect((await api("GET", `/api/v1/pools/${pool.id}`, { key })).json.proxyGateway.maxAttempts).toBe(5);
     expect((await api("DELETE", `/api/v1/pools/${pool.id}`, { key })).json).toEqual({ deleted: 1 });
     const doc = await api("GET", "/api/v1/openapi.json");
     expect(doc.json.openapi).toBe("3.1.0");

@@ -1,10 +1,11 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { runAction, type ActionState } from "@/lib/auth/action-state";
 import { requireActor } from "@/lib/auth/actor";
 import { UserInputError } from "@/lib/auth/validation";
 import { createAlertChannel, createAlertRule, deleteAlertChannel, deleteAlertRule, sendTestNotification, setAlertRuleEnabled } from "@/lib/alerts/mutations";
+import type { FormResult, FormState } from "@/lib/http/field-errors";
+import { guardedAction } from "@/lib/http/guarded-action";
 
 const PATH = "/settings/alerts";
 const text = (form: FormData, name: string) => {
@@ -12,34 +13,35 @@ const text = (form: FormData, name: string) => {
   return typeof value === "string" ? value : undefined;
 };
 
-export async function createChannelAction(_previous: ActionState, form: FormData): Promise<ActionState> {
-  const state = await runAction(async () => {
+export async function createChannelAction(_previous: FormState, form: FormData): Promise<FormResult> {
+  return guardedAction("createChannel", async () => {
     const actor = await requireActor("admin");
     const channel = await createAlertChannel(actor, { name: text(form, "name"), kind: text(form, "kind"), url: text(form, "url"), secret: text(form, "secret") ?? "" });
-    return `Channel "${channel.name}" created. Use "Send test" to check that it receives.`;
+    revalidatePath(PATH);
+    return { ok: true, message: `Channel "${channel.name}" created. Use "Send test" to check that it receives.` };
   });
-  if (state.ok) revalidatePath(PATH);
-  return state;
 }
 
-export async function deleteChannelAction(_previous: ActionState, form: FormData): Promise<ActionState> {
-  const state = await runAction(async () => deleteAlertChannel(await requireActor("admin"), form.get("channelId")));
-  if (state.ok) revalidatePath(PATH);
-  return state;
+export async function deleteChannelAction(_previous: FormState, form: FormData): Promise<FormResult> {
+  return guardedAction("deleteChannel", async () => {
+    await deleteAlertChannel(await requireActor("admin"), form.get("channelId"));
+    revalidatePath(PATH);
+    return { ok: true };
+  });
 }
 
-export async function testChannelAction(_previous: ActionState, form: FormData): Promise<ActionState> {
-  const state = await runAction(async () => {
+export async function testChannelAction(_previous: FormState, form: FormData): Promise<FormResult> {
+  return guardedAction("testChannel", async () => {
     const outcome = await sendTestNotification(await requireActor("operator"), form.get("channelId"));
+    // The attempt is in the channel's history either way.
+    revalidatePath(PATH);
     if (!outcome.ok) throw new UserInputError(`The receiver did not accept it: ${outcome.error}`);
-    return `Delivered (HTTP ${outcome.status}).`;
+    return { ok: true, message: `Delivered (HTTP ${outcome.status}).` };
   });
-  revalidatePath(PATH);
-  return state;
 }
 
-export async function createRuleAction(_previous: ActionState, form: FormData): Promise<ActionState> {
-  const state = await runAction(async () => {
+export async function createRuleAction(_previous: FormState, form: FormData): Promise<FormResult> {
+  return guardedAction("createRule", async () => {
     const actor = await requireActor("operator");
     const origin = text(form, "origin");
     const rule = await createAlertRule(actor, {
@@ -53,20 +55,23 @@ export async function createRuleAction(_previous: ActionState, form: FormData): 
       holdDownMinutes: text(form, "holdDownMinutes"),
       channelId: text(form, "channelId"),
     });
-    return `Rule "${rule.name}" created; the worker evaluates it every 30 s.`;
+    revalidatePath(PATH);
+    return { ok: true, message: `Rule "${rule.name}" created; the worker evaluates it every 30 s.` };
   });
-  if (state.ok) revalidatePath(PATH);
-  return state;
 }
 
-export async function toggleRuleAction(_previous: ActionState, form: FormData): Promise<ActionState> {
-  const state = await runAction(async () => setAlertRuleEnabled(await requireActor("operator"), form.get("ruleId"), form.get("enabled") === "true"));
-  if (state.ok) revalidatePath(PATH);
-  return state;
+export async function toggleRuleAction(_previous: FormState, form: FormData): Promise<FormResult> {
+  return guardedAction("toggleRule", async () => {
+    await setAlertRuleEnabled(await requireActor("operator"), form.get("ruleId"), form.get("enabled") === "true");
+    revalidatePath(PATH);
+    return { ok: true };
+  });
 }
 
-export async function deleteRuleAction(_previous: ActionState, form: FormData): Promise<ActionState> {
-  const state = await runAction(async () => void (await deleteAlertRule(await requireActor("operator"), form.get("ruleId"))));
-  if (state.ok) revalidatePath(PATH);
-  return state;
+export async function deleteRuleAction(_previous: FormState, form: FormData): Promise<FormResult> {
+  return guardedAction("deleteRule", async () => {
+    await deleteAlertRule(await requireActor("operator"), form.get("ruleId"));
+    revalidatePath(PATH);
+    return { ok: true };
+  });
 }

@@ -1,20 +1,15 @@
 "use client";
 
 import { useActionState } from "react";
-import type { ActionState } from "@/lib/auth/action-state";
+import { firstError, type FormState } from "@/lib/http/field-errors";
 import { FormError, Input, Select } from "@/components/ui/field";
+import { ActionOutcome } from "@/components/ui/action-outcome";
 import { ALERT_ORIGINS, ALERT_RULE_KIND_INFO, ALERT_RULE_KINDS } from "@/lib/alerts/schema";
 import { createChannelAction, createRuleAction, deleteChannelAction, deleteRuleAction, testChannelAction, toggleRuleAction } from "./actions";
 import { Button } from "@/components/ui/button";
 
-function Outcome({ state }: { state: ActionState }) {
-  if (state.error) return <FormError message={state.error} />;
-  if (state.message) return <p role="status" className="text-sm text-green-700 dark:text-green-400">{state.message}</p>;
-  return null;
-}
-
 export function CreateChannelForm() {
-  const [state, action, pending] = useActionState<ActionState, FormData>(createChannelAction, {});
+  const [state, action, pending] = useActionState<FormState, FormData>(createChannelAction, null);
   return (
     <div className="space-y-2">
       <form action={action} className="grid max-w-5xl grid-cols-1 items-end gap-3 md:grid-cols-[1fr_1fr_3fr_1fr_auto]">
@@ -39,14 +34,14 @@ export function CreateChannelForm() {
         </label>
         <Button type="submit" disabled={pending} variant="primary">Add channel</Button>
       </form>
-      <Outcome state={state} />
+      <ActionOutcome state={state} />
     </div>
   );
 }
 
 export function ChannelButtons({ channelId, name, canDelete }: { channelId: string; name: string; canDelete: boolean }) {
-  const [testState, testAction, testing] = useActionState<ActionState, FormData>(testChannelAction, {});
-  const [deleteState, deleteAction, deleting] = useActionState<ActionState, FormData>(deleteChannelAction, {});
+  const [testState, testAction, testing] = useActionState<FormState, FormData>(testChannelAction, null);
+  const [deleteState, deleteAction, deleting] = useActionState<FormState, FormData>(deleteChannelAction, null);
   return (
     <div className="flex flex-wrap items-center gap-2">
       <form action={testAction}>
@@ -59,13 +54,13 @@ export function ChannelButtons({ channelId, name, canDelete }: { channelId: stri
           <Button type="submit" disabled={deleting} variant="secondary" size="sm">Delete</Button>
         </form>
       ) : null}
-      <Outcome state={testState.error || testState.message ? testState : deleteState} />
+      <ActionOutcome state={testState ?? deleteState} />
     </div>
   );
 }
 
 export function CreateRuleForm({ pools, channels }: { pools: { id: string; name: string }[]; channels: { id: string; name: string }[] }) {
-  const [state, action, pending] = useActionState<ActionState, FormData>(createRuleAction, {});
+  const [state, action, pending] = useActionState<FormState, FormData>(createRuleAction, null);
   return (
     <div className="space-y-2">
       <form action={action} className="grid max-w-5xl grid-cols-2 items-end gap-3 md:grid-cols-4">
@@ -119,14 +114,14 @@ export function CreateRuleForm({ pools, channels }: { pools: { id: string; name:
       <p id="threshold-help" className="text-xs text-zinc-600 dark:text-zinc-400">
         Thresholds: {ALERT_RULE_KINDS.map((kind) => `${ALERT_RULE_KIND_INFO[kind].label} — ${ALERT_RULE_KIND_INFO[kind].threshold}`).join("; ")}.
       </p>
-      <Outcome state={state} />
+      <ActionOutcome state={state} />
     </div>
   );
 }
 
 export function RuleButtons({ ruleId, name, enabled }: { ruleId: string; name: string; enabled: boolean }) {
-  const [toggleState, toggleAction, toggling] = useActionState<ActionState, FormData>(toggleRuleAction, {});
-  const [deleteState, deleteAction, deleting] = useActionState<ActionState, FormData>(deleteRuleAction, {});
+  const [toggleState, toggleAction, toggling] = useActionState<FormState, FormData>(toggleRuleAction, null);
+  const [deleteState, deleteAction, deleting] = useActionState<FormState, FormData>(deleteRuleAction, null);
   return (
     <div className="flex items-center gap-2">
       <form action={toggleAction}>
@@ -138,7 +133,7 @@ export function RuleButtons({ ruleId, name, enabled }: { ruleId: string; name: s
         <input type="hidden" name="ruleId" value={ruleId} />
         <Button type="submit" disabled={deleting} variant="secondary" size="sm">Delete</Button>
       </form>
-      <FormError message={toggleState.error ?? deleteState.error} />
+      <FormError message={firstError(toggleState) ?? firstError(deleteState)} />
     </div>
   );
 }

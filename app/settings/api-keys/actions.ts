@@ -1,15 +1,14 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { runAction, type ActionState } from "@/lib/auth/action-state";
 import { requireActor } from "@/lib/auth/actor";
 import { UserInputError } from "@/lib/auth/validation";
 import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
+import type { FormResult, FormState } from "@/lib/http/field-errors";
+import { guardedAction } from "@/lib/http/guarded-action";
 
-export interface CreateKeyState extends ActionState {
-  /** The new key in clear text: shown once, never again. */
-  key?: string;
-}
+/** The new key in clear text: shown once, never again. */
+export type CreateKeyResult = FormResult<{ key?: string }>;
 
 function parseExpiry(value: FormDataEntryValue | null): Date | null {
   if (value === null || value === "") return null;
@@ -19,9 +18,8 @@ function parseExpiry(value: FormDataEntryValue | null): Date | null {
   return date;
 }
 
-export async function createApiKeyAction(_previous: CreateKeyState, form: FormData): Promise<CreateKeyState> {
-  let key: string | undefined;
-  const state = await runAction(async () => {
+export async function createApiKeyAction(_previous: CreateKeyResult | null, form: FormData): Promise<CreateKeyResult> {
+  return guardedAction("createApiKey", async () => {
     const actor = await requireActor("admin");
     const poolId = form.get("poolId");
     const created = await createApiKey(actor, {
@@ -30,18 +28,16 @@ export async function createApiKeyAction(_previous: CreateKeyState, form: FormDa
       poolId: poolId === "" || poolId === null ? null : poolId,
       expiresAt: parseExpiry(form.get("expiresAt")),
     });
-    key = created.key;
-    return `Created key "${created.apiKey.name}". Copy it now: it is not shown again.`;
+    revalidatePath("/settings/api-keys");
+    return { ok: true, key: created.key, message: `Created key "${created.apiKey.name}". Copy it now: it is not shown again.` };
   });
-  if (state.ok) revalidatePath("/settings/api-keys");
-  return { ...state, key };
 }
 
-export async function revokeApiKeyAction(_previous: ActionState, form: FormData): Promise<ActionState> {
-  const state = await runAction(async () => {
+export async function revokeApiKeyAction(_previous: FormState, form: FormData): Promise<FormResult> {
+  return guardedAction("revokeApiKey", async () => {
     const actor = await requireActor("admin");
     await revokeApiKey(actor, form.get("apiKeyId"));
+    revalidatePath("/settings/api-keys");
+    return { ok: true };
   });
-  if (state.ok) revalidatePath("/settings/api-keys");
-  return state;
 }

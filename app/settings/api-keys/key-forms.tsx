@@ -1,13 +1,14 @@
 "use client";
 
 import { useActionState, useState } from "react";
-import type { ActionState } from "@/lib/auth/action-state";
-import { createApiKeyAction, revokeApiKeyAction, type CreateKeyState } from "./actions";
+import { firstError, type FormState } from "@/lib/http/field-errors";
+import { createApiKeyAction, revokeApiKeyAction, type CreateKeyResult } from "./actions";
 import { FormError, Input, Select } from "@/components/ui/field";
 import { Button } from "@/components/ui/button";
 
 export function CreateKeyForm({ pools }: { pools: { id: string; name: string }[] }) {
-  const [state, action, pending] = useActionState<CreateKeyState, FormData>(createApiKeyAction, {});
+  const [state, action, pending] = useActionState<CreateKeyResult | null, FormData>(createApiKeyAction, null);
+  const created = state?.ok ? state : undefined;
   const [copied, setCopied] = useState<string | null>(null);
   return (
     <div className="space-y-3">
@@ -39,22 +40,22 @@ export function CreateKeyForm({ pools }: { pools: { id: string; name: string }[]
         </label>
         <Button type="submit" disabled={pending} variant="primary">Create key</Button>
       </form>
-      <FormError message={state.error} />
-      {state.key ? (
+      <FormError message={firstError(state)} />
+      {created?.key ? (
         <div role="status" className="max-w-4xl space-y-2 rounded border border-green-300 bg-green-50 p-3 text-sm dark:border-green-800 dark:bg-green-950">
-          <p>{state.message}</p>
+          <p>{created.message}</p>
           <div className="flex items-center gap-2">
-            <code data-testid="new-api-key" className="break-all rounded bg-white px-2 py-1 font-mono text-xs dark:bg-zinc-900">{state.key}</code>
+            <code data-testid="new-api-key" className="break-all rounded bg-white px-2 py-1 font-mono text-xs dark:bg-zinc-900">{created.key}</code>
             <Button
               type="button" variant="secondary" size="sm"
               onClick={() => {
-                void navigator.clipboard.writeText(state.key ?? "").then(
-                  () => setCopied(state.key ?? null),
+                void navigator.clipboard.writeText(created.key ?? "").then(
+                  () => setCopied(created.key ?? null),
                   () => setCopied(null),
                 );
               }}
             >
-              {copied === state.key ? "Copied" : "Copy"}
+              {copied === created.key ? "Copied" : "Copy"}
             </Button>
           </div>
         </div>
@@ -64,7 +65,7 @@ export function CreateKeyForm({ pools }: { pools: { id: string; name: string }[]
 }
 
 export function RevokeKeyForm({ apiKeyId, name }: { apiKeyId: string; name: string }) {
-  const [state, action, pending] = useActionState<ActionState, FormData>(revokeApiKeyAction, {});
+  const [state, action, pending] = useActionState<FormState, FormData>(revokeApiKeyAction, null);
   return (
     <form
       action={action}
@@ -75,7 +76,7 @@ export function RevokeKeyForm({ apiKeyId, name }: { apiKeyId: string; name: stri
     >
       <input type="hidden" name="apiKeyId" value={apiKeyId} />
       <Button type="submit" disabled={pending} variant="secondary" size="sm">Revoke</Button>
-      {state.error ? <span role="alert" className="text-xs text-red-700 dark:text-red-400">{state.error}</span> : null}
+      {firstError(state) ? <span role="alert" className="text-xs text-red-700 dark:text-red-400">{firstError(state)}</span> : null}
     </form>
   );
 }

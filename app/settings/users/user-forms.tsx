@@ -1,21 +1,16 @@
 "use client";
 
 import { useActionState } from "react";
-import type { ActionState } from "@/lib/auth/action-state";
+import type { FormState } from "@/lib/http/field-errors";
 import { ROLES, type Role } from "@/lib/auth/roles";
 import { PASSWORD_MIN } from "@/lib/auth/validation";
 import { changeRoleAction, createUserAction, resetPasswordAction, setDisabledAction } from "./actions";
-import { FormError, Input, Select } from "@/components/ui/field";
+import { Input, Select } from "@/components/ui/field";
+import { ActionOutcome } from "@/components/ui/action-outcome";
 import { Button } from "@/components/ui/button";
 
-function Feedback({ state }: { state: ActionState }) {
-  if (state.error) return <FormError message={state.error} />;
-  if (state.message) return <p role="status" className="text-sm text-green-700 dark:text-green-400">{state.message}</p>;
-  return null;
-}
-
 export function CreateUserForm() {
-  const [state, action, pending] = useActionState<ActionState, FormData>(createUserAction, {});
+  const [state, action, pending] = useActionState<FormState, FormData>(createUserAction, null);
   return (
     <form action={action} className="grid max-w-3xl grid-cols-1 items-end gap-3 md:grid-cols-[2fr_2fr_1fr_auto]">
       <label className="space-y-1 text-sm">
@@ -35,13 +30,13 @@ export function CreateUserForm() {
         </Select>
       </label>
       <Button type="submit" disabled={pending} variant="primary">Create user</Button>
-      <div className="md:col-span-4"><Feedback state={state} /></div>
+      <div className="md:col-span-4"><ActionOutcome state={state} /></div>
     </form>
   );
 }
 
 export function RoleForm({ userId, role, email }: { userId: string; role: Role; email: string }) {
-  const [state, action, pending] = useActionState<ActionState, FormData>(changeRoleAction, {});
+  const [state, action, pending] = useActionState<FormState, FormData>(changeRoleAction, null);
   return (
     <form action={action} className="flex items-center gap-2">
       <input type="hidden" name="userId" value={userId} />
@@ -51,13 +46,13 @@ export function RoleForm({ userId, role, email }: { userId: string; role: Role; 
         ))}
       </select>
       <Button type="submit" disabled={pending} variant="secondary" size="sm">Change role</Button>
-      <Feedback state={state} />
+      <ActionOutcome state={state} />
     </form>
   );
 }
 
 export function DisableForm({ userId, disabled, email }: { userId: string; disabled: boolean; email: string }) {
-  const [state, action, pending] = useActionState<ActionState, FormData>(setDisabledAction, {});
+  const [state, action, pending] = useActionState<FormState, FormData>(setDisabledAction, null);
   return (
     <form
       action={action}
@@ -69,13 +64,13 @@ export function DisableForm({ userId, disabled, email }: { userId: string; disab
       <input type="hidden" name="userId" value={userId} />
       <input type="hidden" name="disabled" value={disabled ? "false" : "true"} />
       <Button type="submit" disabled={pending} variant="secondary" size="sm">{disabled ? "Enable" : "Disable"}</Button>
-      <Feedback state={state} />
+      <ActionOutcome state={state} />
     </form>
   );
 }
 
 export function ResetPasswordForm({ userId, email }: { userId: string; email: string }) {
-  const [state, action, pending] = useActionState<ActionState, FormData>(resetPasswordAction, {});
+  const [state, action, pending] = useActionState<FormState, FormData>(resetPasswordAction, null);
   return (
     <form action={action} className="flex items-center gap-2">
       <input type="hidden" name="userId" value={userId} />
@@ -91,7 +86,7 @@ export function ResetPasswordForm({ userId, email }: { userId: string; email: st
         className="w-36 rounded border border-zinc-300 bg-white px-2 py-1 text-xs dark:border-zinc-700 dark:bg-zinc-900"
       />
       <Button type="submit" disabled={pending} variant="secondary" size="sm">Set password</Button>
-      <Feedback state={state} />
+      <ActionOutcome state={state} />
     </form>
   );
 }

@@ -72,7 +72,7 @@ export const updatePoolRoute = defineRoute(
     method: "PATCH",
     path: "/api/v1/pools/{id}",
     operationId: "updatePool",
-    summary: "Rename a pool, change its description or checkout strategy",
+    summary: "Rename a pool, change its description, checkout strategy or gateway retry settings",
     tag: "pools",
     scope: "write",
     params: idParams,

@@ -66,13 +66,14 @@ function tempDir(name: string): string {
   return mkdtempSync(path.join(tmpdir(), `switchyard-${name}-`));
 }
 
-export function startSquid(port: number): Promise<RealProxy> {
+/** Squid on `port`; `extraPorts` are more listening ports of the same process (bench:gateway's pool of nodes with one upstream's capacity). */
+export function startSquid(port: number, extraPorts: number[] = []): Promise<RealProxy> {
   const dir = tempDir("squid");
   const conf = path.join(dir, "squid.conf");
   writeFileSync(
     conf,
     [
-      `http_port 127.0.0.1:${port}`,
+      ...[port, ...extraPorts].map((p) => `http_port 127.0.0.1:${p}`),
       `pid_filename ${dir}/squid.pid`,
       // Running as root: Squid drops to this user; the temp dir is handed to it below.
       "cache_effective_user proxy",

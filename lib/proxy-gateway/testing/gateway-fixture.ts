@@ -5,7 +5,7 @@ import { prisma } from "@/lib/db/prisma";
 import { Gateway } from "@/lib/gateway/gateway";
 import { startFaultLab, type FaultLab, type LabProxySpec } from "@/lib/lab/fault-lab";
 import { ProxyGateway } from "../proxy-gateway";
-import type { ProxyGatewaySettings } from "../settings";
+import type { ProxyGatewaySettings } from "@/lib/pools/schema";
 
 /** A lab, a pool of its proxies as nodes, an API key and a running forward-proxy gateway (tests, bench). */
 export interface GatewayFixture {

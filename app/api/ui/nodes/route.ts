@@ -1,5 +1,5 @@
 import { listNodesWithHealth } from "@/lib/stats/node-table";
 import { nodeListQuerySchema } from "@/lib/nodes/schema";
-import { searchParamsObject, uiRoute } from "@/lib/http/ui-route";
+import { parseQuery, searchParamsObject, uiRoute } from "@/lib/http/ui-route";
 
-export const GET = uiRoute("viewer", async (request) => listNodesWithHealth(nodeListQuerySchema.parse(searchParamsObject(request))));
+export const GET = uiRoute("viewer", async (request) => listNodesWithHealth(parseQuery(nodeListQuerySchema, searchParamsObject(request))));

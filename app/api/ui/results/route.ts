@@ -1,13 +1,12 @@
 import { listResults } from "@/lib/stats/result-list";
 import { resultListQuerySchema } from "@/lib/stats/result-list-schema";
 import { resultsCsv } from "@/lib/stats/results-csv";
-import { searchParamsObject, uiRoute } from "@/lib/http/ui-route";
+import { parseQuery, searchParamsObject, uiRoute } from "@/lib/http/ui-route";
 
 /** GET /api/ui/results?… → the filtered results (JSON), or `format=csv` for a download of up to 10,000 rows. */
 export const GET = uiRoute("viewer", async (request) => {
   const { format, ...rest } = searchParamsObject(request);
-  // A bad filter throws: uiRoute answers 400 with the field and the reason.
-  const list = await listResults(resultListQuerySchema.parse(format === "csv" ? { ...rest, limit: "10000" } : rest));
+  const list = await listResults(parseQuery(resultListQuerySchema, format === "csv" ? { ...rest, limit: "10000" } : rest));
   if (format !== "csv") return list;
   return new Response(resultsCsv(list.rows), {
     headers: {

@@ -1,4 +1,4 @@
-import { searchParamsObject, uiRoute } from "@/lib/http/ui-route";
+import { parseQuery, searchParamsObject, uiRoute } from "@/lib/http/ui-route";
 import { healthTableQuerySchema, listNodesByHealth } from "@/lib/stats/node-table";
 
-export const GET = uiRoute("viewer", async (request) => listNodesByHealth(healthTableQuerySchema.parse(searchParamsObject(request))));
+export const GET = uiRoute("viewer", async (request) => listNodesByHealth(parseQuery(healthTableQuerySchema, searchParamsObject(request))));

@@ -1,0 +1,65 @@
+import "server-only";
+import { defaultStatsDb, type StatsDb } from "./db";
+import { resolveWindow, type StatsQuery } from "./windows";
+
+/** The rate shown as "requests/s" is over this recent span (the counters arrive every few seconds). */
+const GATEWAY_RATE_MINUTES = 5;
+
+export interface GatewayFailureRow {
+  /** A fault class of lib/probe/fault-taxonomy.ts, or a gateway outcome (no_healthy_node, deadline, client_closed). */
+  finalClass: string;
+  /** proxy | network | target | gateway | client | unknown */
+  origin: string;
+  requests: number;
+}
+
+export interface GatewayTraffic {
+  /** Client requests through the forward-proxy gateway in the window. */
+  requests: number;
+  /** Attempts those requests made; retries = attempts − requests. */
+  attempts: number;
+  retries: number;
+  /** Requests whose final answer was not a success (the gateway's own failures and relayed target failures). */
+  failures: number;
+  /** Requests per second over the last `rateMinutes` minutes. */
+  requestsPerSecond: number;
+  rateMinutes: number;
+  /** Final failures by class and origin, most first. */
+  failuresByClass: GatewayFailureRow[];
+}
+
+/**
+ * The overview's gateway panel: GatewayTrafficMinute (per pool × minute × final outcome, written
+ * by every gateway instance every few seconds) summed over the window, plus the recent rate.
+ */
+export async function gatewayTraffic(query: StatsQuery, db: StatsDb = defaultStatsDb, now = new Date()): Promise<GatewayTraffic> {
+  const w = resolveWindow(query.window, now);
+  const recentStart = new Date(Math.floor((now.getTime() - GATEWAY_RATE_MINUTES * 60_000) / 60_000) * 60_000);
+  const rows = await db.$queryRaw<Array<{ finalClass: string; origin: string; requests: bigint; attempts: bigint; recent: bigint }>>`
+    SELECT g."finalClass", g."origin", sum(g."requests")::bigint AS requests, sum(g."attempts")::bigint AS attempts,
+           coalesce(sum(g."requests") FILTER (WHERE g."minute" >= ${recentStart}), 0)::bigint AS recent
+    FROM "GatewayTrafficMinute" g
+    WHERE g."minute" >= ${w.minuteStart} AND g."minute" <= ${now} AND (${query.poolId ?? null}::uuid IS NULL OR g."poolId" = ${query.poolId ?? null}::uuid)
+    GROUP BY 1, 2`;
+  let requests = 0;
+  let attempts = 0;
+  let recent = 0;
+  const failuresByClass: GatewayFailureRow[] = [];
+  for (const row of rows) {
+    requests += Number(row.requests);
+    attempts += Number(row.attempts);
+    recent += Number(row.recent);
+    if (row.finalClass !== "ok") failuresByClass.push({ finalClass: row.finalClass, origin: row.origin, requests: Number(row.requests) });
+  }
+  failuresByClass.sort((a, b) => b.requests - a.requests || a.finalClass.localeCompare(b.finalClass));
+  const recentSeconds = Math.max(1, (now.getTime() - recentStart.getTime()) / 1000);
+  return {
+    requests,
+    attempts,
+    retries: attempts - requests,
+    failures: failuresByClass.reduce((n, r) => n + r.requests, 0),
+    requestsPerSecond: recent / recentSeconds,
+    rateMinutes: GATEWAY_RATE_MINUTES,
+    failuresByClass,
+  };
+}
