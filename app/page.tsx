@@ -1,13 +1,28 @@
 import type { Metadata } from "next";
 import { Suspense } from "react";
+import { requirePageActor } from "@/lib/auth/page-actor";
+import { dashboardData, type DashboardData } from "@/lib/stats/dashboard";
+import { statsQuerySchema } from "@/lib/stats/windows";
+import { overviewParams } from "./dashboard/overview-params";
 import { OverviewView } from "./dashboard/overview-view";
 
 export const metadata: Metadata = { title: "Overview" };
 
-export default function OverviewPage() {
+/**
+ * The overview arrives with its figures in the first HTML (the same data the page then polls), so
+ * an operator reads numbers at first paint instead of after the scripts, hydration and a fetch.
+ * A URL the query schema refuses renders without them; the page's own request then shows why.
+ */
+export default async function OverviewPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const raw = await searchParams;
+  const params = overviewParams((key) => [raw[key]].flat()[0]);
+  const actor = await requirePageActor("viewer", `/?${new URLSearchParams(params)}`);
+  const query = statsQuerySchema.safeParse(params);
+  // Plain JSON, exactly what GET /api/ui/stats answers with.
+  const data = actor && query.success ? (JSON.parse(JSON.stringify(await dashboardData(query.data))) as DashboardData) : undefined;
   return (
     <Suspense>
-      <OverviewView />
+      <OverviewView initial={data && { params, data }} />
     </Suspense>
   );
 }

@@ -51,11 +51,14 @@ export const statsQueryKeys = {
   node: (id: string, window: string) => ["nodes", "stats", id, window] as const,
 };
 
-export function useDashboardQuery(params: Record<string, string>) {
+/** `initial`: the same figures rendered by the server for these params (the page's first paint). */
+export function useDashboardQuery(params: Record<string, string>, initial?: DashboardData) {
   const live = useLive();
   return useQuery({
     queryKey: statsQueryKeys.dashboard(params),
     queryFn: () => fetchJson<DashboardData>(`/api/ui/stats?${new URLSearchParams(params)}`),
+    initialData: initial,
+    initialDataUpdatedAt: initial ? Date.parse(initial.generatedAt) : undefined,
     placeholderData: keepPreviousData,
     refetchInterval: live ? LIVE_INTERVAL_MS : false,
   });
