@@ -1,10 +1,11 @@
 import type { Metadata } from "next";
 import { Suspense } from "react";
 import { requirePageActor } from "@/lib/auth/page-actor";
-import { dashboardData, type DashboardData } from "@/lib/stats/dashboard";
+import { listPools } from "@/lib/pools/data";
+import { dashboardData } from "@/lib/stats/dashboard";
 import { statsQuerySchema } from "@/lib/stats/windows";
 import { overviewParams } from "./dashboard/overview-params";
-import { OverviewView } from "./dashboard/overview-view";
+import { OverviewView, type OverviewInitial } from "./dashboard/overview-view";
 
 export const metadata: Metadata = { title: "Overview" };
 
@@ -18,11 +19,12 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
   const params = overviewParams((key) => [raw[key]].flat()[0]);
   const actor = await requirePageActor("viewer", `/?${new URLSearchParams(params)}`);
   const query = statsQuerySchema.safeParse(params);
-  // Plain JSON, exactly what GET /api/ui/stats answers with.
-  const data = actor && query.success ? (JSON.parse(JSON.stringify(await dashboardData(query.data))) as DashboardData) : undefined;
+  // Plain JSON, exactly what GET /api/ui/stats and /api/ui/pools answer with; the pool list too, so
+  // the first HTML already shows the chosen pool.
+  const initial = actor && query.success ? (JSON.parse(JSON.stringify({ params, data: await dashboardData(query.data), pools: await listPools() })) as OverviewInitial) : undefined;
   return (
     <Suspense>
-      <OverviewView initial={data && { params, data }} />
+      <OverviewView initial={initial} />
     </Suspense>
   );
 }

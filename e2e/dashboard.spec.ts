@@ -5,6 +5,8 @@ import { escapeRegExp, expect, openLabNode, STANDARD_LAB_PROXIES, test, testPool
 // run from the UI shows up on the overview and node pages with the right 502/504 origin, and
 // controls (disable, rotate) update state, exit IP and audit without a reload. Each test has a
 // lab pool of its own and tests it first (against the lab's IP echo, so exit IPs are known).
+// Each test probes its own lab pool first: generous on a shared machine (steps wait for conditions).
+test.describe.configure({ timeout: 120_000 });
 test.use({ labOptions: { proxies: [...STANDARD_LAB_PROXIES, { name: "rotating", kind: "http", exitAddresses: ["127.0.3.1", "127.0.3.2", "127.0.3.3"] }] } });
 
 async function shot(page: Page, testInfo: TestInfo, name: string) {

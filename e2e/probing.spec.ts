@@ -3,6 +3,8 @@ import { escapeRegExp, expect, openLabNode, STANDARD_LAB_PROXIES, test, uniqueNa
 // Real proxies with known faults (the fault lab, on 127.0.0.1) tested from the UI: the operator
 // sees which node failed and how, and can cancel a run that hangs. Each test has its own lab.
 
+// Each test probes its own lab pool first: generous on a shared machine (steps wait for conditions).
+test.describe.configure({ timeout: 120_000 });
 test.describe("set-up in the UI", () => {
   test("add a target (a bad URL is refused), a pool, and import lab proxies into it", async ({ page, lab }) => {
     const pool = uniqueName("probing");

@@ -19,6 +19,7 @@ import { HealthPolicyForm } from "./health-policy-form";
 import { MonitoringNotice } from "./monitoring-notice";
 import { useDashboardQuery } from "@/lib/stats/use-stats-queries";
 import type { DashboardData } from "@/lib/stats/dashboard";
+import type { PoolSummary } from "@/lib/pools/data";
 import { overviewParams, sameParams } from "./overview-params";
 import { RANGE_LIMITS, rangeProblems, STATS_WINDOWS, STATS_WINDOW_NAMES } from "@/lib/stats/windows";
 import { resultsHref } from "@/lib/stats/result-list-schema";
@@ -33,14 +34,22 @@ const ORIGINS = Object.keys(ORIGIN_LABEL) as Array<keyof OriginSplit>;
  * in the URL (bookmarkable, shareable); every figure links to the results behind it (/results
  * with the same pool and window or range plus its own filter).
  */
-export function OverviewView({ initial }: { initial?: { params: Record<string, string>; data: DashboardData } }) {
+/** What the server rendered the page with: the figures for `params` and the pool list. */
+export interface OverviewInitial {
+  params: Record<string, string>;
+  data: DashboardData;
+  pools: PoolSummary[];
+}
+
+export function OverviewView({ initial }: { initial?: OverviewInitial }) {
   const router = useRouter();
   const pathname = usePathname();
   const searchParams = useSearchParams();
   const params = useMemo(() => overviewParams((key) => searchParams.get(key)), [searchParams]);
   const range = params.from && params.to ? { from: params.from, to: params.to } : undefined;
   const dashboard = useDashboardQuery(params, initial && sameParams(initial.params, params) ? initial.data : undefined);
-  const pools = usePoolsQuery();
+  // (Stale at once: the client fetches the list again after hydration.)
+  const pools = usePoolsQuery(initial?.pools);
   const d = dashboard.data;
   const canOperate = useCurrentUser().can("operator");
   const o = d?.overview;
