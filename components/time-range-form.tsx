@@ -1,7 +1,6 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
-import { useHydrated } from "@/components/local-time";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/field";
 
@@ -38,9 +37,7 @@ export function TimeRangeForm({
 }) {
   const [draft, setDraft] = useState<{ from: string; to: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
-  // Local times only once hydrated: the server does not know the viewer's time zone.
-  const hydrated = useHydrated();
-  const value = draft ?? (hydrated ? { from: toLocalInput(from), to: toLocalInput(to) } : { from: "", to: "" });
+  const value = draft ?? { from: toLocalInput(from), to: toLocalInput(to) };
 
   function submit(event: FormEvent) {
     event.preventDefault();

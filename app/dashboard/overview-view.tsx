@@ -9,7 +9,6 @@ import { StackedClassChart } from "@/components/charts/stacked-class-chart";
 import { int, ms, pct } from "@/components/charts/format";
 import { Button } from "@/components/ui/button";
 import { Select } from "@/components/ui/field";
-import { LocalTime } from "@/components/local-time";
 import { TimeRangeForm } from "@/components/time-range-form";
 import { WindowPicker } from "@/components/window-picker";
 import { usePoolsQuery } from "@/lib/nodes/use-node-queries";
@@ -18,9 +17,6 @@ import { GatewayTrafficPanel } from "./gateway-traffic-panel";
 import { HealthPolicyForm } from "./health-policy-form";
 import { MonitoringNotice } from "./monitoring-notice";
 import { useDashboardQuery } from "@/lib/stats/use-stats-queries";
-import type { DashboardData } from "@/lib/stats/dashboard";
-import type { PoolSummary } from "@/lib/pools/data";
-import { overviewParams, sameParams } from "./overview-params";
 import { RANGE_LIMITS, rangeProblems, STATS_WINDOWS, STATS_WINDOW_NAMES } from "@/lib/stats/windows";
 import { resultsHref } from "@/lib/stats/result-list-schema";
 import type { OriginSplit } from "@/lib/stats/class-figures";
@@ -34,22 +30,21 @@ const ORIGINS = Object.keys(ORIGIN_LABEL) as Array<keyof OriginSplit>;
  * in the URL (bookmarkable, shareable); every figure links to the results behind it (/results
  * with the same pool and window or range plus its own filter).
  */
-/** What the server rendered the page with: the figures for `params` and the pool list. */
-export interface OverviewInitial {
-  params: Record<string, string>;
-  data: DashboardData;
-  pools: PoolSummary[];
-}
-
-export function OverviewView({ initial }: { initial?: OverviewInitial }) {
+export function OverviewView() {
   const router = useRouter();
   const pathname = usePathname();
   const searchParams = useSearchParams();
-  const params = useMemo(() => overviewParams((key) => searchParams.get(key)), [searchParams]);
+  const params = useMemo(() => {
+    const p: Record<string, string> = { window: searchParams.get("window") ?? "1h" };
+    for (const key of ["poolId", "from", "to"]) {
+      const value = searchParams.get(key);
+      if (value) p[key] = value;
+    }
+    return p;
+  }, [searchParams]);
   const range = params.from && params.to ? { from: params.from, to: params.to } : undefined;
-  const dashboard = useDashboardQuery(params, initial && sameParams(initial.params, params) ? initial.data : undefined);
-  // (Stale at once: the client fetches the list again after hydration.)
-  const pools = usePoolsQuery(initial?.pools);
+  const dashboard = useDashboardQuery(params);
+  const pools = usePoolsQuery();
   const d = dashboard.data;
   const canOperate = useCurrentUser().can("operator");
   const o = d?.overview;
@@ -61,9 +56,7 @@ export function OverviewView({ initial }: { initial?: OverviewInitial }) {
       if (value) next.set(key, value);
       else next.delete(key);
     }
-    // The browser's own history (Next keeps useSearchParams in step): the query refetches on the
-    // client, without a server render of the page for every pool or window change.
-    window.history.replaceState(null, "", `${pathname}?${next}`);
+    router.replace(`${pathname}?${next}`, { scroll: false });
   }
   /** A link to the results behind a figure: this pool and window (or range) plus `filter`. */
   const results = (filter: Parameters<typeof resultsHref>[0] = {}) => resultsHref({ poolId: params.poolId, ...(range ?? { window: params.window }), ...filter });
@@ -129,7 +122,7 @@ export function OverviewView({ initial }: { initial?: OverviewInitial }) {
           range ? (
             <span className="flex flex-wrap items-center gap-2 text-xs">
               <span data-testid="zoom-range">
-                <LocalTime at={range.from} style="datetime" /> – <LocalTime at={range.to} style="datetime" />
+                {new Date(range.from).toLocaleString()} – {new Date(range.to).toLocaleString()}
               </span>
               <Link href={results()} className="text-blue-700 underline dark:text-blue-400">
                 results in this range

@@ -3,7 +3,6 @@
 import { useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, ReferenceArea, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { FaultClass } from "@/lib/probe/fault-taxonomy";
-import { LocalTime } from "@/components/local-time";
 import { classColor } from "./class-colors";
 
 export interface StackedPoint {
@@ -116,10 +115,7 @@ export function StackedClassChart({
         <figcaption className="mt-1 space-y-0.5 text-xs" data-testid="chart-annotations">
           {[...marks].map(([t, labels]) => (
             <div key={t}>
-              <span className="text-violet-700 dark:text-violet-400">
-                <LocalTime at={t} />
-              </span>{" "}
-              {labels.join(" · ")}
+              <span className="text-violet-700 dark:text-violet-400">{format(t)}</span> {labels.join(" · ")}
             </div>
           ))}
         </figcaption>

@@ -20,9 +20,8 @@ export function useNodeQuery(id: string) {
   return useQuery({ queryKey: nodeQueryKeys.detail(id), queryFn: () => fetchJson<NodeDetail>(`/api/ui/nodes/${id}`) });
 }
 
-/** `initial`: the list as the server rendered it (the page's first paint), used until the first fetch. */
-export function usePoolsQuery(initial?: PoolSummary[]) {
-  return useQuery({ queryKey: nodeQueryKeys.pools, queryFn: () => fetchJson<PoolSummary[]>("/api/ui/pools"), initialData: initial, initialDataUpdatedAt: initial ? 0 : undefined });
+export function usePoolsQuery() {
+  return useQuery({ queryKey: nodeQueryKeys.pools, queryFn: () => fetchJson<PoolSummary[]>("/api/ui/pools") });
 }
 
 export function useTagsQuery() {

@@ -51,14 +51,11 @@ export const statsQueryKeys = {
   node: (id: string, window: string) => ["nodes", "stats", id, window] as const,
 };
 
-/** `initial`: the same figures rendered by the server for these params (the page's first paint). */
-export function useDashboardQuery(params: Record<string, string>, initial?: DashboardData) {
+export function useDashboardQuery(params: Record<string, string>) {
   const live = useLive();
   return useQuery({
     queryKey: statsQueryKeys.dashboard(params),
     queryFn: () => fetchJson<DashboardData>(`/api/ui/stats?${new URLSearchParams(params)}`),
-    initialData: initial,
-    initialDataUpdatedAt: initial ? Date.parse(initial.generatedAt) : undefined,
     placeholderData: keepPreviousData,
     refetchInterval: live ? LIVE_INTERVAL_MS : false,
   });
