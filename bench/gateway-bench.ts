@@ -14,7 +14,8 @@
  * another child process. Direct and gateway phases alternate A-B-B-A to cancel drift.
  *
  * Run: npm run bench:gateway   (BENCH_SHORT=1: 4 s phases; BENCH_SECONDS, BENCH_CONNECTIONS,
- * BENCH_NODES override). Prints figures; a measurement, not a test.
+ * BENCH_NODES override; BENCH_CPU_PROF=<dir> profiles the gateway process). Prints figures; a
+ * measurement, not a test.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -37,7 +38,9 @@ const useSquid = process.env.BENCH_UPSTREAM !== "lab" && existsSync(REAL_PROXY_B
 const CHILD_ARGS = ["--import", "tsx", "--import", "./scripts/server-only-hook.mjs"];
 
 function child<T>(file: string, env: Record<string, string>): Promise<{ process: ChildProcess; first: T; ask: <R>(message: string) => Promise<R> }> {
-  const proc = fork(path.join(import.meta.dirname, file), { execArgv: CHILD_ARGS, env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  // BENCH_CPU_PROF=<dir>: the gateway process writes a V8 CPU profile there (node --cpu-prof) to find its hot path.
+  const profile = process.env.BENCH_CPU_PROF && file.includes("gateway-bench-gateway") ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const proc = fork(path.join(import.meta.dirname, file), { execArgv: [...CHILD_ARGS, ...profile], env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const ask = <R,>(message: string) =>
     new Promise<R>((resolve) => {
       proc.once("message", (answer) => resolve(answer as R));

@@ -4,7 +4,7 @@
  * with a short retention, health) and two dashboard clients poll like the overview (every 4 s).
  * Before that, the same ingest runs alone for a short while: the same-run baseline.
  * Reports persisted results/s, ingest lag (backlog in seconds of traffic), rollup lag, raw table
- * size and dashboard query p95. Results are synthetic (the DB side is measured here; the probe
+ * size (one-minute partitions here, dropped whole by retention) and dashboard query p95. Results are synthetic (the DB side is measured here; the probe
  * engine's own rate is bench:probe's figure).
  * Run: npm run bench:sustained   (BENCH_SHORT=1: 60 s; else BENCH_SUSTAINED_SECONDS, default 600)
  */
@@ -21,8 +21,10 @@ const BASELINE_SECONDS = BENCH_SHORT ? 10 : 30;
 const RATE = Number(process.env.BENCH_SUSTAINED_RATE ?? 2_000);
 const NODES = 2_000;
 const TARGETS = 5;
-// Short retention so pruning runs during the bench (rows older than this, once rolled up, go).
-process.env.SWITCHYARD_RESULT_RETENTION_HOURS = String(BENCH_SHORT ? 0.02 : 0.1);
+// Short retention and one-minute partitions so retention drops partitions during the bench (a
+// partition goes once it ends before the retention cutoff and the rollup watermark).
+process.env.SWITCHYARD_RESULT_RETENTION_HOURS = String(BENCH_SHORT ? 0.01 : 0.1);
+process.env.SWITCHYARD_RESULT_PARTITION_MINUTES = "1";
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "switchyard-sustained-bench-"));
 process.env.SWITCHYARD_SECRET_KEY ??= Buffer.alloc(32, 3).toString("base64");
@@ -35,6 +37,7 @@ const { ProbeResultWriter, closeResultWriterPool } = await import("@/lib/probe/r
 const { defaultAttribution, FAULT_CLASSES, FAULT_CLASS_NAMES } = await import("@/lib/probe/fault-taxonomy");
 const { dashboardData } = await import("@/lib/stats/dashboard");
 const { statsOverview } = await import("@/lib/stats/overview");
+const { ensureResultPartitions } = await import("@/lib/probe/result-partitions");
 type Attempt = Parameters<InstanceType<typeof ProbeResultWriter>["add"]>[0];
 
 await prisma.$executeRaw`INSERT INTO "Pool" ("id", "name", "updatedAt") VALUES (gen_random_uuid(), 'fleet', now())`;
@@ -85,6 +88,12 @@ const p95 = (values: number[]) => {
 };
 
 console.log(`sustained bench: ${RATE}/s target for ${SECONDS} s (baseline ${BASELINE_SECONDS} s ingest alone), ${NODES} nodes × ${TARGETS} targets, Node ${process.version}`);
+// Partitions ahead of time, as the worker's result-partitions job keeps them (before the baseline, so
+// both phases insert into range partitions, not the default one).
+await ensureResultPartitions();
+const { listResultPartitions } = await import("@/lib/probe/result-partitions");
+// Range partitions only (not the empty legacy one the migration made, nor the default one).
+const partitionsAtStart = (await listResultPartitions()).filter((p) => p.from !== null && !p.isDefault).map((p) => p.name);
 const writer = new ProbeResultWriter({ batchSize: 2_000, flushAfterMs: 250 });
 const baselineRate = await ingest(BASELINE_SECONDS, writer, []);
 console.log(`baseline (ingest alone): ${Math.round(baselineRate)} persisted/s`);
@@ -107,16 +116,22 @@ const pollers = [0, 2_000].map(async (offset) => {
 });
 const lag: number[] = [];
 const sustainedRate = await ingest(SECONDS, writer, lag);
-const [marks] = await prisma.$queryRaw<{ rollupLag: number; rawMB: number; rawRows: bigint }[]>`
+// A partitioned table has no storage of its own: its size is the sum of its partitions'.
+const [marks] = await prisma.$queryRaw<{ rollupLag: number; rawMB: number; rawRows: bigint; partitions: bigint }[]>`
   SELECT extract(epoch FROM now() - (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = 'stats'))::float8 AS "rollupLag",
-         pg_total_relation_size('"ProbeResult"') / 1048576.0 AS "rawMB", (SELECT count(*) FROM "ProbeResult") AS "rawRows"`;
+         (SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits WHERE inhparent = '"ProbeResult"'::regclass) / 1048576.0 AS "rawMB",
+         (SELECT count(*) FROM "ProbeResult") AS "rawRows",
+         (SELECT count(*) FROM pg_inherits WHERE inhparent = '"ProbeResult"'::regclass) AS "partitions"`;
+const [{ oldest }] = await prisma.$queryRaw<{ oldest: Date | null }[]>`SELECT min("startedAt") AS oldest FROM "ProbeResult"`;
+const partitionsLeft = new Set((await listResultPartitions()).map((p) => p.name));
+const partitionsDropped = partitionsAtStart.filter((name) => !partitionsLeft.has(name)).length;
 stop.abort();
 await Promise.all([jobs, ...pollers]);
 const persisted = writer.written;
 
 console.log(`sustained: ${Math.round(sustainedRate)} persisted/s (baseline ${Math.round(baselineRate)}/s, ratio ${(sustainedRate / baselineRate).toFixed(2)})`);
 console.log(`ingest lag p95 ${p95(lag).toFixed(2)} s (max ${Math.max(0, ...lag).toFixed(2)} s); rollup lag at the end ${marks.rollupLag?.toFixed(0)} s`);
-console.log(`raw table ${Number(marks.rawMB).toFixed(0)} MB, ${marks.rawRows} rows (of ${persisted} written: the rest rolled up and pruned)`);
+console.log(`raw table ${Number(marks.rawMB).toFixed(0)} MB, ${marks.rawRows} rows (of ${persisted} written: the rest rolled up and dropped with their partitions) in ${marks.partitions} partitions (${partitionsDropped} dropped by retention during the run), oldest row ${oldest ? Math.round((Date.now() - oldest.getTime()) / 1000) : "—"} s old`);
 console.log(`dashboard poll (whole overview 1 h + pool 15 min) p95 ${p95(queryMs).toFixed(0)} ms over ${queryMs.length} polls`);
 reportFigure({ name: `sustained ${SECONDS} s: persisted results/s (baseline alone ${Math.round(baselineRate)}/s)`, value: Math.round(sustainedRate), unit: "/s", goal: RATE, better: "higher" });
 reportFigure({ name: `sustained: ingest lag p95`, value: Number(p95(lag).toFixed(2)), unit: "s", goal: 2, better: "lower" });
@@ -124,6 +139,7 @@ reportFigure({ name: `sustained: ingest lag p95`, value: Number(p95(lag).toFixed
 reportFigure({ name: `sustained: rollup lag at the end`, value: Math.round(marks.rollupLag ?? Infinity), unit: "s", goal: 90, better: "lower" });
 reportFigure({ name: `sustained: dashboard poll p95 under load`, value: Math.round(p95(queryMs)), unit: "ms", goal: 500, better: "lower" });
 reportFigure({ name: `sustained: raw table size at the end`, value: Math.round(Number(marks.rawMB)), unit: "MB", goal: Math.round((RATE * (Number(process.env.SWITCHYARD_RESULT_RETENTION_HOURS) * 3600 + 120) * 400) / 1048576), better: "lower" });
+reportFigure({ name: `sustained: result partitions dropped by retention`, value: partitionsDropped, unit: "", goal: 1, better: "higher" });
 
 await closeResultWriterPool();
 await prisma.$disconnect();

@@ -14,6 +14,12 @@ function describeChange(event: AuditEventRow): string {
   return "";
 }
 
+/** A Diagnose run on the timeline links to its stored evidence. */
+function diagnosisId(event: AuditEventRow): string | null {
+  const after = event.after as Record<string, unknown> | null;
+  return event.action === "node.diagnosed" && typeof after?.diagnosisId === "string" ? after.diagnosisId : null;
+}
+
 /** Where a subject is shown (null: no page for it, or it is gone). */
 function subjectHref(event: AuditEventRow): string | null {
   if (event.subjectType === "probe_run") return `/results?runId=${event.subjectId}`;
@@ -64,6 +70,11 @@ export function AuditEventList({ events, showSubject = true }: { events: AuditEv
               )}
               {describeChange(event) && <span className="ml-2">{describeChange(event)}</span>}
               {event.reason && <span className="ml-2 italic">“{event.reason}”</span>}
+              {diagnosisId(event) && (
+                <Link href={`/diagnoses/${diagnosisId(event)}`} className="ml-2 text-blue-700 hover:underline dark:text-blue-400" data-testid="diagnosis-link">
+                  view diagnosis
+                </Link>
+              )}
             </span>
           </li>
         );

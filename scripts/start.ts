@@ -104,7 +104,11 @@ async function shutdown(signal: string) {
     console.error("[switchyard] shutdown took longer than 20 s; exiting anyway");
     process.exit(1);
   }, 20_000);
-  for (const step of shutdownSteps) await step.run().catch((error) => console.error(`[switchyard] stopping ${step.name}:`, error));
+  for (const step of shutdownSteps) {
+    const started = Date.now();
+    await step.run().catch((error) => console.error(`[switchyard] stopping ${step.name}:`, error));
+    if (Date.now() - started > 2_000) log(`stopping the ${step.name} took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
   await prisma.$disconnect().catch(() => undefined);
   await database.stop();
   if (database.embedded) log("database: embedded PostgreSQL stopped cleanly");

@@ -14,6 +14,9 @@ const GATEWAY_OUTCOMES: Record<string, string> = {
   client_closed: "Client went away",
 };
 
+/** Who a final failure is put on: the overview's origin names, plus the gateway's own outcomes. */
+const ORIGIN_LABEL: Record<string, string> = { proxy: "proxy node", network: "network", target: "target", unknown: "undecided", gateway: "gateway", client: "client" };
+
 const classLabel = (finalClass: string) => FAULT_CLASSES[finalClass as keyof typeof FAULT_CLASSES]?.label ?? GATEWAY_OUTCOMES[finalClass] ?? finalClass;
 
 /**
@@ -58,7 +61,7 @@ export function GatewayTrafficPanel({ traffic, ejected, poolId, results }: { tra
                         classLabel(row.finalClass)
                       )}
                     </td>
-                    <td className="py-1.5">{row.origin}</td>
+                    <td className="py-1.5">{ORIGIN_LABEL[row.origin] ?? row.origin}</td>
                     <td className="py-1.5 text-right tabular-nums">{int(row.requests)}</td>
                   </tr>
                 ))}

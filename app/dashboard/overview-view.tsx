@@ -17,6 +17,7 @@ import { GatewayTrafficPanel } from "./gateway-traffic-panel";
 import { HealthPolicyForm } from "./health-policy-form";
 import { MonitoringNotice } from "./monitoring-notice";
 import { useDashboardQuery } from "@/lib/stats/use-stats-queries";
+import { useStartDiagnosis } from "@/lib/diagnosis/use-diagnosis-queries";
 import { RANGE_LIMITS, rangeProblems, STATS_WINDOWS, STATS_WINDOW_NAMES } from "@/lib/stats/windows";
 import { resultsHref } from "@/lib/stats/result-list-schema";
 import type { OriginSplit } from "@/lib/stats/class-figures";
@@ -47,6 +48,7 @@ export function OverviewView() {
   const pools = usePoolsQuery();
   const d = dashboard.data;
   const canOperate = useCurrentUser().can("operator");
+  const diagnose = useStartDiagnosis();
   const o = d?.overview;
   const stepMs = (d?.series.stepSeconds ?? 60) * 1000;
 
@@ -191,7 +193,16 @@ export function OverviewView() {
       </Panel>
 
       <Panel title="Node × target failure rate (worst first; each cell: failure rate and its most common class)">
-        {d ? <FailureHeatMap map={d.heatMap} cellHref={(nodeId, targetId) => results({ nodeId, targetId, bucket: "failed" })} /> : <p className="text-sm text-zinc-500">Loading…</p>}
+        {d ? (
+          <FailureHeatMap
+            map={d.heatMap}
+            cellHref={(nodeId, targetId) => results({ nodeId, targetId, bucket: "failed" })}
+            onDiagnose={canOperate ? (nodeId, targetId) => diagnose.mutate({ nodeId, targetId }) : undefined}
+          />
+        ) : (
+          <p className="text-sm text-zinc-500">Loading…</p>
+        )}
+        {diagnose.data && !diagnose.data.ok && <p role="alert" className="mt-2 text-sm text-red-700 dark:text-red-400">{Object.values(diagnose.data.fieldErrors)[0]}</p>}
       </Panel>
 
       {params.poolId && d?.healthPolicy && (

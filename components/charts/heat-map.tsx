@@ -17,7 +17,16 @@ function cellStyle(rate: number): string {
  * target", a red row is "node dead". Each cell names its dominant failure class and opens the
  * results of that node × target (`cellHref`).
  */
-export function FailureHeatMap({ map, cellHref }: { map: HeatMapView; cellHref: (nodeId: string, targetId: string) => string }) {
+export function FailureHeatMap({
+  map,
+  cellHref,
+  onDiagnose,
+}: {
+  map: HeatMapView;
+  cellHref: (nodeId: string, targetId: string) => string;
+  /** Diagnose this node × target (operators): runs the 502 checklist for the cell. */
+  onDiagnose?: (nodeId: string, targetId: string) => void;
+}) {
   if (map.nodes.length === 0) return <p className="py-4 text-sm text-zinc-500">No failures in this window.</p>;
   return (
     <div className="overflow-x-auto">
@@ -55,7 +64,18 @@ export function FailureHeatMap({ map, cellHref }: { map: HeatMapView; cellHref: 
                       <span className="block font-medium">{Math.round(c.failureRate * 100)}%</span>
                       {c.dominantClass && <span className="block truncate font-mono text-[10px] opacity-80">{c.dominantClass}</span>}
                     </Link>
-                  ) : (
+                  ) : null}
+                  {c && c.failures > 0 && onDiagnose ? (
+                    <button
+                      type="button"
+                      className="mt-0.5 block w-full text-center text-[10px] text-blue-700 hover:underline dark:text-blue-400"
+                      aria-label={`Diagnose ${n.name} on ${map.targets[j].url}`}
+                      onClick={() => onDiagnose(n.id, map.targets[j].id)}
+                    >
+                      Diagnose
+                    </button>
+                  ) : null}
+                  {c ? null : (
                     <span className="block min-w-24 text-center text-zinc-400">—</span>
                   )}
                 </td>

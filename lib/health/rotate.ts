@@ -88,7 +88,7 @@ async function callRotationUrl(url: string, lookup: HostLookup, timeoutMs: numbe
  * The IP-echo target rotation is confirmed with: a target whose path ends in /ip, preferring one
  * the node's own pools probe (PoolProbeSettings.targetIds), else the newest such target.
  */
-async function echoTarget(nodeId: string) {
+export async function echoTarget(nodeId: string) {
   const isEcho = (url: string) => {
     try {
       return new URL(url).pathname.replace(/\/$/, "").endsWith("/ip");

@@ -6,7 +6,7 @@ import { guardedAction } from "@/lib/http/guarded-action";
 import { fieldErrors, type ActionResult as MutationResult } from "@/lib/http/field-errors";
 import { cancelProbeRun, MAX_RUN_CHECKS, startProbeRun } from "./probe-runs";
 import { poolProbeSettingsSchema, probeTargetSchema, startProbeRunSchema } from "./schema";
-import { createProbeTarget, deleteProbeTarget, savePoolProbeSettings } from "./target-mutations";
+import { createProbeTarget, deleteProbeTarget, includeTargetForNode, savePoolProbeSettings } from "./target-mutations";
 import { nodeIdsMatching } from "@/lib/nodes/data";
 import { nodeListQuerySchema } from "@/lib/nodes/schema";
 
@@ -65,5 +65,15 @@ export async function cancelProbeRunAction(input: { id: unknown }): Promise<Muta
     const id = z.uuid().safeParse(input.id);
     if (!id.success) return { ok: false, fieldErrors: fieldErrors(id.error) };
     return { ok: true, ...(await cancelProbeRun(actor, id.data)) };
+  });
+}
+
+/** Probes a target through a node again after Diagnose excluded it. */
+export async function includeTargetForNodeAction(input: { nodeId: unknown; targetId: unknown }): Promise<MutationResult> {
+  return guardedAction("probe", async () => {
+    const actor = await requireActor("operator");
+    const ids = z.object({ nodeId: z.uuid(), targetId: z.uuid() }).safeParse(input);
+    if (!ids.success) return { ok: false, fieldErrors: fieldErrors(ids.error) };
+    return includeTargetForNode(actor, ids.data);
   });
 }

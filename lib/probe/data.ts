@@ -89,3 +89,17 @@ export async function listNodeResults(nodeId: string, limit = 50): Promise<Probe
     source: r.source,
   }));
 }
+
+export interface NodeTargetExclusionRow {
+  targetId: string;
+  url: string;
+  reason: string;
+  createdBy: string;
+  createdAt: string;
+}
+
+/** Targets the scheduler leaves out for this node (Diagnose's "exclude the target for this node"). */
+export async function listNodeTargetExclusions(nodeId: string): Promise<NodeTargetExclusionRow[]> {
+  const rows = await prisma.nodeTargetExclusion.findMany({ where: { nodeId }, orderBy: { createdAt: "desc" }, include: { target: { select: { url: true } } } });
+  return rows.map((r) => ({ targetId: r.targetId, url: r.target.url, reason: r.reason, createdBy: r.createdBy, createdAt: r.createdAt.toISOString() }));
+}

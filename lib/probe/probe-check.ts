@@ -1,4 +1,4 @@
-import { request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
+import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import { connect as netConnect, isIP, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { Duplex } from "node:stream";
@@ -52,6 +52,17 @@ export interface ProbeCheckOptions {
   /** Body bytes kept for captcha/IP-echo detection; the rest is counted and dropped. */
   sampleBytes?: number;
   userAgent?: string;
+  /** Keep the answer's status, headers and body head on the attempt (Diagnose's response signature). */
+  captureResponse?: boolean;
+}
+
+/** An answer as the check saw it (only with captureResponse): what marker and fingerprint tables read. */
+export interface CapturedResponse {
+  /** "connect": the proxy's answer to CONNECT; "forward": absolute-form through the proxy; "tunnel": through the tunnel. */
+  mode: "connect" | "forward" | "tunnel";
+  status: number;
+  headers: IncomingHttpHeaders;
+  bodySample: string;
 }
 
 /** One probe attempt as the engine reports and the batch writer stores it. */
@@ -80,6 +91,10 @@ export interface ProbeAttempt {
   errorDetail: string | null;
   /** Where the check ended: phase-aware attribution, Diagnose's timeline, and the scheduler's "the node did not answer" (connect, proxy TLS, tunnel). Not stored; absent on caller-reported results. */
   phase?: ProbePhase;
+  /** Ms from start until the proxy opened the tunnel (CONNECT 2xx / SOCKS success); null in forward mode or before. Not stored. */
+  tunnelMs?: number | null;
+  /** Only with captureResponse. Not stored. */
+  response?: CapturedResponse;
 }
 
 export type ProbePhase = "resolve" | "connect" | "proxy_tls" | "tunnel" | "tls" | "headers" | "body";
@@ -129,6 +144,8 @@ class ProbeCheck {
   private status: number | null = null;
   private bytes = 0;
   private exitIp: string | null = null;
+  private tunnelMs: number | null = null;
+  private response: CapturedResponse | undefined;
   private readonly onAbort = () => this.abort();
 
   constructor(
@@ -211,6 +228,7 @@ class ProbeCheck {
           timeout: this.timeouts.totalMs, // our own stage timer fires first
         });
         socket = established.socket;
+        this.tunnelMs = this.elapsed();
       } catch (error) {
         const verdict = classifySocksError((error as Error).message);
         if (verdict) return this.finish(verdict, error);
@@ -236,9 +254,12 @@ class ProbeCheck {
       if (!answer.statusCode || answer.statusCode < 200 || answer.statusCode > 299) {
         this.status = answer.statusCode ?? null;
         // The part of the error page that came with the headers: enough for a fingerprint.
-        return this.finish(classifyConnectAnswer(answer.statusCode ?? 0, answer.headers, head.subarray(0, 4096).toString("latin1")));
+        const bodyHead = head.subarray(0, 4096).toString("latin1");
+        if (options.captureResponse) this.response = { mode: "connect", status: answer.statusCode ?? 0, headers: answer.headers, bodySample: bodyHead };
+        return this.finish(classifyConnectAnswer(answer.statusCode ?? 0, answer.headers, bodyHead));
       }
       socket = tunnel;
+      this.tunnelMs = this.elapsed();
     } else {
       this.mode = "forward";
     }
@@ -274,6 +295,7 @@ class ProbeCheck {
     });
     this.firstByteMs = this.elapsed();
     this.status = response.statusCode ?? null;
+    if (options.captureResponse) this.response = { mode, status: response.statusCode ?? 0, headers: response.headers, bodySample: "" };
     this.stage("body", undefined);
 
     const sampleLimit = options.sampleBytes ?? 65_536;
@@ -294,6 +316,7 @@ class ProbeCheck {
     if (this.done) return;
     const body = Buffer.concat(chunks).subarray(0, sampleLimit).toString("utf8");
     this.exitIp = exitIpFromBody(response.headers["content-type"], body);
+    if (this.response) this.response.bodySample = body.slice(0, 4096);
     this.finish(classifyResponse({ mode: this.mode, status: response.statusCode ?? 0, headers: response.headers, bodySample: body, expectedStatus: target.expectedStatus }));
   }
 
@@ -425,6 +448,8 @@ class ProbeCheck {
       reason: outcome.reason,
       errorDetail: e ? [e.code, e.message].filter(Boolean).join(": ").slice(0, 500) : null,
       phase: this.phase,
+      tunnelMs: this.tunnelMs,
+      ...(this.response && { response: this.response }),
     });
   }
 }

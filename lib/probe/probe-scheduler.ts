@@ -69,7 +69,11 @@ export async function claimDueNodes(options: ClaimOptions): Promise<ClaimedNode[
       RETURNING l."nodeId", l."failStreak"
     )
     SELECT DISTINCT ON (n."id") n."id", n."scheme"::text AS "scheme", n."host", n."port", n."username", n."passwordSealed",
-      s."poolId", s."intervalSeconds", s."maxBackoffSeconds", s."connectTimeoutMs", s."firstByteTimeoutMs", s."totalTimeoutMs", s."targetIds",
+      s."poolId", s."intervalSeconds", s."maxBackoffSeconds", s."connectTimeoutMs", s."firstByteTimeoutMs", s."totalTimeoutMs",
+      -- minus the targets excluded for this node (Diagnose's "exclude the target for this node")
+      ARRAY(SELECT t.id FROM unnest(s."targetIds") WITH ORDINALITY AS t(id, position)
+            WHERE NOT EXISTS (SELECT 1 FROM "NodeTargetExclusion" x WHERE x."nodeId" = n."id" AND x."targetId" = t.id)
+            ORDER BY t.position) AS "targetIds",
       c."failStreak"
     FROM claimed c
     JOIN "ProxyNode" n ON n."id" = c."nodeId"

@@ -48,3 +48,35 @@ export async function savePoolProbeSettings(actor: Actor, input: z.output<typeof
     return { ok: true as const };
   });
 }
+
+/** Stops scheduled probes of one target through one node (Diagnose's "exclude the target for this node"); idempotent. */
+export async function excludeTargetForNode(actor: Actor, input: { nodeId: string; targetId: string; reason: string }): Promise<MutationResult> {
+  return prisma.$transaction(async (tx): Promise<MutationResult> => {
+    const [node, target] = await Promise.all([
+      tx.proxyNode.findUnique({ where: { id: input.nodeId }, select: { id: true } }),
+      tx.probeTarget.findUnique({ where: { id: input.targetId }, select: { url: true } }),
+    ]);
+    if (!node) return { ok: false, code: "not_found", fieldErrors: { form: "This node no longer exists." } };
+    if (!target) return { ok: false, code: "not_found", fieldErrors: { form: "This target no longer exists." } };
+    const key = { nodeId: input.nodeId, targetId: input.targetId };
+    if (await tx.nodeTargetExclusion.findUnique({ where: { nodeId_targetId: key } })) return { ok: true };
+    await tx.nodeTargetExclusion.create({ data: { ...key, reason: input.reason.slice(0, 500), createdBy: actor.label } });
+    await recordAuditEvents(tx, actor, [
+      { action: "node.target_excluded", subjectType: "node", subjectId: input.nodeId, nodeId: input.nodeId, reason: input.reason, after: { targetId: input.targetId, url: target.url } },
+    ]);
+    return { ok: true };
+  });
+}
+
+/** Probes the target through the node again. */
+export async function includeTargetForNode(actor: Actor, input: { nodeId: string; targetId: string }): Promise<MutationResult> {
+  return prisma.$transaction(async (tx): Promise<MutationResult> => {
+    const removed = await tx.nodeTargetExclusion.deleteMany({ where: { nodeId: input.nodeId, targetId: input.targetId } });
+    if (removed.count === 0) return { ok: true };
+    const target = await tx.probeTarget.findUnique({ where: { id: input.targetId }, select: { url: true } });
+    await recordAuditEvents(tx, actor, [
+      { action: "node.target_included", subjectType: "node", subjectId: input.nodeId, nodeId: input.nodeId, before: { targetId: input.targetId, url: target?.url ?? null } },
+    ]);
+    return { ok: true };
+  });
+}

@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { fetchJson } from "@/lib/http/fetch-json";
-import type { PoolProbeSettingsView, ProbeResultRow, ProbeTargetRow } from "./data";
+import type { NodeTargetExclusionRow, PoolProbeSettingsView, ProbeResultRow, ProbeTargetRow } from "./data";
 import type { ProbeRunView } from "./probe-runs";
 
 export const probeQueryKeys = {
@@ -10,6 +10,7 @@ export const probeQueryKeys = {
   run: (id: string) => ["probe-runs", id] as const,
   poolSettings: (poolId: string) => ["pool-probe-settings", poolId] as const,
   nodeResults: (nodeId: string) => ["nodes", "results", nodeId] as const,
+  nodeExclusions: (nodeId: string) => ["nodes", "exclusions", nodeId] as const,
 };
 
 export function useProbeTargetsQuery() {
@@ -40,4 +41,8 @@ export function useNodeResultsQuery(nodeId: string) {
     queryFn: () => fetchJson<ProbeResultRow[]>(`/api/ui/nodes/${nodeId}/results`),
     refetchInterval: 5_000,
   });
+}
+
+export function useNodeExclusionsQuery(nodeId: string) {
+  return useQuery({ queryKey: probeQueryKeys.nodeExclusions(nodeId), queryFn: () => fetchJson<NodeTargetExclusionRow[]>(`/api/ui/nodes/${nodeId}/exclusions`) });
 }

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import next from "next";
 import { noteDatabaseError } from "@/lib/db/database-outage";
 import { answerClientError } from "@/lib/http/client-error";
@@ -53,10 +54,16 @@ export async function startWebServer(options: {
   const handle = app.getRequestHandler();
   const server = createServer(createRequestListener(options.fastPaths ?? [], (req, res) => handle(req, res)));
   server.on("clientError", answerClientError);
-  // Hot reload talks to the browser over a WebSocket upgrade of this same server.
+  // Hot reload talks to the browser over a WebSocket upgrade of this same server. Upgraded
+  // sockets are no longer the server's connections, so close() ends them itself.
+  const upgraded = new Set<Duplex>();
   if (options.dev) {
     const upgrade = app.getUpgradeHandler();
-    server.on("upgrade", (req, socket, head) => void upgrade(req, socket, head).catch(() => socket.destroy()));
+    server.on("upgrade", (req, socket, head) => {
+      upgraded.add(socket);
+      socket.once("close", () => upgraded.delete(socket));
+      void upgrade(req, socket, head).catch(() => socket.destroy());
+    });
   }
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -70,6 +77,7 @@ export async function startWebServer(options: {
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
+        for (const socket of upgraded) socket.destroy();
         // In-flight requests get a grace period, then their sockets are cut.
         setTimeout(() => server.closeAllConnections(), 5_000).unref();
       }),

@@ -6,7 +6,7 @@ import { resolveWindow, type StatsQuery } from "./windows";
 export interface EjectedNode {
   id: string;
   name: string;
-  /** Why automation took it out ("auto: 3 node failures in a row", …). */
+  /** Why automation took it out ("2 node-caused failures in a row", …). */
   reason: string | null;
   since: string;
   /** When the next re-test is due. */

@@ -25,10 +25,10 @@ beforeAll(async () => {
     });
   await prisma.nodeHealth.createMany({
     data: [
-      { nodeId: ejectedOld, state: "ejected", reason: "auto: 3 node failures in a row", changedAt: new Date(now.getTime() - 30 * 60_000), nextCheckAt: new Date(now.getTime() + 60_000) },
-      { nodeId: ejectedNew, state: "ejected", reason: "auto: 502/504 rate 80 %", changedAt: new Date(now.getTime() - 60_000) },
+      { nodeId: ejectedOld, state: "ejected", reason: "3 node-caused failures in a row", changedAt: new Date(now.getTime() - 30 * 60_000), nextCheckAt: new Date(now.getTime() + 60_000) },
+      { nodeId: ejectedNew, state: "ejected", reason: "502/504 rate 80 %", changedAt: new Date(now.getTime() - 60_000) },
       { nodeId: healthy, state: "healthy" },
-      { nodeId: elsewhere, state: "ejected", reason: "auto: other pool" },
+      { nodeId: elsewhere, state: "ejected", reason: "other pool" },
     ],
   });
   await prisma.probeTarget.create({ data: { id: targetId, url: `http://gw-stats-${poolId}.test/` } });
@@ -93,7 +93,7 @@ describe("gateway traffic on the overview", () => {
     const list = await ejectedNodes({ window: "1h", poolId }, 20, undefined, now);
     expect(list.total).toBe(2);
     expect(list.nodes.map((n) => n.id)).toEqual([ejectedNew, ejectedOld]);
-    expect(list.nodes[0]).toMatchObject({ reason: "auto: 502/504 rate 80 %", gatewayFailures: 2, nextCheckAt: null });
+    expect(list.nodes[0]).toMatchObject({ reason: "502/504 rate 80 %", gatewayFailures: 2, nextCheckAt: null });
     expect(list.nodes[0].name).toMatch(/^http:\/\/10\.77\.1\.1:\d+$/);
     expect(list.nodes[1]).toMatchObject({ name: "old one", gatewayFailures: 0 });
     // Capped list, full count.

@@ -1,6 +1,5 @@
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
-import type { SeriesPoint, TimeSeries } from "./time-series";
-import type { FaultClass } from "@/lib/probe/fault-taxonomy";
+import { seriesFromRows, type TimeSeries } from "./time-series";
 import { resolveWindow, type StatsWindow } from "./windows";
 
 /** One node's results per node-grain bucket and class (StatsRollupNode + raw rows past the watermark). */
@@ -20,20 +19,7 @@ export async function nodeHistory(nodeId: string, window: StatsWindow, db: Stats
       GROUP BY 1, 2
     )
     SELECT t, "faultClass", sum(n)::bigint AS n FROM parts GROUP BY 1, 2 ORDER BY 1`;
-  const stepMs = step * 1000;
-  const points = new Map<number, SeriesPoint>();
-  for (let t = w.nodeBucketStart.getTime(); t <= now.getTime(); t += stepMs) points.set(t, { t: new Date(t).toISOString(), total: 0, counts: {} });
-  const classes = new Set<FaultClass>();
-  for (const row of rows) {
-    const key = row.t.getTime();
-    let point = points.get(key);
-    if (!point) points.set(key, (point = { t: row.t.toISOString(), total: 0, counts: {} }));
-    const cls = row.faultClass as FaultClass;
-    point.counts[cls] = (point.counts[cls] ?? 0) + Number(row.n);
-    point.total += Number(row.n);
-    classes.add(cls);
-  }
-  return { stepSeconds: step, classes: [...classes].sort(), points: [...points.values()].sort((a, b) => a.t.localeCompare(b.t)) };
+  return seriesFromRows(rows, step, w.nodeBucketStart.getTime(), now.getTime());
 }
 
 export interface ExitIpChange {

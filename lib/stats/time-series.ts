@@ -43,20 +43,29 @@ export async function statsTimeSeries(query: StatsQuery, db: StatsDb = defaultSt
     )
     SELECT t, "faultClass", sum(n)::bigint AS n FROM parts GROUP BY 1, 2 ORDER BY 1`;
   const stepMs = step * 1000;
-  const first = Math.floor(w.start.getTime() / stepMs) * stepMs;
+  const dated = rows.map((row) => ({ ...row, t: new Date(Number(row.t) * 1000) }));
+  // A range ends before its `to`; a window runs up to now.
+  return seriesFromRows(dated, step, Math.floor(w.start.getTime() / stepMs) * stepMs, w.end ? w.end.getTime() - 1 : w.now.getTime());
+}
+
+/**
+ * Class counts per bucket → the chart's series: every step from `first` to `last` is present
+ * (empty ones with zero), so a quiet stretch shows as a gap at zero rather than a missing bar.
+ */
+export function seriesFromRows(rows: Array<{ t: Date; faultClass: string; n: bigint }>, stepSeconds: number, first: number, last: number): TimeSeries {
+  const stepMs = stepSeconds * 1000;
   const points = new Map<number, SeriesPoint>();
-  const last = w.end ? w.end.getTime() - 1 : w.now.getTime();
   for (let t = first; t <= last; t += stepMs) points.set(t, { t: new Date(t).toISOString(), total: 0, counts: {} });
   const classes = new Set<FaultClass>();
   for (const row of rows) {
-    const key = Number(row.t) * 1000;
+    const key = row.t.getTime();
     let point = points.get(key);
-    if (!point) points.set(key, (point = { t: new Date(key).toISOString(), total: 0, counts: {} }));
+    if (!point) points.set(key, (point = { t: row.t.toISOString(), total: 0, counts: {} }));
     const cls = row.faultClass as FaultClass;
     const n = Number(row.n);
     point.counts[cls] = (point.counts[cls] ?? 0) + n;
     point.total += n;
     classes.add(cls);
   }
-  return { stepSeconds: step, classes: [...classes].sort(), points: [...points.values()].sort((a, b) => a.t.localeCompare(b.t)) };
+  return { stepSeconds, classes: [...classes].sort(), points: [...points.values()].sort((a, b) => a.t.localeCompare(b.t)) };
 }

@@ -3,6 +3,7 @@ import { withAdvisoryLock } from "@/lib/db/advisory-lock";
 import { productProbeOptions } from "@/lib/probe/probe-settings-from-env";
 import { runProbeScheduler } from "@/lib/probe/probe-scheduler";
 import { pruneRawResults } from "@/lib/probe/result-retention";
+import { ensureResultPartitions } from "@/lib/probe/result-partitions";
 import { sweepAuthTables } from "@/lib/auth/maintenance";
 import { runHealthRound } from "@/lib/health/health-job";
 import { pruneStatsRollups, ROLLUP_DELAY_MS, rollUpStats } from "@/lib/stats/rollup";
@@ -44,9 +45,21 @@ registerBackgroundJob({
         console.warn(`stats-rollups: ${rollup.lagSeconds} s behind after folding ${rollup.rawRows} results in ${rollup.chunks} chunks; catching up over the next rounds`);
       }
       await pruneStatsRollups(new Date(), { budgetMs: 1_500 });
+      // Raw results: expired partitions are dropped whole; only the catch-all partitions lose rows.
       const pruned = await pruneRawResults(new Date(Date.now() - RETENTION_HOURS * 3_600_000), { budgetMs: 1_500 });
       if (!pruned.done) console.warn(`stats-rollups: raw-result retention deleted ${pruned.rows} rows this round; more to go`);
+      if (pruned.partitionsDeferred > 0) console.warn(`stats-rollups: ${pruned.partitionsDeferred} expired result partitions left for the next round (lock not free in time)`);
     });
+  },
+});
+
+registerBackgroundJob({
+  name: "result-partitions",
+  // ProbeResult partitions ahead of time (lib/probe/result-partitions.ts); one instance at a time.
+  intervalMs: 60_000,
+  run: async () => {
+    const run = await withAdvisoryLock("switchyard:result-partitions", () => ensureResultPartitions());
+    if (run?.deferred) console.warn(`result-partitions: created ${run.created.length}, the rest next round (a lock was not free in time)`);
   },
 });
 

@@ -34,7 +34,7 @@ describe("auth on every route", () => {
     const files: string[] = [];
     const walk = (dir: string) => readdirSync(dir).forEach((name) => (statSync(path.join(dir, name)).isDirectory() ? walk(path.join(dir, name)) : name === "route.ts" && files.push(path.join(dir, name))));
     walk(root);
-    expect(files.length).toBe(17);
+    expect(files.length).toBe(20);
     for (const file of files) {
       const mod = (await import(file)) as Record<string, (r: Request, c: unknown) => Promise<Response>>;
       for (const method of ["GET", "POST", "PATCH", "PUT", "DELETE"]) {

@@ -16,6 +16,8 @@ import { nodeQueryKeys, useAuditQuery, useNodeQuery } from "@/lib/nodes/use-node
 import { useCurrentUser } from "@/lib/auth/use-current-user";
 import { NodeForm } from "../node-form";
 import { TestNowDialog } from "../test-now-dialog";
+import { DiagnoseDialog } from "./diagnose-dialog";
+import { TargetExclusions } from "./target-exclusions";
 import { FaultClassBadge } from "@/components/fault-class-badge";
 import { useNodeResultsQuery } from "@/lib/probe/use-probe-queries";
 import { NodeHealthPanel } from "@/app/dashboard/node-health-panel";
@@ -30,6 +32,7 @@ export function NodeDetailView({ id }: { id: string }) {
   const [stateTarget, setStateTarget] = useState<"ENABLED" | "DRAINING" | "DISABLED" | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [testing, setTesting] = useState(false);
+  const [diagnosing, setDiagnosing] = useState(false);
   const results = useNodeResultsQuery(id);
   const [revealed, setRevealed] = useState<string | null>(null);
   const reveal = useMutation({
@@ -103,6 +106,7 @@ export function NodeDetailView({ id }: { id: string }) {
             <Button variant="primary" onClick={() => setTesting(true)}>
               Test now
             </Button>
+            <Button onClick={() => setDiagnosing(true)}>Diagnose</Button>
             {n.state !== "ENABLED" && <Button onClick={() => setStateTarget("ENABLED")}>Enable</Button>}
             {n.state !== "DRAINING" && <Button onClick={() => setStateTarget("DRAINING")}>Drain</Button>}
             {n.state !== "DISABLED" && <Button onClick={() => setStateTarget("DISABLED")}>Disable</Button>}
@@ -145,6 +149,8 @@ export function NodeDetailView({ id }: { id: string }) {
 
       <NodeHealthPanel nodeId={n.id} />
 
+      <TargetExclusions nodeId={n.id} canOperate={canOperate} />
+
       <section>
         <h2 className="mb-2 font-semibold">Recent results</h2>
         <DataTable
@@ -184,6 +190,7 @@ export function NodeDetailView({ id }: { id: string }) {
       </section>
 
       {testing && <TestNowDialog target={{ nodeIds: [n.id] }} count={1} onClose={() => setTesting(false)} />}
+      {diagnosing && <DiagnoseDialog nodeId={n.id} onClose={() => setDiagnosing(false)} />}
       <Dialog open={editing} onOpenChange={setEditing} title="Edit node">
         <NodeForm node={n} onDone={() => setEditing(false)} />
       </Dialog>

@@ -4,4 +4,5 @@ export * from "./pools";
 export * from "./gateway";
 export * from "./stats";
 export * from "./alerts";
+export * from "./diagnoses";
 export * from "./openapi-route";

@@ -100,8 +100,11 @@ function parseSample(line: string, where: string): Sample {
   const valueMatch = /^ (\S+)(?: (-?\d+))?$/.exec(rest);
   if (!valueMatch) throw new Error(`bad value: ${where}`);
   const raw = valueMatch[1];
-  const value = raw === "+Inf" ? Infinity : raw === "-Inf" ? -Infinity : raw === "NaN" ? NaN : Number(raw);
-  if (Number.isNaN(value) && raw !== "NaN") throw new Error(`bad value: ${where}`);
+  // Prometheus reads values with Go's ParseFloat: NaN and Inf in any letter case (prom-client writes "Nan"
+  // for an event-loop-lag gauge that has no samples yet).
+  const special = raw.toLowerCase();
+  const value = special === "+inf" || special === "inf" ? Infinity : special === "-inf" ? -Infinity : special === "nan" ? NaN : Number(raw);
+  if (Number.isNaN(value) && special !== "nan") throw new Error(`bad value: ${where}`);
   return { name, labels, value };
 }
 

@@ -1,0 +1,3 @@
+import { applyDiagnosisActionRoute } from "@/lib/api/routes";
+
+export const POST = applyDiagnosisActionRoute;

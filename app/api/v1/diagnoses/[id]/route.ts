@@ -1,0 +1,3 @@
+import { getDiagnosisRoute } from "@/lib/api/routes";
+
+export const GET = getDiagnosisRoute;

@@ -1,0 +1,3 @@
+import { diagnoseNodeRoute } from "@/lib/api/routes";
+
+export const POST = diagnoseNodeRoute;
