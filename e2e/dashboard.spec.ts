@@ -104,6 +104,9 @@ test("automatic health ejects the failing nodes of a pool with a policy, and lea
   await form.getByLabel("Eject after failures in a row").fill("1");
   await form.getByRole("button", { name: "Save policy" }).click();
   await expect(form.getByText("Saved.")).toBeVisible();
+  // New pools start under the default policy, which has judged the results so far: the stricter
+  // policy acts on the next results.
+  await testPoolNow(page, labPool, [labPool.targets.ipEcho]);
 
   await openLabNode(page, labPool, "bad-gateway");
   await expect(page.getByRole("region", { name: "Health" }).locator('[data-health="ejected"]')).toBeVisible({ timeout: 20_000 });
