@@ -2,7 +2,8 @@
  * Forward-proxy gateway benchmark (issue 11): the same requests sent straight through one upstream
  * proxy (the baseline) and through the gateway to a pool of upstreams, in the same run, with
  * keep-alive: plain HTTP (absolute-form, autocannon) and HTTPS through CONNECT tunnels (undici
- * ProxyAgent, tunnels kept alive). The gateway runs as the gateway role does — pool strategy,
+ * ProxyAgent, tunnels kept alive), the load generated in this process (the servers all run in
+ * others). The gateway runs as the gateway role does — pool strategy,
  * retries on (3 attempts), every attempt recorded into PostgreSQL — in a child process of its own,
  * so its CPU time per request is that process's process.cpuUsage() over the phase divided by the
  * requests it answered.
@@ -104,7 +105,6 @@ async function plainRun(via: "direct" | "gateway", seconds: number) {
     url: via === "direct" ? directUrl : gatewayUrl,
     connections: CONNECTIONS,
     duration: seconds,
-    workers: 1,
     headers: via === "gateway" ? { host: new URL(plainTarget).host, "proxy-authorization": proxyAuthorization } : { host: new URL(plainTarget).host },
     requests: [{ method: "GET", path: plainTarget }],
   });

@@ -23,7 +23,8 @@ const NODES = 2_000;
 const TARGETS = 5;
 // Short retention and one-minute partitions so retention drops partitions during the bench (a
 // partition goes once it ends before the retention cutoff and the rollup watermark).
-process.env.SWITCHYARD_RESULT_RETENTION_HOURS = String(BENCH_SHORT ? 0.01 : 0.1);
+// (6 min in the 10-minute run, shorter in shorter runs; 36 s in the short mode.)
+process.env.SWITCHYARD_RESULT_RETENTION_HOURS = String(BENCH_SHORT ? 0.01 : Math.min(0.1, SECONDS / 6_000));
 process.env.SWITCHYARD_RESULT_PARTITION_MINUTES = "1";
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "switchyard-sustained-bench-"));
@@ -139,7 +140,9 @@ reportFigure({ name: `sustained: ingest lag p95`, value: Number(p95(lag).toFixed
 reportFigure({ name: `sustained: rollup lag at the end`, value: Math.round(marks.rollupLag ?? Infinity), unit: "s", goal: 90, better: "lower" });
 reportFigure({ name: `sustained: dashboard poll p95 under load`, value: Math.round(p95(queryMs)), unit: "ms", goal: 500, better: "lower" });
 reportFigure({ name: `sustained: raw table size at the end`, value: Math.round(Number(marks.rawMB)), unit: "MB", goal: Math.round((RATE * (Number(process.env.SWITCHYARD_RESULT_RETENTION_HOURS) * 3600 + 120) * 400) / 1048576), better: "lower" });
-reportFigure({ name: `sustained: result partitions dropped by retention`, value: partitionsDropped, unit: "", goal: 1, better: "higher" });
+// The short mode (60 s) ends about when the first one-minute partition falls behind the rollup
+// watermark (rollups run 60 s behind), so only the full run promises a drop.
+if (!BENCH_SHORT) reportFigure({ name: `sustained: result partitions dropped by retention`, value: partitionsDropped, unit: "", goal: 1, better: "higher" });
 
 await closeResultWriterPool();
 await prisma.$disconnect();
