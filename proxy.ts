@@ -18,7 +18,8 @@ export function proxy(request: NextRequest) {
   const login = request.nextUrl.clone();
   login.pathname = "/login";
   login.search = "";
-  if (pathname !== "/") login.searchParams.set("next", `${pathname}${search}`);
+  // The way back, unless it is the bare overview: a shared overview link keeps its pool and window.
+  if (pathname !== "/" || search) login.searchParams.set("next", `${pathname}${search}`);
   return NextResponse.redirect(login);
 }
 

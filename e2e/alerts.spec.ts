@@ -1,7 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { expect, test } from "@playwright/test";
-import { signInAsAdmin } from "./support/auth";
+import { expect, test } from "./fixtures";
 
 // Alerts page in a real browser: an admin adds a webhook channel pointing at a receiver on
 // 127.0.0.1, presses "Send test" and sees the receiver's answer; bad input names the field.
@@ -26,7 +25,6 @@ test.beforeAll(async () => {
 test.afterAll(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
 
 test("an admin adds a webhook channel and sends a test notification", async ({ page }) => {
-  await signInAsAdmin(page, "/settings/alerts");
   await page.goto("/settings/alerts");
   await expect(page.getByRole("heading", { name: "Alerts" })).toBeVisible();
 

@@ -1,15 +1,15 @@
-import { expect, test } from "@playwright/test";
-import { E2E_ADMIN, signIn, signInAsAdmin, signOut } from "./support/auth";
+import { E2E_ADMIN, expect, test } from "./fixtures";
+import { signIn, signInAsAdmin, signOut } from "./support/auth";
 
 // Accounts end to end, in order: first-run setup, sign-in/out, a viewer kept away from admin
 // controls (hidden in the UI and refused by the server action), API key shown once and revoked,
 // security headers with a CSP that still lets the app hydrate and the inline theme script run.
-// Self-sufficient: creates the first admin through /setup when the database is empty, otherwise
-// signs in as E2E_ADMIN (which must then exist).
-test.describe.configure({ mode: "serial" });
+// Pages start signed out here. The first test creates the first admin through /setup when the
+// database is empty (run this spec first on a fresh database to see that path); every other test
+// makes sure the admin exists (the `adminStorageState` fixture) and runs on its own.
+test.use({ storageState: { cookies: [], origins: [] } });
 
 const RUN = Date.now().toString(36);
-const VIEWER = { email: `viewer-${RUN}@e2e.test`, password: "viewer password 123" };
 
 test("first run: every page leads to /setup, which creates the admin and then closes", async ({ page }) => {
   await page.goto("/nodes");
@@ -37,7 +37,8 @@ test("first run: every page leads to /setup, which creates the admin and then cl
   await expect(page).toHaveURL(/\/login/);
 });
 
-test("sign in and sign out", async ({ page }) => {
+test("sign in and sign out", async ({ page, adminStorageState }) => {
+  expect(adminStorageState).toBeTruthy(); // the admin exists
   await page.goto("/settings/users");
   await expect(page).toHaveURL(/\/login\?next=%2Fsettings%2Fusers/);
   await page.getByLabel("E-mail address").fill(E2E_ADMIN.email);
@@ -60,6 +61,7 @@ test("sign in and sign out", async ({ page }) => {
 });
 
 test("an admin creates a viewer, who can neither see nor use admin controls", async ({ page, browser }) => {
+  const VIEWER = { email: `viewer-${Date.now().toString(36)}@e2e.test`, password: "viewer password 123" };
   await signInAsAdmin(page, "/settings/users");
   await page.goto("/settings/users");
   await page.getByLabel("E-mail address").fill(VIEWER.email);
@@ -70,7 +72,7 @@ test("an admin creates a viewer, who can neither see nor use admin controls", as
   await expect(page.getByRole("row").filter({ hasText: VIEWER.email })).toContainText("active");
 
   // The viewer sees no controls on admin pages.
-  const viewerContext = await browser.newContext();
+  const viewerContext = await browser.newContext({ storageState: { cookies: [], origins: [] } });
   const viewer = await viewerContext.newPage();
   await signIn(viewer, VIEWER.email, VIEWER.password, "/settings/api-keys");
   await expect(viewer).toHaveURL(/\/settings\/api-keys$/);

@@ -9,6 +9,7 @@ import { StackedClassChart } from "@/components/charts/stacked-class-chart";
 import { int, ms, pct } from "@/components/charts/format";
 import { Button } from "@/components/ui/button";
 import { Select } from "@/components/ui/field";
+import { TimeRangeForm } from "@/components/time-range-form";
 import { WindowPicker } from "@/components/window-picker";
 import { usePoolsQuery } from "@/lib/nodes/use-node-queries";
 import { useCurrentUser } from "@/lib/auth/use-current-user";
@@ -17,7 +18,7 @@ import { HealthPolicyForm } from "./health-policy-form";
 import { MonitoringNotice } from "./monitoring-notice";
 import { useDashboardQuery } from "@/lib/stats/use-stats-queries";
 import { useStartDiagnosis } from "@/lib/diagnosis/use-diagnosis-queries";
-import { STATS_WINDOWS, STATS_WINDOW_NAMES } from "@/lib/stats/windows";
+import { RANGE_LIMITS, rangeProblems, STATS_WINDOWS, STATS_WINDOW_NAMES } from "@/lib/stats/windows";
 import { resultsHref } from "@/lib/stats/result-list-schema";
 import type { OriginSplit } from "@/lib/stats/class-figures";
 import type { OffenderRow } from "@/lib/stats/top-targets";
@@ -26,8 +27,9 @@ const ORIGIN_LABEL: Record<keyof OriginSplit, string> = { proxy: "proxy node", n
 const ORIGINS = Object.keys(ORIGIN_LABEL) as Array<keyof OriginSplit>;
 
 /**
- * The overview. Pool, window and chart zoom live in the URL (bookmarkable, shareable); every
- * figure links to the results behind it (/results with the same pool and window plus its own filter).
+ * The overview. Pool, window or custom range (typed in, or dragged across the chart to zoom) live
+ * in the URL (bookmarkable, shareable); every figure links to the results behind it (/results
+ * with the same pool and window or range plus its own filter).
  */
 export function OverviewView() {
   const router = useRouter();
@@ -35,13 +37,13 @@ export function OverviewView() {
   const searchParams = useSearchParams();
   const params = useMemo(() => {
     const p: Record<string, string> = { window: searchParams.get("window") ?? "1h" };
-    const poolId = searchParams.get("poolId");
-    if (poolId) p.poolId = poolId;
+    for (const key of ["poolId", "from", "to"]) {
+      const value = searchParams.get(key);
+      if (value) p[key] = value;
+    }
     return p;
   }, [searchParams]);
-  const zoomFrom = Number(searchParams.get("zoomFrom"));
-  const zoomTo = Number(searchParams.get("zoomTo"));
-  const zoom: [number, number] | undefined = zoomFrom > 0 && zoomTo > zoomFrom ? [zoomFrom, zoomTo] : undefined;
+  const range = params.from && params.to ? { from: params.from, to: params.to } : undefined;
   const dashboard = useDashboardQuery(params);
   const pools = usePoolsQuery();
   const d = dashboard.data;
@@ -58,13 +60,8 @@ export function OverviewView() {
     }
     router.replace(`${pathname}?${next}`, { scroll: false });
   }
-  /** A link to the results behind a figure: this pool and window (or the zoomed range) plus `filter`. */
-  const results = (filter: Parameters<typeof resultsHref>[0] = {}) =>
-    resultsHref({
-      poolId: params.poolId,
-      ...(zoom ? { from: new Date(zoom[0]).toISOString(), to: new Date(zoom[1] + stepMs).toISOString() } : { window: params.window }),
-      ...filter,
-    });
+  /** A link to the results behind a figure: this pool and window (or range) plus `filter`. */
+  const results = (filter: Parameters<typeof resultsHref>[0] = {}) => resultsHref({ poolId: params.poolId, ...(range ?? { window: params.window }), ...filter });
 
   return (
     <div className="space-y-6">
@@ -72,8 +69,8 @@ export function OverviewView() {
         <h1 className="mr-auto text-xl font-semibold">Overview</h1>
         <WindowPicker
           windows={STATS_WINDOW_NAMES.map((name) => ({ name, label: STATS_WINDOWS[name].label }))}
-          value={params.window}
-          onChange={(window) => setParams({ window, zoomFrom: undefined, zoomTo: undefined })}
+          value={range ? undefined : params.window}
+          onChange={(window) => setParams({ window, from: undefined, to: undefined })}
         />
         <div>
           <label htmlFor="overview-pool" className="block text-xs text-zinc-500">
@@ -90,6 +87,14 @@ export function OverviewView() {
         </div>
         <LiveToggle fetching={dashboard.isFetching} updatedAt={dashboard.dataUpdatedAt} />
       </div>
+      <TimeRangeForm
+        key={`${params.from}|${params.to}`}
+        idPrefix="overview-range"
+        from={range?.from ?? o?.from}
+        to={range?.to ?? o?.to}
+        check={(from, to) => rangeProblems(from, to).map((p) => `${p.field === "from" ? "From" : "To"} ${p.reason}.`)[0] ?? null}
+        onApply={(from, to) => setParams({ from, to })}
+      />
 
       <MonitoringNotice status={d?.monitoring} />
 
@@ -116,16 +121,16 @@ export function OverviewView() {
       <Panel
         title="Results over time, by fault class"
         actions={
-          zoom ? (
+          range ? (
             <span className="flex flex-wrap items-center gap-2 text-xs">
               <span data-testid="zoom-range">
-                {new Date(zoom[0]).toLocaleString()} – {new Date(zoom[1] + stepMs).toLocaleTimeString()}
+                {new Date(range.from).toLocaleString()} – {new Date(range.to).toLocaleString()}
               </span>
               <Link href={results()} className="text-blue-700 underline dark:text-blue-400">
                 results in this range
               </Link>
-              <Button size="sm" onClick={() => setParams({ zoomFrom: undefined, zoomTo: undefined })}>
-                Reset zoom
+              <Button size="sm" onClick={() => setParams({ from: undefined, to: undefined })}>
+                Back to the last {STATS_WINDOWS[params.window as keyof typeof STATS_WINDOWS]?.label ?? params.window}
               </Button>
             </span>
           ) : (
@@ -139,9 +144,8 @@ export function OverviewView() {
             classes={d.series.classes}
             stepSeconds={d.series.stepSeconds}
             label="Results over time by fault class"
-            zoom={zoom}
             onStepClick={(t) => router.push(resultsHref({ poolId: params.poolId, from: new Date(t).toISOString(), to: new Date(t + stepMs).toISOString() }))}
-            onRangeSelect={(from, to) => setParams({ zoomFrom: String(from), zoomTo: String(to) })}
+            onRangeSelect={(from, to) => setParams(zoomRange(from, to + stepMs))}
             annotations={d.actions.map((a) => ({ t: a.at, label: `${a.action.replace(/^(node|pool)\./, "")} ${a.subject}${a.reason ? ` (“${a.reason}”)` : ""} by ${a.actor}` }))}
           />
         ) : (
@@ -213,6 +217,13 @@ export function OverviewView() {
       )}
     </div>
   );
+}
+
+/** A dragged range of steps, clipped to what the server accepts (the first step may start before 7 days ago, the last end after now). */
+function zoomRange(from: number, to: number): { from: string; to: string } {
+  const now = Date.now();
+  const start = Math.max(from, now - RANGE_LIMITS.maxAgeMinutes * 60_000 + 60_000);
+  return { from: new Date(start).toISOString(), to: new Date(Math.max(Math.min(to, now), start + RANGE_LIMITS.minSpanMinutes * 60_000)).toISOString() };
 }
 
 function Kpi({ label, value, sub, tone, testId, href, children }: { label: string; value: string; sub?: string; tone?: "red" | "orange"; testId: string; href: string; children?: ReactNode }) {

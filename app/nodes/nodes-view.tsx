@@ -150,7 +150,9 @@ export function NodesView() {
         emptyText={page ? (filtered ? "No node matches these filters." : "No nodes yet. Add one or import a list.") : undefined}
         error={nodes.isError ? nodes.error.message : undefined}
       />
-      <p className="text-xs text-zinc-500">Health: {HEALTH_HELP}</p>
+      <p className="text-xs text-zinc-500" data-testid="health-help">
+        Health: {HEALTH_HELP}
+      </p>
 
       <NodePager page={page} setParams={setParams} />
 

@@ -6,6 +6,7 @@ import { useMemo } from "react";
 import { FaultClassBadge } from "@/components/fault-class-badge";
 import { Button } from "@/components/ui/button";
 import { Input, Select } from "@/components/ui/field";
+import { fromLocalInput, toLocalInput } from "@/components/time-range-form";
 import { WindowPicker } from "@/components/window-picker";
 import { useNodeQuery, usePoolsQuery } from "@/lib/nodes/use-node-queries";
 import { formatHostPort } from "@/lib/nodes/proxy-address";
@@ -18,14 +19,6 @@ import { STATS_WINDOWS, STATS_WINDOW_NAMES } from "@/lib/stats/windows";
 const BUCKETS: Array<[string, string]> = [["failed", "any failure"], ["502", "502-class"], ["504", "504-class"], ["other_failure", "other failures"], ["ok", "ok"]];
 const ORIGINS: Array<[string, string]> = [["proxy", "proxy node"], ["network", "network"], ["target", "target"], ["unknown", "undecided"]];
 const SOURCE_LABEL: Record<(typeof RESULT_SOURCES)[number], string> = { probe: "probes", gateway: "gateway traffic", caller: "caller reports" };
-
-/** datetime-local value (local time) ↔ ISO instant. */
-const toLocalInput = (iso?: string) => {
-  if (!iso) return "";
-  const d = new Date(iso);
-  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-};
-const fromLocalInput = (value: string) => (value ? new Date(value).toISOString() : undefined);
 
 /**
  * The raw results behind any figure of the overview: every filter lives in the URL, so each

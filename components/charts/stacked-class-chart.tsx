@@ -17,8 +17,6 @@ export interface ChartAnnotation {
 }
 
 interface Interactions {
-  /** Only steps inside [from, to] (epoch ms) are drawn. */
-  zoom?: [number, number];
   /** A click on a bar: the step's start (epoch ms). */
   onStepClick?: (stepStart: number) => void;
   /** A drag across steps: first and last step start (epoch ms). */
@@ -37,16 +35,13 @@ export function StackedClassChart({
   stepSeconds,
   height = 260,
   label,
-  zoom,
   onStepClick,
   onRangeSelect,
   annotations = [],
 }: { points: StackedPoint[]; classes: FaultClass[]; stepSeconds: number; height?: number; label: string } & Interactions) {
   const [drag, setDrag] = useState<{ from: number; to: number } | null>(null);
   const stepMs = stepSeconds * 1000;
-  const data = points
-    .map((p) => ({ t: new Date(p.t).getTime(), ...p.counts }))
-    .filter((p) => !zoom || (p.t >= zoom[0] && p.t <= zoom[1]));
+  const data = points.map((p) => ({ t: new Date(p.t).getTime(), ...p.counts }));
   const format = (t: number) => {
     const d = new Date(t);
     return stepSeconds >= 3600 ? d.toLocaleString([], { month: "short", day: "numeric", hour: "2-digit" }) : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });

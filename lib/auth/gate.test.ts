@@ -20,6 +20,9 @@ describe("proxy.ts gate", () => {
     expect(target.pathname + target.search).toBe("/login?next=%2Fnodes%3Ftag%3Deu");
     expect(new URL(visit("/").headers.get("location")!).pathname).toBe("/login");
     expect(new URL(visit("/").headers.get("location")!).search).toBe("");
+    // A shared overview link (pool and window in its query) survives the sign-in.
+    const shared = new URL(visit("/?window=24h&poolId=p1").headers.get("location")!);
+    expect(shared.pathname + shared.search).toBe("/login?next=%2F%3Fwindow%3D24h%26poolId%3Dp1");
   });
 
   it("lets /login, /setup, /api/* and requests with a session cookie through", () => {

@@ -1,7 +1,7 @@
 import { NODE_FAULT_ORIGINS } from "@/lib/probe/fault-taxonomy";
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
 import { topOffendingNodes } from "./top-nodes";
-import { resolveWindow, type StatsQuery } from "./windows";
+import { resolveQueryWindow, sqlInstant, type StatsQuery } from "./windows";
 
 export interface HeatMap {
   /** Worst first (failure rate over the targets shown). */
@@ -28,7 +28,7 @@ export interface HeatMapCell {
  * are read through their primary key for those nodes instead of aggregated fleet-wide).
  */
 export async function nodeTargetHeatMap(query: StatsQuery, maxNodes = 30, db: StatsDb = defaultStatsDb, now = new Date(), worstNodeIds?: string[]): Promise<HeatMap> {
-  const w = resolveWindow(query.window, now);
+  const w = resolveQueryWindow(query, now);
   const hourStart = new Date(Math.floor(w.start.getTime() / 3_600_000) * 3_600_000);
   const worstIds = worstNodeIds ?? (await topOffendingNodes(query, maxNodes, db, now)).map((n) => n.id);
   if (worstIds.length === 0) return { nodes: [], targets: [], cells: [] };
@@ -36,11 +36,13 @@ export async function nodeTargetHeatMap(query: StatsQuery, maxNodes = 30, db: St
     WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}) AS mark),
     parts AS (
       SELECT h."nodeId", h."targetId", h."faultClass", h."faultOrigin", sum(h."count")::bigint AS n FROM "StatsRollupNodeTarget" h
-      WHERE h."nodeId" = ANY(${worstIds}::uuid[]) AND h."hour" >= ${hourStart}
+      WHERE h."nodeId" = ANY(${worstIds}::uuid[]) AND h."hour" >= ${sqlInstant(hourStart)}::timestamptz
+        AND (${sqlInstant(w.hourEnd)}::timestamptz IS NULL OR h."hour" < ${sqlInstant(w.hourEnd)}::timestamptz)
       GROUP BY 1, 2, 3, 4
       UNION ALL
       SELECT p."nodeId", p."targetId", p."faultClass", p."faultOrigin", count(*)::bigint FROM "ProbeResult" p, w
-      WHERE p."nodeId" = ANY(${worstIds}::uuid[]) AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${w.start}::timestamptz)
+      WHERE p."nodeId" = ANY(${worstIds}::uuid[]) AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${sqlInstant(w.start)}::timestamptz)
+        AND (${sqlInstant(w.end)}::timestamptz IS NULL OR p."startedAt" < ${sqlInstant(w.end)}::timestamptz)
       GROUP BY 1, 2, 3, 4
     ), by_class AS (
       SELECT "nodeId", "targetId", "faultClass",

@@ -21,6 +21,7 @@ import { listResults } from "./result-list";
 import { resultListQuerySchema } from "./result-list-schema";
 import { resultsCsv } from "./results-csv";
 import { operatorActions } from "./operator-actions";
+import { statsQuerySchema } from "./windows";
 import { api, testApiKey } from "@/lib/api/testing/api-client";
 
 const kolkata = new PrismaClient({
@@ -103,6 +104,35 @@ describe("stats queries", () => {
     const fifteen = await statsOverview({ window: "15m", poolId }, prisma, now);
     expect(fifteen.requests).toBeGreaterThanOrEqual(4 * 15);
     expect(fifteen.requests).toBeLessThanOrEqual(4 * 16);
+  });
+
+  it("a custom range counts only its own results, rolled up or raw, and its bounds are whitelisted", async () => {
+    // Minute-aligned bounds, 30 → 10 minutes ago: rollup minutes and raw rows meet exactly at the edges.
+    const minute = (m: number) => new Date(Math.floor((now.getTime() - m * 60_000) / 60_000) * 60_000);
+    const [from, to] = [minute(30), minute(10)];
+    const inRange = rows.filter((r) => {
+      const t = now.getTime() - r.minutesAgo * 60_000 + 1_000;
+      return t >= from.getTime() && t < to.getTime();
+    });
+    const range = { window: "1h" as const, poolId, from: from.toISOString(), to: to.toISOString() };
+    for (const cut of [null, 20, 5]) {
+      if (cut) await rollUpStats(new Date(now.getTime() - cut * 60_000)); // half of the range folded, then all of it
+      const overview = await statsOverview(range, prisma, now);
+      expect(overview.requests).toBe(inRange.length);
+      expect(overview.count502).toBe(inRange.filter((r) => r.bucket === "502").length);
+      expect(overview).toMatchObject({ from: from.toISOString(), to: to.toISOString() });
+      const series = await statsTimeSeries(range, kolkata, now);
+      expect(series.points.reduce((sum, p) => sum + p.total, 0)).toBe(inRange.length);
+      expect(new Date(series.points.at(-1)!.t).getTime()).toBeLessThan(to.getTime());
+    }
+    // The whole hour is unchanged by the range machinery.
+    expectFigures(await statsOverview({ window: "1h", poolId }, prisma, now));
+
+    const bad = (query: Record<string, string>) => statsQuerySchema.safeParse(query).error?.issues.map((i) => [i.path.join("."), i.message]);
+    expect(bad({ from: from.toISOString() })).toEqual([["to", "give both from and to, or neither"]]);
+    expect(bad({ from: to.toISOString(), to: from.toISOString() })).toEqual([["to", "must be at least a minute after from"]]);
+    expect(bad({ from: "2020-01-01T00:00:00Z", to: "2020-01-02T00:00:00Z" })).toEqual([["from", "is more than 7 days ago"]]);
+    expect(statsQuerySchema.parse({ ...range, window: "1h" })).toMatchObject({ from: range.from, to: range.to });
   });
 
   it("time series sums to the overview and buckets on fixed epoch steps", async () => {

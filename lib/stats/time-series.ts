@@ -1,6 +1,6 @@
 import type { FaultClass } from "@/lib/probe/fault-taxonomy";
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
-import { ALL_POOLS_KEY, resolveWindow, type StatsQuery } from "./windows";
+import { ALL_POOLS_KEY, resolveQueryWindow, sqlInstant, type StatsQuery } from "./windows";
 
 export interface SeriesPoint {
   /** Bucket start, ISO. */
@@ -21,26 +21,31 @@ export interface TimeSeries {
  * time zone; empty steps are filled in so the x axis is even.
  */
 export async function statsTimeSeries(query: StatsQuery, db: StatsDb = defaultStatsDb, now = new Date()): Promise<TimeSeries> {
-  const w = resolveWindow(query.window, now);
+  const w = resolveQueryWindow(query, now);
   const poolId = query.poolId ?? null;
   const step = w.stepSeconds;
-  const rows = await db.$queryRaw<Array<{ t: Date; faultClass: string; n: bigint }>>`
+  // Steps come back as epoch seconds, not timestamps: a timestamptz read in a non-UTC session is misread by the driver.
+  const rows = await db.$queryRaw<Array<{ t: bigint; faultClass: string; n: bigint }>>`
     WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}) AS mark),
     parts AS (
-      SELECT to_timestamp(floor(extract(epoch FROM s."minute") / ${step}) * ${step}) AS t, s."faultClass", sum(s."count")::bigint AS n
+      SELECT (floor(extract(epoch FROM s."minute") / ${step}) * ${step})::bigint AS t, s."faultClass", sum(s."count")::bigint AS n
       FROM "StatsRollupMinute" s
-      WHERE s."poolKey" = coalesce(${poolId}::uuid, ${ALL_POOLS_KEY}::uuid) AND s."minute" >= ${w.minuteStart}
+      WHERE s."poolKey" = coalesce(${poolId}::uuid, ${ALL_POOLS_KEY}::uuid) AND s."minute" >= ${sqlInstant(w.minuteStart)}::timestamptz
+        AND (${sqlInstant(w.minuteEnd)}::timestamptz IS NULL OR s."minute" < ${sqlInstant(w.minuteEnd)}::timestamptz)
       GROUP BY 1, 2
       UNION ALL
-      SELECT to_timestamp(floor(extract(epoch FROM p."startedAt") / ${step}) * ${step}), p."faultClass", count(*)::bigint
+      SELECT (floor(extract(epoch FROM p."startedAt") / ${step}) * ${step})::bigint, p."faultClass", count(*)::bigint
       FROM "ProbeResult" p, w
-      WHERE p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${w.start}::timestamptz)
+      WHERE p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${sqlInstant(w.start)}::timestamptz)
+        AND (${sqlInstant(w.end)}::timestamptz IS NULL OR p."startedAt" < ${sqlInstant(w.end)}::timestamptz)
         AND (${poolId}::uuid IS NULL OR EXISTS (SELECT 1 FROM "PoolMembership" m WHERE m."nodeId" = p."nodeId" AND m."poolId" = ${poolId}::uuid))
       GROUP BY 1, 2
     )
     SELECT t, "faultClass", sum(n)::bigint AS n FROM parts GROUP BY 1, 2 ORDER BY 1`;
   const stepMs = step * 1000;
-  return seriesFromRows(rows, step, Math.floor(w.start.getTime() / stepMs) * stepMs, w.now.getTime());
+  const dated = rows.map((row) => ({ ...row, t: new Date(Number(row.t) * 1000) }));
+  // A range ends before its `to`; a window runs up to now.
+  return seriesFromRows(dated, step, Math.floor(w.start.getTime() / stepMs) * stepMs, w.end ? w.end.getTime() - 1 : w.now.getTime());
 }
 
 /**

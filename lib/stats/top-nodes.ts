@@ -1,7 +1,7 @@
 import { CLASSES_502, CLASSES_504, NODE_FAULT_ORIGINS } from "@/lib/probe/fault-taxonomy";
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
 import type { OffenderRow } from "./top-targets";
-import { resolveWindow, type StatsQuery } from "./windows";
+import { resolveQueryWindow, sqlInstant, type StatsQuery } from "./windows";
 
 export interface NodeOffenderRow extends OffenderRow {
   /** Failures the node or its network was blamed for (faultOrigin proxy/network). */
@@ -14,20 +14,22 @@ export interface NodeOffenderRow extends OffenderRow {
  * node-caused failures first, so a target that blocks everyone does not crowd the list.
  */
 export async function topOffendingNodes(query: StatsQuery, limit = 10, db: StatsDb = defaultStatsDb, now = new Date()): Promise<NodeOffenderRow[]> {
-  const w = resolveWindow(query.window, now);
+  const w = resolveQueryWindow(query, now);
   const poolId = query.poolId ?? null;
   const rows = await db.$queryRaw<Array<{ id: string; host: string; port: number; label: string; requests: bigint; failures: bigint; nodeFailures: bigint; c502: bigint; c504: bigint }>>`
     WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}) AS mark),
     parts AS (
       SELECT s."nodeId", s."faultClass", s."faultOrigin", sum(s."count")::bigint AS n
       FROM "StatsRollupNode" s
-      WHERE s."grainMinutes" = ${w.nodeGrainMinutes} AND s."bucketStart" >= ${w.nodeBucketStart} AND s."faultClass" <> 'ok'
+      WHERE s."grainMinutes" = ${w.nodeGrainMinutes} AND s."bucketStart" >= ${sqlInstant(w.nodeBucketStart)}::timestamptz AND s."faultClass" <> 'ok'
+        AND (${sqlInstant(w.nodeBucketEnd)}::timestamptz IS NULL OR s."bucketStart" < ${sqlInstant(w.nodeBucketEnd)}::timestamptz)
         AND (${poolId}::uuid IS NULL OR EXISTS (SELECT 1 FROM "PoolMembership" m WHERE m."nodeId" = s."nodeId" AND m."poolId" = ${poolId}::uuid))
       GROUP BY 1, 2, 3
       UNION ALL
       SELECT p."nodeId", p."faultClass", p."faultOrigin", count(*)::bigint
       FROM "ProbeResult" p, w
-      WHERE p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${w.start}::timestamptz) AND p."faultClass" <> 'ok'
+      WHERE p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${sqlInstant(w.start)}::timestamptz) AND p."faultClass" <> 'ok'
+        AND (${sqlInstant(w.end)}::timestamptz IS NULL OR p."startedAt" < ${sqlInstant(w.end)}::timestamptz)
         AND (${poolId}::uuid IS NULL OR EXISTS (SELECT 1 FROM "PoolMembership" m WHERE m."nodeId" = p."nodeId" AND m."poolId" = ${poolId}::uuid))
       GROUP BY 1, 2, 3
     ), agg AS (
@@ -39,9 +41,11 @@ export async function topOffendingNodes(query: StatsQuery, limit = 10, db: Stats
       ORDER BY "nodeFailures" DESC, failures DESC LIMIT ${limit}
     ), totals AS (
       SELECT agg."nodeId", coalesce((SELECT sum(s."count") FROM "StatsRollupNode" s
-               WHERE s."nodeId" = agg."nodeId" AND s."grainMinutes" = ${w.nodeGrainMinutes} AND s."bucketStart" >= ${w.nodeBucketStart}), 0)
+               WHERE s."nodeId" = agg."nodeId" AND s."grainMinutes" = ${w.nodeGrainMinutes} AND s."bucketStart" >= ${sqlInstant(w.nodeBucketStart)}::timestamptz
+                 AND (${sqlInstant(w.nodeBucketEnd)}::timestamptz IS NULL OR s."bucketStart" < ${sqlInstant(w.nodeBucketEnd)}::timestamptz)), 0)
              + (SELECT count(*) FROM "ProbeResult" p, w WHERE p."nodeId" = agg."nodeId"
-                  AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${w.start}::timestamptz)) AS requests
+                  AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${sqlInstant(w.start)}::timestamptz)
+                  AND (${sqlInstant(w.end)}::timestamptz IS NULL OR p."startedAt" < ${sqlInstant(w.end)}::timestamptz)) AS requests
       FROM agg
     )
     SELECT n."id", n."host", n."port", n."label", totals.requests::bigint AS requests, agg.failures, agg."nodeFailures", agg.c502, agg.c504
