@@ -57,6 +57,8 @@ afterEach(() => {
 
 describe("/metrics", () => {
   it("serves strict Prometheus text with result counters by pool, class, origin and status, histograms and fleet gauges", async () => {
+    // The shared test database holds other files' pools; past the default cap (50, by name) this one would be "_other".
+    process.env.SWITCHYARD_METRICS_MAX_POOLS = "100000";
     clearPoolLabelCache();
     await insertProbeResults([
       attempt(pooledNode, "ok", 200, 120),

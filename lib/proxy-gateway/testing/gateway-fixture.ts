@@ -33,8 +33,11 @@ export async function startGatewayFixture(options: {
   const pool = await prisma.pool.create({ data: { name: poolName } });
   const nodeIds = new Map<string, string>();
   for (const proxy of lab.proxies) {
-    // Refusing proxies do not listen; their port is still the one they would use.
-    const node = await prisma.proxyNode.create({ data: { scheme: proxy.kind, host: "127.0.0.1", port: proxy.port, label: `[lab] ${proxy.name}`, tags: [`lab:${proxy.behaviour.kind}`] } });
+    // Refusing proxies do not listen; their port is still the one they would use. A user name of
+    // this pool's keeps the node's identity unique: another test file's lab may have had this port
+    // (lab proxies without credentials ignore the header it adds).
+    const username = proxy.auth ? "" : `${poolName}-${proxy.name}`;
+    const node = await prisma.proxyNode.create({ data: { scheme: proxy.kind, host: "127.0.0.1", port: proxy.port, username, label: `[lab] ${proxy.name}`, tags: [`lab:${proxy.behaviour.kind}`] } });
     await prisma.poolMembership.create({ data: { poolId: pool.id, nodeId: node.id } });
     nodeIds.set(proxy.name, node.id);
   }
