@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db/prisma";
 import { startFaultLab, type FaultLab } from "@/lib/lab/fault-lab";
@@ -42,6 +43,34 @@ function attempt(nodeId: string, targetId: string, startedAt: Date, faultClass: 
 }
 
 describe("batch writer", () => {
+  it("keeps a batch that raced a partition being attached over its range (routed to the default partition, then refused)", async () => {
+    const [nodeId] = await makeNodes(1, 1);
+    const targetId = await makeTarget("http://127.0.0.1:1/ok");
+    // An hour no partition covers (rows for it wait in the default partition) and no other file writes.
+    const from = new Date(Date.UTC(2091, 0, 1, Math.floor(Math.random() * 24)));
+    const to = new Date(from.getTime() + 3_600_000);
+    const name = `ProbeResult_race_${randomUUID().slice(0, 8)}`;
+    const attacher = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await attacher.connect();
+    try {
+      await attacher.query("BEGIN");
+      await attacher.query(`CREATE TABLE "${name}" (LIKE "ProbeResult" INCLUDING DEFAULTS INCLUDING STORAGE)`);
+      await attacher.query(`ALTER TABLE "ProbeResult" ATTACH PARTITION "${name}" FOR VALUES FROM ('${from.toISOString()}') TO ('${to.toISOString()}')`);
+      // The insert routes its row by the partitions it knows (the default one), then waits for the attach's lock.
+      const writing = new ProbeResultWriter({ batchSize: 1 }).add(attempt(nodeId, targetId, new Date(from.getTime() + 60_000), "ok"));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await attacher.query("COMMIT");
+      await writing;
+      const [row] = await prisma.$queryRaw<{ partition: string }[]>`SELECT tableoid::regclass::text AS partition FROM "ProbeResult" WHERE "nodeId" = ${nodeId}::uuid`;
+      expect(row?.partition.replaceAll('"', "")).toBe(name);
+    } finally {
+      await attacher.query("ROLLBACK").catch(() => undefined);
+      await attacher.query(`ALTER TABLE "ProbeResult" DETACH PARTITION "${name}"`).catch(() => undefined);
+      await attacher.query(`DROP TABLE IF EXISTS "${name}"`);
+      await attacher.end();
+    }
+  });
+
   it("round-trips every field through the unnest insert", async () => {
     const [nodeId] = await makeNodes(1, 1);
     const targetId = await makeTarget("http://127.0.0.1:1/ok");

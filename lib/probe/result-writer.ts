@@ -48,7 +48,7 @@ export async function insertProbeResults(attempts: readonly ProbeAttempt[], sour
   if (attempts.length === 0) return 0;
   const column = <T>(pick: (a: ProbeAttempt) => T) => attempts.map(pick);
   for (const a of attempts) if (!a.targetId) throw new Error(`probe result for ${a.targetUrl} has no targetId; register the target first`);
-  const result = await resultPool().query(INSERT_SQL, [
+  const params = [
     column((a) => a.nodeId),
     column((a) => a.targetId),
     column((a) => a.startedAt.toISOString()),
@@ -68,7 +68,17 @@ export async function insertProbeResults(attempts: readonly ProbeAttempt[], sour
     column((a) => a.responder),
     column((a) => a.responderEvidence),
     column((a) => a.originEvidence),
-  ]);
+  ];
+  const result = await resultPool()
+    .query(INSERT_SQL, params)
+    // A partition attached over these rows' range while the statement waited for its lock: the rows
+    // were routed to the default partition, which no longer takes them. The statement wrote nothing;
+    // run again, it routes them to the new partition (result-partitions.ts attaches ahead of time,
+    // so this is rare: a worker's first minutes, a gap after an outage).
+    .catch((error: { code?: string; message?: string }) => {
+      if (error.code === "23514" && /partition constraint/.test(error.message ?? "")) return resultPool().query(INSERT_SQL, params);
+      throw error;
+    });
   await recordResults(attempts, source);
   return result.rowCount ?? 0;
 }
