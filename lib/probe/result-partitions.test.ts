@@ -7,6 +7,7 @@ import { PrismaClient } from "@/generated/prisma/client";
 import { applyMigrations } from "@/lib/db/migrate";
 import { prisma } from "@/lib/db/prisma";
 import { projectRootWithMigrationsBefore } from "@/lib/db/testing/migrations-before";
+import { seedOneNodePool } from "@/lib/db/testing/seed-one-node-pool";
 import { statsOverview } from "@/lib/stats/overview";
 import { rollUpStats } from "@/lib/stats/rollup";
 import { ALL_POOLS_KEY } from "@/lib/stats/windows";
@@ -57,10 +58,7 @@ beforeAll(async () => {
   await applyMigrations(url, oldRoot);
 
   db = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
-  await db.$executeRaw`INSERT INTO "ProxyNode" ("id", "scheme", "host", "port", "updatedAt") VALUES (${nodeId}::uuid, 'http', '127.0.0.1', 3128, now())`;
-  await db.$executeRaw`INSERT INTO "ProbeTarget" ("id", "url", "name") VALUES (${targetId}::uuid, 'http://127.0.0.1:9/', 't')`;
-  await db.$executeRaw`INSERT INTO "Pool" ("id", "name", "updatedAt") VALUES (${poolId}::uuid, 'p', now())`;
-  await db.$executeRaw`INSERT INTO "PoolMembership" ("poolId", "nodeId") VALUES (${poolId}::uuid, ${nodeId}::uuid)`;
+  await seedOneNodePool(db, { nodeId, targetId, poolId });
   // The old, unpartitioned table: 300 results over the last 3 hours, and one dated 3 days ahead (a skewed clock).
   await db.$executeRaw`
     INSERT INTO "ProbeResult" ("nodeId", "targetId", "startedAt", "totalMs", "faultClass", "bucket", "faultOrigin", "reason")

@@ -3,6 +3,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrismaClient } from "@/generated/prisma/client";
 import { applyMigrations } from "@/lib/db/migrate";
+import { seedOneNodePool } from "@/lib/db/testing/seed-one-node-pool";
 import { prisma } from "@/lib/db/prisma";
 import { pruneRawResults } from "@/lib/probe/result-retention";
 import { rollUpStats } from "./rollup";
@@ -26,10 +27,7 @@ beforeAll(async () => {
   url.pathname = `/${dbName}`;
   await applyMigrations(url.toString());
   db = new PrismaClient({ adapter: new PrismaPg({ connectionString: url.toString() }) });
-  await db.$executeRaw`INSERT INTO "ProxyNode" ("id", "scheme", "host", "port", "updatedAt") VALUES (${nodeId}::uuid, 'http', '127.0.0.1', 3128, now())`;
-  await db.$executeRaw`INSERT INTO "ProbeTarget" ("id", "url", "name") VALUES (${targetId}::uuid, 'http://127.0.0.1:9/', 't')`;
-  await db.$executeRaw`INSERT INTO "Pool" ("id", "name", "updatedAt") VALUES (${poolId}::uuid, 'p', now())`;
-  await db.$executeRaw`INSERT INTO "PoolMembership" ("poolId", "nodeId") VALUES (${poolId}::uuid, ${nodeId}::uuid)`;
+  await seedOneNodePool(db, { nodeId, targetId, poolId });
   // 5,000 results over two hours (one every 1.44 s), classes cycling, plus 600 in one millisecond.
   await db.$executeRaw`
     INSERT INTO "ProbeResult" ("nodeId", "targetId", "startedAt", "totalMs", "faultClass", "bucket", "faultOrigin", "reason")
