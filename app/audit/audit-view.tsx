@@ -1,25 +1,18 @@
 "use client";
 
-import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useMemo } from "react";
 import { AuditEventList } from "@/components/audit-event-list";
+import { useUrlParams } from "@/components/use-url-params";
 import { Button } from "@/components/ui/button";
 import { Input, Select } from "@/components/ui/field";
 import { useAuditQuery } from "@/lib/nodes/use-node-queries";
 
 export function AuditView() {
-  const router = useRouter();
-  const pathname = usePathname();
-  const searchParams = useSearchParams();
-  const params = useMemo(() => Object.fromEntries(searchParams), [searchParams]);
+  const { params, setParams } = useUrlParams();
   const audit = useAuditQuery(params);
 
+  /** Any change but paging starts again at the newest events. */
   function setParam(key: string, value: string | undefined) {
-    const next = new URLSearchParams(searchParams);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    if (key !== "before") next.delete("before");
-    router.replace(`${pathname}?${next}`);
+    setParams({ [key]: value }, key === "before" ? [] : ["before"]);
   }
 
   return (

@@ -1,7 +1,8 @@
 "use client";
 
 import Link from "next/link";
-import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { useRouter } from "next/navigation";
+import { useUrlParams } from "@/components/use-url-params";
 import { useMemo, type ReactNode } from "react";
 import { FailureHeatMap } from "@/components/charts/heat-map";
 import { LiveToggle } from "@/components/charts/live-toggle";
@@ -33,16 +34,15 @@ const ORIGINS = Object.keys(ORIGIN_LABEL) as Array<keyof OriginSplit>;
  */
 export function OverviewView() {
   const router = useRouter();
-  const pathname = usePathname();
-  const searchParams = useSearchParams();
+  const url = useUrlParams();
   const params = useMemo(() => {
-    const p: Record<string, string> = { window: searchParams.get("window") ?? "1h" };
+    const p: Record<string, string> = { window: url.params.window ?? "1h" };
     for (const key of ["poolId", "from", "to"]) {
-      const value = searchParams.get(key);
+      const value = url.params[key];
       if (value) p[key] = value;
     }
     return p;
-  }, [searchParams]);
+  }, [url.params]);
   const range = params.from && params.to ? { from: params.from, to: params.to } : undefined;
   const dashboard = useDashboardQuery(params);
   const pools = usePoolsQuery();
@@ -52,14 +52,7 @@ export function OverviewView() {
   const o = d?.overview;
   const stepMs = (d?.series.stepSeconds ?? 60) * 1000;
 
-  function setParams(patch: Record<string, string | undefined>) {
-    const next = new URLSearchParams(searchParams);
-    for (const [key, value] of Object.entries(patch)) {
-      if (value) next.set(key, value);
-      else next.delete(key);
-    }
-    router.replace(`${pathname}?${next}`, { scroll: false });
-  }
+  const setParams = url.setParams;
   /** A link to the results behind a figure: this pool and window (or range) plus `filter`. */
   const results = (filter: Parameters<typeof resultsHref>[0] = {}) => resultsHref({ poolId: params.poolId, ...(range ?? { window: params.window }), ...filter });
 

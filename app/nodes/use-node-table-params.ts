@@ -1,8 +1,8 @@
 "use client";
 
-import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useState } from "react";
 import type { SortingState } from "@tanstack/react-table";
+import { useUrlParams } from "@/components/use-url-params";
 
 export const NODE_FILTER_KEYS = ["search", "poolId", "state", "tag", "scheme"] as const;
 
@@ -11,22 +11,12 @@ export const NODE_FILTER_KEYS = ["search", "poolId", "state", "tag", "scheme"] a
  * bookmarked and shared. `onChange` runs after every change (the view clears its selection).
  */
 export function useNodeTableParams(onChange: () => void) {
-  const router = useRouter();
-  const pathname = usePathname();
-  const searchParams = useSearchParams();
-  const params = useMemo(() => Object.fromEntries(searchParams), [searchParams]);
+  const url = useUrlParams();
+  const params = url.params;
   const [search, setSearch] = useState(params.search ?? "");
 
   function setParams(patch: Record<string, string | undefined>, resetPage = true) {
-    // From the live URL, not the render's searchParams: a debounced search update must not undo a
-    // filter chosen while it was waiting.
-    const next = new URLSearchParams(window.location.search);
-    for (const [key, value] of Object.entries(patch)) {
-      if (value) next.set(key, value);
-      else next.delete(key);
-    }
-    if (resetPage && !("page" in patch)) next.delete("page");
-    router.replace(`${pathname}?${next}`, { scroll: false });
+    url.setParams(patch, resetPage && !("page" in patch) ? ["page"] : []);
     onChange();
   }
 

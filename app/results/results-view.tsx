@@ -1,8 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useMemo } from "react";
+import { useUrlParams } from "@/components/use-url-params";
 import { FaultClassBadge } from "@/components/fault-class-badge";
 import { Button } from "@/components/ui/button";
 import { Input, Select } from "@/components/ui/field";
@@ -25,22 +24,14 @@ const SOURCE_LABEL: Record<(typeof RESULT_SOURCES)[number], string> = { probe: "
  * card, cell and bar links here, and a view can be shared. CSV exports the same filter.
  */
 export function ResultsView() {
-  const router = useRouter();
-  const pathname = usePathname();
-  const searchParams = useSearchParams();
-  const params = useMemo(() => Object.fromEntries(searchParams), [searchParams]);
+  const { params, setParams: setUrlParams } = useUrlParams();
   const results = useResultListQuery(params);
   const pools = usePoolsQuery();
   const targets = useProbeTargetsQuery();
 
+  /** Any change but paging starts again at the newest results. */
   function setParams(patch: Record<string, string | undefined>) {
-    const next = new URLSearchParams(searchParams);
-    for (const [key, value] of Object.entries(patch)) {
-      if (value) next.set(key, value);
-      else next.delete(key);
-    }
-    if (!("before" in patch)) next.delete("before");
-    router.replace(`${pathname}?${next}`, { scroll: false });
+    setUrlParams(patch, "before" in patch ? [] : ["before"]);
   }
 
   const csvParams = new URLSearchParams(Object.entries(params).filter(([key]) => (RESULT_FILTER_KEYS as readonly string[]).includes(key)));
