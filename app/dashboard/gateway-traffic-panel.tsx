@@ -24,12 +24,25 @@ const classLabel = (finalClass: string) => FAULT_CLASSES[finalClass as keyof typ
  * other nodes), final failures by class and origin, and the nodes automatic health holds out.
  * Figures link to the gateway's attempts in the results view (source = gateway).
  */
-export function GatewayTrafficPanel({ traffic, ejected, poolId, results }: { traffic: GatewayTraffic; ejected: EjectedNodes; poolId?: string; results: (filter: Parameters<typeof resultsHref>[0]) => string }) {
+export function GatewayTrafficPanel({
+  traffic,
+  ejected,
+  poolId,
+  inRange,
+  results,
+}: {
+  traffic: GatewayTraffic;
+  ejected: EjectedNodes;
+  poolId?: string;
+  /** A custom range is shown: figures are the range's, the rate its last minutes'. */
+  inRange: boolean;
+  results: (filter: Parameters<typeof resultsHref>[0]) => string;
+}) {
   const gatewayResults = (filter: Parameters<typeof resultsHref>[0] = {}) => results({ source: "gateway", ...filter });
   return (
     <div className="space-y-4" data-testid="gateway-traffic">
       <dl className="grid grid-cols-2 gap-3 md:grid-cols-4">
-        <Figure label="Requests" testId="gateway-requests" href={gatewayResults()} value={int(traffic.requests)} sub={`${traffic.requestsPerSecond.toFixed(traffic.requestsPerSecond >= 10 ? 0 : 1)} /s (last ${traffic.rateMinutes} min)`} subTestId="gateway-rate" />
+        <Figure label="Requests" testId="gateway-requests" href={gatewayResults()} value={int(traffic.requests)} sub={`${traffic.requestsPerSecond.toFixed(traffic.requestsPerSecond >= 10 ? 0 : 1)} /s (last ${traffic.rateMinutes} min${inRange ? " of the range" : ""})`} subTestId="gateway-rate" />
         <Figure label="Retries" testId="gateway-retries" href={gatewayResults({ bucket: "failed" })} value={int(traffic.retries)} sub={`${int(traffic.attempts)} attempts`} />
         <Figure label="Final failures" testId="gateway-failures" href={gatewayResults({ bucket: "failed" })} value={int(traffic.failures)} sub={pct(traffic.requests ? traffic.failures / traffic.requests : null)} />
         <Figure label="Ejected nodes" testId="gateway-ejected" href={`/nodes?${new URLSearchParams({ health: "ejected", ...(poolId ? { poolId } : {}) })}`} value={int(ejected.total)} sub="held out by automatic health" />
@@ -39,7 +52,7 @@ export function GatewayTrafficPanel({ traffic, ejected, poolId, results }: { tra
         <div>
           <h3 className="mb-1 text-sm font-medium">Final failures by class and origin</h3>
           {traffic.failuresByClass.length === 0 ? (
-            <p className="py-2 text-sm text-zinc-500">{traffic.requests ? "Every gateway request in this window ended well." : "No gateway traffic in this window."}</p>
+            <p className="py-2 text-sm text-zinc-500">{traffic.requests ? `Every gateway request in this ${inRange ? "range" : "window"} ended well.` : `No gateway traffic in this ${inRange ? "range" : "window"}.`}</p>
           ) : (
             <table className="w-full text-sm" aria-label="Gateway final failures by class and origin" data-testid="gateway-failure-classes">
               <thead className="text-left text-xs text-zinc-500 uppercase">

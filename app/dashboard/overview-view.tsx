@@ -178,7 +178,7 @@ export function OverviewView() {
       </div>
 
       <Panel title="Forward-proxy gateway">
-        {d ? <GatewayTrafficPanel traffic={d.gateway} ejected={d.ejected} poolId={params.poolId} results={results} /> : <p className="text-sm text-zinc-500">Loading…</p>}
+        {d ? <GatewayTrafficPanel traffic={d.gateway} ejected={d.ejected} poolId={params.poolId} inRange={!!range} results={results} /> : <p className="text-sm text-zinc-500">Loading…</p>}
       </Panel>
 
       <Panel title="Top offending nodes">

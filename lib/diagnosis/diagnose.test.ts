@@ -79,6 +79,8 @@ const TABLE: Row[] = [
   { name: "target-captcha", kind: "http", target: https(P.captcha), hop: "target", action: null },
   { name: "target-garbage", kind: "http", target: https(P.invalid), hop: "target", action: null },
   { name: "target-slow-behind-proxy-timeout", kind: "http", target: http(`${P.slowHeaders}?ms=1500`), hop: "target", action: null, headline: /answers 504 through every node tried/ },
+  // tinyproxy's way: the proxy hangs up on the slow target without a word; the control node's proxy answers 504.
+  { name: "target-slow-behind-silent-proxy", kind: "http", behaviour: { kind: "silent_upstream_errors" }, target: http(`${P.slowHeaders}?ms=1500`), hop: "target", action: null, headline: /through every node tried: not a proxy problem/ },
   { name: "target-slow-behind-our-timeout", kind: "http", target: http(`${P.slowHeaders}?ms=1600`), patientLab: true, hop: "target", action: "raise_first_byte_timeout", headline: /^The target needs 1\.\d s to answer; this pool waits 1\.0 s/ },
 ];
 

@@ -108,9 +108,10 @@ export async function releaseLeases(owner: string, releases: LeaseRelease[]): Pr
   await prisma.$executeRaw`
     UPDATE "NodeProbeLease" l SET "leaseUntil" = NULL, "leaseOwner" = NULL, "failStreak" = d."failStreak",
       "nextProbeAt" = CASE WHEN d."completed"
-        -- earliest = claimedAt + delay - period/2, then forward to the next time ≡ phase (mod period)
-        THEN coalesce(l."claimedAt", now()) + (d."delayMs" - d."periodMs" / 2) * interval '1 millisecond'
-          + (((d."phaseMs" - (extract(epoch FROM coalesce(l."claimedAt", now()) + (d."delayMs" - d."periodMs" / 2) * interval '1 millisecond') * 1000)::bigint) % d."periodMs" + d."periodMs") % d."periodMs") * interval '1 millisecond'
+        -- earliest = claim + delay - period/2, named once in a sub-select (UPDATE ... FROM cannot refer to l),
+        -- then forward to the next time ≡ phase (mod period)
+        THEN (SELECT e."earliest" + (((d."phaseMs" - (extract(epoch FROM e."earliest") * 1000)::bigint) % d."periodMs" + d."periodMs") % d."periodMs") * interval '1 millisecond'
+              FROM (SELECT coalesce(l."claimedAt", now()) + (d."delayMs" - d."periodMs" / 2) * interval '1 millisecond' AS "earliest") e)
         ELSE l."nextProbeAt" END
     FROM unnest(${releases.map((r) => r.nodeId)}::uuid[], ${releases.map((r) => Math.round(r.delayMs))}::int[],
                 ${releases.map((r) => Math.max(1, Math.round(r.periodMs)))}::bigint[], ${releases.map((r) => Math.round(r.phaseMs))}::bigint[],

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "@/generated/prisma/client";
 import { prisma } from "@/lib/db/prisma";
 import { ejectedNodes } from "./ejected-nodes";
 import { gatewayTraffic } from "./gateway-traffic";
@@ -16,6 +18,11 @@ const now = new Date();
 const minute = (minutesAgo: number) => new Date(Math.floor(now.getTime() / 60_000) * 60_000 - minutesAgo * 60_000);
 const [ejectedOld, ejectedNew, healthy, elsewhere] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
 const targetId = randomUUID();
+// A session west of UTC: bounds read as session-local time would land hours in the future.
+const losAngeles = new PrismaClient({
+  adapter: new PrismaPg({ connectionString: `${process.env.DATABASE_URL}?options=${encodeURIComponent("-c TimeZone=America/Los_Angeles")}` }),
+});
+afterAll(() => losAngeles.$disconnect());
 
 beforeAll(async () => {
   await prisma.pool.createMany({ data: [{ id: poolId, name: `gw-stats-${poolId}` }, { id: otherPoolId, name: `gw-stats-${otherPoolId}` }] });
@@ -87,6 +94,26 @@ describe("gateway traffic on the overview", () => {
     expect(await gatewayTraffic({ window: "1h", poolId: randomUUID() }, undefined, now)).toEqual({
       requests: 0, attempts: 0, retries: 0, failures: 0, requestsPerSecond: 0, rateMinutes: 5, failuresByClass: [],
     });
+  });
+
+  it("follows a custom range like the other panels: its minutes only, the rate over its last 5 minutes, in any session time zone", async () => {
+    // 35 → 25 minutes ago holds only the rows 30 minutes back.
+    const range = { window: "1h" as const, poolId, from: minute(35).toISOString(), to: minute(25).toISOString() };
+    for (const db of [prisma, losAngeles]) {
+      const t = await gatewayTraffic(range, db, now);
+      expect(t).toMatchObject({ requests: 1_007, attempts: 1_006, failures: 7 });
+      expect(t.failuresByClass.map((r) => r.finalClass)).toEqual(["no_healthy_node", "deadline"]);
+      expect(t.requestsPerSecond).toBeCloseTo(1_007 / 300, 6); // minutes 30..26 back
+      // A range over the last 10 minutes counts what the 15-minute window counts.
+      const recent = await gatewayTraffic({ window: "1h", poolId, from: minute(10).toISOString(), to: now.toISOString() }, db, now);
+      expect(recent).toMatchObject({ requests: 304, attempts: 354 });
+      expect(recent.requestsPerSecond).toBeCloseTo(304 / ((now.getTime() - minute(5).getTime()) / 1000), 6);
+      // The ejected list is now's, its failed gateway attempts the range's: one 2 h back, none in the last 10 min before 1 h ago.
+      const older = await ejectedNodes({ window: "1h", poolId, from: minute(150).toISOString(), to: minute(60).toISOString() }, 20, db, now);
+      expect(older.nodes.map((n) => [n.id, n.gatewayFailures])).toEqual([[ejectedNew, 1], [ejectedOld, 0]]);
+      expect(older.nodes[1].since).toBe(new Date(now.getTime() - 30 * 60_000).toISOString());
+      expect((await ejectedNodes({ window: "1h", poolId }, 20, db, now)).nodes[0].gatewayFailures).toBe(2);
+    }
   });
 
   it("lists the pool's ejected nodes newest first with their failed gateway attempts in the window", async () => {

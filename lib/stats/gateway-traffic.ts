@@ -1,6 +1,6 @@
 import "server-only";
 import { defaultStatsDb, type StatsDb } from "./db";
-import { resolveWindow, type StatsQuery } from "./windows";
+import { resolveQueryWindow, sqlInstant, type StatsQuery } from "./windows";
 
 /** The rate shown as "requests/s" is over this recent span (the counters arrive every few seconds). */
 const GATEWAY_RATE_MINUTES = 5;
@@ -21,7 +21,7 @@ export interface GatewayTraffic {
   retries: number;
   /** Requests whose final answer was not a success (the gateway's own failures and relayed target failures). */
   failures: number;
-  /** Requests per second over the last `rateMinutes` minutes. */
+  /** Requests per second over the last `rateMinutes` minutes (of the custom range, when there is one). */
   requestsPerSecond: number;
   rateMinutes: number;
   /** Final failures by class and origin, most first. */
@@ -30,16 +30,21 @@ export interface GatewayTraffic {
 
 /**
  * The overview's gateway panel: GatewayTrafficMinute (per pool × minute × final outcome, written
- * by every gateway instance every few seconds) summed over the window, plus the recent rate.
+ * by every gateway instance every few seconds) summed over the window or custom range (the minutes
+ * that reach into it, like the overview's rollup), plus the rate over its last minutes.
  */
 export async function gatewayTraffic(query: StatsQuery, db: StatsDb = defaultStatsDb, now = new Date()): Promise<GatewayTraffic> {
-  const w = resolveWindow(query.window, now);
-  const recentStart = new Date(Math.floor((now.getTime() - GATEWAY_RATE_MINUTES * 60_000) / 60_000) * 60_000);
+  const w = resolveQueryWindow(query, now);
+  // A window's rows run up to now; a range's up to its end rounded up to the minute.
+  const rateEnd = w.minuteEnd && w.minuteEnd < now ? w.minuteEnd : now;
+  const recentStart = new Date(Math.floor((rateEnd.getTime() - GATEWAY_RATE_MINUTES * 60_000) / 60_000) * 60_000);
   const rows = await db.$queryRaw<Array<{ finalClass: string; origin: string; requests: bigint; attempts: bigint; recent: bigint }>>`
     SELECT g."finalClass", g."origin", sum(g."requests")::bigint AS requests, sum(g."attempts")::bigint AS attempts,
-           coalesce(sum(g."requests") FILTER (WHERE g."minute" >= ${recentStart}), 0)::bigint AS recent
+           coalesce(sum(g."requests") FILTER (WHERE g."minute" >= ${sqlInstant(recentStart)}::timestamptz), 0)::bigint AS recent
     FROM "GatewayTrafficMinute" g
-    WHERE g."minute" >= ${w.minuteStart} AND g."minute" <= ${now} AND (${query.poolId ?? null}::uuid IS NULL OR g."poolId" = ${query.poolId ?? null}::uuid)
+    WHERE g."minute" >= ${sqlInstant(w.minuteStart)}::timestamptz AND g."minute" <= ${sqlInstant(now)}::timestamptz
+      AND (${sqlInstant(w.minuteEnd)}::timestamptz IS NULL OR g."minute" < ${sqlInstant(w.minuteEnd)}::timestamptz)
+      AND (${query.poolId ?? null}::uuid IS NULL OR g."poolId" = ${query.poolId ?? null}::uuid)
     GROUP BY 1, 2`;
   let requests = 0;
   let attempts = 0;
@@ -52,7 +57,7 @@ export async function gatewayTraffic(query: StatsQuery, db: StatsDb = defaultSta
     if (row.finalClass !== "ok") failuresByClass.push({ finalClass: row.finalClass, origin: row.origin, requests: Number(row.requests) });
   }
   failuresByClass.sort((a, b) => b.requests - a.requests || a.finalClass.localeCompare(b.finalClass));
-  const recentSeconds = Math.max(1, (now.getTime() - recentStart.getTime()) / 1000);
+  const recentSeconds = Math.max(1, (rateEnd.getTime() - recentStart.getTime()) / 1000);
   return {
     requests,
     attempts,

@@ -1,8 +1,8 @@
 import { nodeHealthRules, type NodeHealthRule } from "@/lib/health/data";
 import { figuresFromClassRows, type ClassCountRow } from "./class-figures";
-import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
+import { defaultStatsDb, epochMsSql, STATS_WATERMARK, type StatsDb } from "./db";
 import { histFromIndexSql, histIndexSql, histSumSql } from "./latency-histogram";
-import { resolveWindow, type StatsWindow } from "./windows";
+import { resolveWindow, sqlInstant, type StatsWindow } from "./windows";
 
 export interface NodeHealthFigures {
   nodeId: string;
@@ -34,26 +34,26 @@ export async function nodeHealthFigures(nodeIds: string[], window: StatsWindow =
       parts AS (
         SELECT s."nodeId", s."faultClass", sum(s."count")::bigint AS n, ${histSumSql('s."hist"')} AS hist
         FROM "StatsRollupNode" s
-        WHERE s."nodeId" = ANY(${nodeIds}::uuid[]) AND s."grainMinutes" = ${w.nodeGrainMinutes} AND s."bucketStart" >= ${w.nodeBucketStart}
+        WHERE s."nodeId" = ANY(${nodeIds}::uuid[]) AND s."grainMinutes" = ${w.nodeGrainMinutes} AND s."bucketStart" >= ${sqlInstant(w.nodeBucketStart)}::timestamptz
         GROUP BY 1, 2
         UNION ALL
         SELECT r."nodeId", r."faultClass", count(*)::bigint, ${histFromIndexSql("r.idx")}::int8[]
         FROM (SELECT p."nodeId", p."faultClass", ${histIndexSql('p."totalMs"')} AS idx FROM "ProbeResult" p, w
-              WHERE p."nodeId" = ANY(${nodeIds}::uuid[]) AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${w.start}::timestamptz)) r
+              WHERE p."nodeId" = ANY(${nodeIds}::uuid[]) AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${sqlInstant(w.start)}::timestamptz)) r
         GROUP BY 1, 2
       )
       SELECT "nodeId", "faultClass", sum(n)::bigint AS n, 0::float8 AS ms, ${histSumSql("parts.hist")} AS hist FROM parts GROUP BY 1, 2`,
     db.$queryRaw<
-      Array<{ nodeId: string; at: Date | null; faultClass: string | null; reason: string | null; status: number | null; exitIp: string | null;
-        hState: string | null; pinned: boolean | null; hReason: string | null; hChangedAt: Date | null; nextCheckAt: Date | null }>
+      Array<{ nodeId: string; at: number | null; faultClass: string | null; reason: string | null; status: number | null; exitIp: string | null;
+        hState: string | null; pinned: boolean | null; hReason: string | null; hChangedAt: number | null; nextCheckAt: number | null }>
     >`
-      SELECT ids.id AS "nodeId", last."startedAt" AS at, last."faultClass", last."reason", last."status", ip."exitIp",
-             h."state" AS "hState", h."pinned", h."reason" AS "hReason", h."changedAt" AS "hChangedAt", h."nextCheckAt"
+      SELECT ids.id AS "nodeId", ${epochMsSql('last."startedAt"')} AS at, last."faultClass", last."reason", last."status", ip."exitIp",
+             h."state" AS "hState", h."pinned", h."reason" AS "hReason", ${epochMsSql('h."changedAt"')} AS "hChangedAt", ${epochMsSql('h."nextCheckAt"')} AS "nextCheckAt"
       FROM unnest(${nodeIds}::uuid[]) AS ids(id)
       LEFT JOIN LATERAL (SELECT p."startedAt", p."faultClass", p."reason", p."status" FROM "ProbeResult" p
                          WHERE p."nodeId" = ids.id ORDER BY p."startedAt" DESC LIMIT 1) last ON true
       LEFT JOIN LATERAL (SELECT p."exitIp" FROM "ProbeResult" p
-                         WHERE p."nodeId" = ids.id AND p."exitIp" IS NOT NULL AND p."startedAt" > ${new Date(now.getTime() - 86_400_000)}
+                         WHERE p."nodeId" = ids.id AND p."exitIp" IS NOT NULL AND p."startedAt" > ${sqlInstant(new Date(now.getTime() - 86_400_000))}::timestamptz
                          ORDER BY p."startedAt" DESC LIMIT 1) ip ON true
       LEFT JOIN "NodeHealth" h ON h."nodeId" = ids.id`,
   ]);
@@ -68,10 +68,10 @@ export async function nodeHealthFigures(nodeIds: string[], window: StatsWindow =
       rate502: f.rate502,
       rate504: f.rate504,
       p95Ms: f.p95Ms,
-      lastResult: row.at ? { at: row.at.toISOString(), faultClass: row.faultClass ?? "", reason: row.reason ?? "", status: row.status } : null,
+      lastResult: row.at !== null ? { at: new Date(row.at).toISOString(), faultClass: row.faultClass ?? "", reason: row.reason ?? "", status: row.status } : null,
       exitIp: row.exitIp,
       health: row.hState
-        ? { state: row.hState, pinned: row.pinned ?? false, reason: row.hReason, changedAt: row.hChangedAt!.toISOString(), nextCheckAt: row.nextCheckAt?.toISOString() ?? null }
+        ? { state: row.hState, pinned: row.pinned ?? false, reason: row.hReason, changedAt: new Date(row.hChangedAt!).toISOString(), nextCheckAt: row.nextCheckAt === null ? null : new Date(row.nextCheckAt).toISOString() }
         : null,
       rule: rules.get(row.nodeId) ?? { automatic: false, rule: "" },
     });

@@ -1,25 +1,27 @@
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
 import { seriesFromRows, type TimeSeries } from "./time-series";
-import { resolveWindow, type StatsWindow } from "./windows";
+import { resolveWindow, sqlInstant, type StatsWindow } from "./windows";
 
 /** One node's results per node-grain bucket and class (StatsRollupNode + raw rows past the watermark). */
 export async function nodeHistory(nodeId: string, window: StatsWindow, db: StatsDb = defaultStatsDb, now = new Date()): Promise<TimeSeries> {
   const w = resolveWindow(window, now);
   const step = w.nodeGrainMinutes * 60;
-  const rows = await db.$queryRaw<Array<{ t: Date; faultClass: string; n: bigint }>>`
+  // Buckets come back as epoch seconds, not timestamps (see statsTimeSeries).
+  const rows = await db.$queryRaw<Array<{ t: bigint; faultClass: string; n: bigint }>>`
     WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}) AS mark),
     parts AS (
-      SELECT s."bucketStart" AS t, s."faultClass", s."count"::bigint AS n
+      SELECT extract(epoch FROM s."bucketStart")::bigint AS t, s."faultClass", s."count"::bigint AS n
       FROM "StatsRollupNode" s
-      WHERE s."nodeId" = ${nodeId}::uuid AND s."grainMinutes" = ${w.nodeGrainMinutes} AND s."bucketStart" >= ${w.nodeBucketStart}
+      WHERE s."nodeId" = ${nodeId}::uuid AND s."grainMinutes" = ${w.nodeGrainMinutes} AND s."bucketStart" >= ${sqlInstant(w.nodeBucketStart)}::timestamptz
       UNION ALL
-      SELECT to_timestamp(floor(extract(epoch FROM p."startedAt") / ${step}) * ${step}), p."faultClass", count(*)::bigint
+      SELECT (floor(extract(epoch FROM p."startedAt") / ${step}) * ${step})::bigint, p."faultClass", count(*)::bigint
       FROM "ProbeResult" p, w
-      WHERE p."nodeId" = ${nodeId}::uuid AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${w.start}::timestamptz)
+      WHERE p."nodeId" = ${nodeId}::uuid AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${sqlInstant(w.start)}::timestamptz)
       GROUP BY 1, 2
     )
     SELECT t, "faultClass", sum(n)::bigint AS n FROM parts GROUP BY 1, 2 ORDER BY 1`;
-  return seriesFromRows(rows, step, w.nodeBucketStart.getTime(), now.getTime());
+  const dated = rows.map((row) => ({ ...row, t: new Date(Number(row.t) * 1000) }));
+  return seriesFromRows(dated, step, w.nodeBucketStart.getTime(), now.getTime());
 }
 
 export interface ExitIpChange {

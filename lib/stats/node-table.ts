@@ -5,7 +5,7 @@ import { nodeListQuerySchema, type NodeListQuery } from "@/lib/nodes/schema";
 import { CLASSES_502, CLASSES_504, NODE_FAULT_ORIGINS } from "@/lib/probe/fault-taxonomy";
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
 import { nodeHealthFigures, type NodeHealthFigures } from "./node-health";
-import { HEALTH_FILTERS, HEALTH_SORTS, resolveWindow } from "./windows";
+import { HEALTH_FILTERS, HEALTH_SORTS, resolveWindow, sqlInstant } from "./windows";
 
 /** A row of the nodes table: the registry's row plus live health columns (last hour). */
 export interface NodeTableRow extends NodeRow {
@@ -16,9 +16,9 @@ export interface NodeTablePage extends Omit<NodePage, "rows"> {
 }
 
 /** The nodes table sorted by node fields (the registry's list), with the health columns. */
-export async function listNodesWithHealth(query: NodeListQuery): Promise<NodeTablePage> {
+export async function listNodesWithHealth(query: NodeListQuery, db: StatsDb = defaultStatsDb): Promise<NodeTablePage> {
   const page = await listNodes(query);
-  const health = await nodeHealthFigures(page.rows.map((row) => row.id));
+  const health = await nodeHealthFigures(page.rows.map((row) => row.id), "1h", db);
   return { ...page, rows: page.rows.map((row) => ({ ...row, health: health.get(row.id) })) };
 }
 
@@ -43,10 +43,10 @@ export async function listNodesByHealth(input: z.output<typeof healthTableQueryS
     ids AS (SELECT unnest(${ids}::uuid[]) AS id),
     parts AS (
       SELECT s."nodeId", s."faultClass", s."faultOrigin", s."count"::bigint AS n FROM "StatsRollupNode" s
-      WHERE s."nodeId" = ANY(${ids}::uuid[]) AND s."grainMinutes" = ${w.nodeGrainMinutes} AND s."bucketStart" >= ${w.nodeBucketStart}
+      WHERE s."nodeId" = ANY(${ids}::uuid[]) AND s."grainMinutes" = ${w.nodeGrainMinutes} AND s."bucketStart" >= ${sqlInstant(w.nodeBucketStart)}::timestamptz
       UNION ALL
       SELECT p."nodeId", p."faultClass", p."faultOrigin", 1 FROM "ProbeResult" p, w
-      WHERE p."nodeId" = ANY(${ids}::uuid[]) AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${w.start}::timestamptz)
+      WHERE p."nodeId" = ANY(${ids}::uuid[]) AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${sqlInstant(w.start)}::timestamptz)
     ), agg AS (
       SELECT "nodeId", sum(n) AS requests,
              sum(n) FILTER (WHERE "faultClass" = 'ok') AS ok,
@@ -72,7 +72,7 @@ export async function listNodesByHealth(input: z.output<typeof healthTableQueryS
     ORDER BY CASE WHEN ${desc} THEN score END DESC NULLS LAST, CASE WHEN NOT ${desc} THEN score END ASC NULLS LAST, id
     OFFSET ${(input.page - 1) * input.pageSize} LIMIT ${input.pageSize}`;
   const pageIds = ranked.map((r) => r.id);
-  const [rows, health] = await Promise.all([nodeRowsByIds(pageIds), nodeHealthFigures(pageIds)]);
+  const [rows, health] = await Promise.all([nodeRowsByIds(pageIds), nodeHealthFigures(pageIds, "1h", db)]);
   let total = ranked.length ? Number(ranked[0].total) : 0;
   if (!ranked.length && input.page === 1) total = 0;
   return { rows: rows.map((row) => ({ ...row, health: health.get(row.id) })), total, page: input.page, pageSize: input.pageSize };

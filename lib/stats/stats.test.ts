@@ -24,9 +24,11 @@ import { operatorActions } from "./operator-actions";
 import { statsQuerySchema } from "./windows";
 import { api, testApiKey } from "@/lib/api/testing/api-client";
 
-const kolkata = new PrismaClient({
-  adapter: new PrismaPg({ connectionString: `${process.env.DATABASE_URL}?options=${encodeURIComponent("-c TimeZone=Asia/Kolkata")}` }),
-});
+const sessionIn = (zone: string) =>
+  new PrismaClient({ adapter: new PrismaPg({ connectionString: `${process.env.DATABASE_URL}?options=${encodeURIComponent(`-c TimeZone=${zone}`)}` }) });
+const kolkata = sessionIn("Asia/Kolkata");
+// West of UTC: a bound that PostgreSQL reads as session-local time lands hours in the future.
+const losAngeles = sessionIn("America/Los_Angeles");
 
 const poolId = randomUUID();
 const nodeA = randomUUID(); // dead: proxy 502s
@@ -62,7 +64,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await kolkata.$disconnect();
+  await Promise.all([kolkata.$disconnect(), losAngeles.$disconnect()]);
 });
 
 function expectFigures(o: Awaited<ReturnType<typeof statsOverview>>) {
@@ -221,6 +223,29 @@ describe("nodes table by health", () => {
     // "failing" = node- or network-caused failures: node C's only failures are the target's own 502s.
     const failing = await listNodesByHealth(healthTableQuerySchema.parse({ poolId, health: "failing" }));
     expect(failing.rows.map((r) => r.id).sort()).toEqual([nodeA, nodeB].sort());
+  });
+});
+
+describe("node page and nodes table in any session time zone", () => {
+  it("count the same hour, and read the last result's time right, in sessions east and west of UTC", async () => {
+    await rollUpStats(new Date(now.getTime() - 20 * 60_000)); // a rolled-up part and a raw tail
+    const lastOfC = new Date(now.getTime() - 60_000 + 1_000).toISOString();
+    for (const db of [prisma, kolkata, losAngeles]) {
+      const health = await nodeHealthFigures([nodeA, nodeB, nodeC], "1h", db, now);
+      expect(health.get(nodeA)).toMatchObject({ requests: 50, successRate: 0, rate502: 1 });
+      expect(health.get(nodeB)).toMatchObject({ requests: 100, rate504: 0.25 });
+      expect(health.get(nodeC)).toMatchObject({ requests: 50, exitIp: "203.0.113.9", lastResult: { at: lastOfC, faultClass: "ok" } });
+
+      const history = await nodeHistory(nodeB, "1h", db, now);
+      expect(history.points.reduce((s, p) => s + p.total, 0)).toBe(100);
+      for (const p of history.points) expect(new Date(p.t).getTime() % (history.stepSeconds * 1000)).toBe(0);
+      expect(new Date(history.points.at(-1)!.t).getTime()).toBeLessThanOrEqual(now.getTime());
+
+      const by502 = await listNodesByHealth(healthTableQuerySchema.parse({ poolId, sort: "rate502", direction: "desc" }), db);
+      expect(by502.rows.map((r) => [r.id, r.health?.requests])).toEqual([[nodeA, 50], [nodeC, 50], [nodeB, 100]]);
+      const failing = await listNodesByHealth(healthTableQuerySchema.parse({ poolId, health: "failing" }), db);
+      expect(failing.rows.map((r) => r.id).sort()).toEqual([nodeA, nodeB].sort());
+    }
   });
 });
 
