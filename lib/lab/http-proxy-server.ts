@@ -108,6 +108,9 @@ export class LabHttpProxy extends LabProxy {
       const { headers, body } = this.ownAnswer(status, error, detail);
       response.writeHead(status, REASONS[status], headers).end(body);
     };
+    // The target failed or stayed silent: a proxy that does not say so just closes the connection.
+    const upstreamFailed = (status: number, error: ProxyErrorType, detail: string) =>
+      this.behaviour.kind === "silent_upstream_errors" ? void response.socket?.destroy() : answer(status, error, detail);
     if (!this.authorised(request)) return answer(407, undefined, "proxy authentication required");
     const decision = await this.gate.decide(false);
     if (decision === "hang") return this.hang(request.socket);
@@ -143,7 +146,7 @@ export class LabHttpProxy extends LabProxy {
     });
     const timer = setTimeout(() => {
       upstream.destroy();
-      answer(504, "connection_timeout", `upstream ${target.host} did not answer within ${this.upstreamTimeoutMs} ms`);
+      upstreamFailed(504, "connection_timeout", `upstream ${target.host} did not answer within ${this.upstreamTimeoutMs} ms`);
     }, this.upstreamTimeoutMs);
     response.once("close", () => {
       clearTimeout(timer);
@@ -162,9 +165,9 @@ export class LabHttpProxy extends LabProxy {
     });
     upstream.on("error", (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      if (error.code === "ECONNREFUSED") return answer(502, "destination_unavailable", `upstream ${target.host} refused the connection`);
-      if (error.code?.startsWith("HPE_")) return answer(502, "http_response_incomplete", `invalid response from upstream ${target.host}`);
-      answer(502, "destination_unavailable", `upstream ${target.host} failed: ${error.code ?? error.message}`);
+      if (error.code === "ECONNREFUSED") return upstreamFailed(502, "destination_unavailable", `upstream ${target.host} refused the connection`);
+      if (error.code?.startsWith("HPE_")) return upstreamFailed(502, "http_response_incomplete", `invalid response from upstream ${target.host}`);
+      upstreamFailed(502, "destination_unavailable", `upstream ${target.host} failed: ${error.code ?? error.message}`);
     });
     request.pipe(upstream);
   }

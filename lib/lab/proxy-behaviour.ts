@@ -27,6 +27,11 @@ export type ProxyBehaviour =
   | { kind: "reset_after_connect" }
   /** A chain whose parent proxy is dead: reports the next hop refused (502 destination_unavailable / SOCKS 0x05). */
   | { kind: "dead_parent" }
+  /**
+   * tinyproxy's way: forwards plain HTTP, but when the target refuses, fails or does not answer in
+   * its upstream timeout it hangs up without a word instead of answering 502/504. Tunnels: healthy.
+   */
+  | { kind: "silent_upstream_errors" }
   /** A SOCKS server answering every CONNECT with this RFC 1928 reply code. HTTP: healthy. */
   | { kind: "socks_reply"; code: number };
 
@@ -93,6 +98,8 @@ export function describeBehaviour(b: ProxyBehaviour): string {
       return "resets the tunnel after opening it";
     case "dead_parent":
       return "chain with a dead parent";
+    case "silent_upstream_errors":
+      return "hangs up without a word when the target fails";
     case "socks_reply":
       return `SOCKS reply 0x0${b.code}`;
     default:

@@ -41,6 +41,41 @@ describe("node mutations", () => {
     expect(openSecret(stored.passwordSealed!)).toBe("keep-me");
   });
 
+  it("an edit sets the node's pools exactly: a kept pool keeps its membership, a dropped one goes, a new one joins", async () => {
+    const net = subnet();
+    const [kept, dropped, joined] = await Promise.all(
+      ["kept", "dropped", "joined"].map(async (name) => {
+        const pool = await createPool(SYSTEM_ACTOR, { name: `edit-${name}-${net}`, description: "" });
+        if (!pool.ok) throw new Error("pool create failed");
+        return pool.id;
+      }),
+    );
+    const created = await createNode(SYSTEM_ACTOR, createNodeSchema.parse({ scheme: "http", host: `${net}.3`, port: 80, poolIds: [kept, dropped] }));
+    if (!created.ok) throw new Error("create failed");
+    const before = await prisma.poolMembership.findUniqueOrThrow({ where: { poolId_nodeId: { poolId: kept, nodeId: created.id } } });
+    const updated = await updateNode(SYSTEM_ACTOR, updateNodeSchema.parse({ id: created.id, scheme: "http", host: `${net}.3`, port: 80, poolIds: [kept, joined] }));
+    expect(updated.ok).toBe(true);
+    const after = await prisma.poolMembership.findMany({ where: { nodeId: created.id } });
+    expect(after.map((m) => m.poolId).sort()).toEqual([kept, joined].sort());
+    expect(after.find((m) => m.poolId === kept)!.addedAt).toEqual(before.addedAt);
+  });
+
+  it("an import that may not attach stored nodes adds only the rows it created to the pool", async () => {
+    const net = subnet();
+    const pool = await createPool(SYSTEM_ACTOR, { name: `restricted-import-${net}`, description: "" });
+    if (!pool.ok) throw new Error("pool create failed");
+    const outside = await createNode(SYSTEM_ACTOR, createNodeSchema.parse({ scheme: "http", host: `${net}.4`, port: 80 }));
+    if (!outside.ok) throw new Error("create failed");
+    const result = await importNodes(SYSTEM_ACTOR, importNodesSchema.parse({ text: `${net}.4:80\n${net}.5:80`, poolId: pool.id }), { attachExisting: false });
+    if (!result.ok) throw new Error(JSON.stringify(result.fieldErrors));
+    expect(result.report.lines.map((l) => [l.status, l.message ?? null])).toEqual([
+      ["duplicate", "Already stored outside this key's pool; not added to the pool."],
+      ["added", null],
+    ]);
+    const members = await prisma.poolMembership.findMany({ where: { poolId: pool.id }, include: { node: true } });
+    expect(members.map((m) => m.node.host)).toEqual([`${net}.5`]);
+  });
+
   it("rejects bad fields with the field and the reason", () => {
     const cases: Array<[Record<string, unknown>, string, RegExp]> = [
       [{ port: 0 }, "port", /out of range/],

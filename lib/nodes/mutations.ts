@@ -6,6 +6,7 @@ import { isUniqueViolation } from "@/lib/db/errors";
 import type { Actor } from "@/lib/auth/actor";
 import { recordAuditEvents, type AuditEventInput } from "@/lib/audit/record-audit-event";
 import { sealSecret } from "@/lib/secrets/secret-box";
+import { addPoolMembers, setNodePools } from "@/lib/pools/mutations";
 import { maskedProxyUrl } from "./credential-mask";
 import { parseProxyLine, proxyIdentityKey, type ProxyAddress } from "./proxy-address";
 import {
@@ -45,9 +46,9 @@ export async function createNode(actor: Actor, input: z.output<typeof createNode
           passwordSealed: address.password ? sealSecret(address.password) : null,
           label: input.label,
           tags: input.tags,
-          pools: { create: input.poolIds.map((poolId) => ({ poolId })) },
         },
       });
+      await setNodePools(tx, created.id, input.poolIds);
       await recordAuditEvents(tx, actor, [{ action: "node.created", subjectType: "node", subjectId: created.id, nodeId: created.id, after: auditSnapshot(created) }]);
       return created;
     });
@@ -76,9 +77,9 @@ export async function updateNode(actor: Actor, input: z.output<typeof updateNode
           passwordSealed: address.password ? sealSecret(address.password) : keepPassword ? before.passwordSealed : null,
           label: input.label,
           tags: input.tags,
-          pools: { deleteMany: {}, create: input.poolIds.map((poolId) => ({ poolId })) },
         },
       });
+      await setNodePools(tx, after.id, input.poolIds);
       await recordAuditEvents(tx, actor, [
         { action: "node.updated", subjectType: "node", subjectId: after.id, nodeId: after.id, before: auditSnapshot(before), after: auditSnapshot(after) },
       ]);
@@ -101,6 +102,29 @@ export async function deleteNodes(actor: Actor, nodeIds: string[]): Promise<{ de
     const { count } = await tx.proxyNode.deleteMany({ where: { id: { in: nodes.map((node) => node.id) } } });
     return { deleted: count };
   });
+}
+
+/**
+ * Automatic health's state change (lib/health: ejection, re-admission) inside its transaction, with
+ * its own audit event there. Guarded so an operator's decision wins: it disables only an ENABLED
+ * node, and re-enables only a node that `by` itself disabled. Returns whether the node changed.
+ */
+export async function setNodeStateAutomatically(
+  tx: Prisma.TransactionClient,
+  nodeId: string,
+  change: { state: "ENABLED" | "DISABLED"; reason: string; by: string; at: Date },
+): Promise<boolean> {
+  const guard = change.state === "DISABLED" ? Prisma.sql`AND "state" = 'ENABLED'` : Prisma.sql`AND "state" = 'DISABLED' AND "stateChangedBy" = ${change.by}`;
+  const changed = await tx.$executeRaw`
+    UPDATE "ProxyNode" SET "state" = ${change.state}::"NodeState", "stateReason" = ${change.reason},
+      "stateChangedBy" = ${change.by}, "stateChangedAt" = ${change.at}, "updatedAt" = ${change.at}
+    WHERE "id" = ${nodeId}::uuid ${guard}`;
+  return changed > 0;
+}
+
+/** A node's rotation URL (lib/health's IP rotation), inside the caller's transaction with its audit event. */
+export async function setNodeRotationUrl(tx: Prisma.TransactionClient, nodeId: string, rotationUrl: string | null): Promise<void> {
+  await tx.proxyNode.update({ where: { id: nodeId }, data: { rotationUrl } });
 }
 
 /**
@@ -207,7 +231,8 @@ export async function importNodes(
       const insertedKeys = new Set(inserted.map((row) => proxyIdentityKey(row)));
       const candidateByLine = new Map(candidates.map((candidate) => [candidate.line, candidate]));
       const stored = candidates.filter((candidate) => !insertedKeys.has(candidate.key));
-      const outsidePool = input.poolId && !options.attachExisting ? await keysOutsidePool(tx, stored, input.poolId) : new Set<string>();
+      const storedMatches = input.poolId ? await storedNodes(tx, stored, input.poolId) : [];
+      const outsidePool = new Set(options.attachExisting ? [] : storedMatches.filter((node) => !node.inPool).map((node) => node.key));
       for (const entry of lines) {
         if (entry.status !== "added") continue;
         const candidate = candidateByLine.get(entry.line);
@@ -216,19 +241,10 @@ export async function importNodes(
           entry.message = outsidePool.has(candidate.key) ? "Already stored outside this key's pool; not added to the pool." : "Already stored.";
         }
       }
-      if (input.poolId && inserted.length && !options.attachExisting) {
-        await tx.$executeRaw`
-          INSERT INTO "PoolMembership" ("poolId", "nodeId") SELECT ${input.poolId}::uuid, unnest(${inserted.map((row) => row.id)}::uuid[])
-          ON CONFLICT DO NOTHING`;
-      } else if (input.poolId && candidates.length && options.attachExisting) {
-        await tx.$executeRaw`
-          INSERT INTO "PoolMembership" ("poolId", "nodeId")
-          SELECT ${input.poolId}::uuid, n.id FROM "ProxyNode" n
-          JOIN unnest(${candidates.map((c) => c.address.scheme)}::text[], ${candidates.map((c) => c.address.host)}::text[],
-                      ${candidates.map((c) => c.address.port)}::int[], ${candidates.map((c) => c.address.username)}::text[])
-               AS l(scheme, host, port, username)
-            ON n.scheme::text = l.scheme AND n.host = l.host AND n.port = l.port AND n.username = l.username
-          ON CONFLICT DO NOTHING`;
+      if (input.poolId) {
+        // Stored duplicates join too only when the caller may see every node (see above).
+        const joining = [...inserted.map((row) => row.id), ...(options.attachExisting ? storedMatches.map((node) => node.id) : [])];
+        await addPoolMembers(tx, input.poolId, joining);
       }
       const summary = {
         added: lines.filter((l) => l.status === "added").length,
@@ -249,17 +265,18 @@ export async function importNodes(
   return { ok: true, report };
 }
 
-/** Identity keys of stored nodes (matching these candidates) that are not members of the pool. */
-async function keysOutsidePool(tx: Prisma.TransactionClient, candidates: Array<{ address: ProxyAddress }>, poolId: string): Promise<Set<string>> {
-  if (candidates.length === 0) return new Set();
-  const rows = await tx.$queryRaw<Array<{ scheme: ProxyAddress["scheme"]; host: string; port: number; username: string }>>`
-    SELECT n.scheme::text AS scheme, n.host, n.port, n.username FROM "ProxyNode" n
+/** The stored nodes matching these candidates' addresses, and whether each is already in the pool. */
+async function storedNodes(tx: Prisma.TransactionClient, candidates: Array<{ address: ProxyAddress }>, poolId: string): Promise<Array<{ id: string; key: string; inPool: boolean }>> {
+  if (candidates.length === 0) return [];
+  const rows = await tx.$queryRaw<Array<{ id: string; scheme: ProxyAddress["scheme"]; host: string; port: number; username: string; inPool: boolean }>>`
+    SELECT n.id, n.scheme::text AS scheme, n.host, n.port, n.username,
+      EXISTS (SELECT 1 FROM "PoolMembership" m WHERE m."nodeId" = n.id AND m."poolId" = ${poolId}::uuid) AS "inPool"
+    FROM "ProxyNode" n
     JOIN unnest(${candidates.map((c) => c.address.scheme)}::text[], ${candidates.map((c) => c.address.host)}::text[],
                 ${candidates.map((c) => c.address.port)}::int[], ${candidates.map((c) => c.address.username)}::text[])
          AS l(scheme, host, port, username)
-      ON n.scheme::text = l.scheme AND n.host = l.host AND n.port = l.port AND n.username = l.username
-    WHERE NOT EXISTS (SELECT 1 FROM "PoolMembership" m WHERE m."nodeId" = n.id AND m."poolId" = ${poolId}::uuid)`;
-  return new Set(rows.map((row) => proxyIdentityKey(row)));
+      ON n.scheme::text = l.scheme AND n.host = l.host AND n.port = l.port AND n.username = l.username`;
+  return rows.map((row) => ({ id: row.id, key: proxyIdentityKey(row), inPool: row.inPool }));
 }
 
 async function insertNodes(tx: Prisma.TransactionClient, addresses: ProxyAddress[], tags: string[]) {

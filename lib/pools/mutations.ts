@@ -112,7 +112,7 @@ export async function changePoolMembers(actor: Actor, poolId: string, change: Me
     let added = 0;
     let removed = 0;
     if (change.add?.length) {
-      added = await tx.$executeRaw`INSERT INTO "PoolMembership" ("poolId", "nodeId") SELECT ${poolId}::uuid, unnest(${change.add}::uuid[]) ON CONFLICT DO NOTHING`;
+      added = await addPoolMembers(tx, poolId, change.add);
       events.push({ action: "pool.nodes_added", subjectType: "pool", subjectId: poolId, after: { nodes: added } });
     }
     if (change.remove?.length) {
@@ -130,4 +130,22 @@ export async function changePoolMembers(actor: Actor, poolId: string, change: Me
     await recordAuditEvents(tx, actor, events);
     return { ok: true as const, added, removed, weighted: weights.length };
   });
+}
+
+// Membership writes that belong to another folder's transaction: lib/nodes sets a node's pools
+// when it creates, edits or imports nodes, through these, so PoolMembership is written only here.
+
+/** Adds nodes to a pool inside the caller's transaction; members already there stay as they are. Returns how many joined. */
+export async function addPoolMembers(tx: Tx, poolId: string, nodeIds: string[]): Promise<number> {
+  if (nodeIds.length === 0) return 0;
+  return tx.$executeRaw`INSERT INTO "PoolMembership" ("poolId", "nodeId") SELECT ${poolId}::uuid, unnest(${nodeIds}::uuid[]) ON CONFLICT DO NOTHING`;
+}
+
+/**
+ * Makes `poolIds` exactly the node's pools inside the caller's transaction: leaves the pools it
+ * keeps untouched (their addedAt stays), drops the others, joins the new ones.
+ */
+export async function setNodePools(tx: Tx, nodeId: string, poolIds: string[]): Promise<void> {
+  await tx.poolMembership.deleteMany({ where: { nodeId, poolId: { notIn: poolIds } } });
+  await tx.$executeRaw`INSERT INTO "PoolMembership" ("poolId", "nodeId") SELECT unnest(${poolIds}::uuid[]), ${nodeId}::uuid ON CONFLICT DO NOTHING`;
 }

@@ -3,6 +3,7 @@ import { startFaultLab, type FaultLab } from "@/lib/lab/fault-lab";
 import { labLookup } from "@/lib/lab/lab-lookup";
 import { TARGET_PATHS } from "@/lib/lab/target-server";
 import { Attributor, type ControlNodeSource } from "./attribution";
+import { applyControl, needsSecondPath } from "./control-check";
 import type { FaultBucket, FaultClass, FaultOrigin, Responder } from "./fault-taxonomy";
 import { runProbeCheck, type ProbeAttempt, type ProbeCheckOptions, type ProbeNode, type ProbeTargetSpec } from "./probe-check";
 
@@ -26,6 +27,7 @@ beforeAll(async () => {
       { name: "http-garbage", kind: "http", behaviour: { kind: "garbage" } },
       { name: "socks5-garbage", kind: "socks5", behaviour: { kind: "garbage" } },
       { name: "https-healthy", kind: "https" },
+      { name: "http-silent-upstream-errors", kind: "http", behaviour: { kind: "silent_upstream_errors" } },
     ],
     upstreamTimeoutMs: 600,
   });
@@ -80,6 +82,11 @@ const TABLE: Row[] = [
   { proxy: "http-healthy", target: () => ({ id: "closed", url: `${lab.closedTargetUrl}/ok` }), alone: "proxy/target", expect: { faultClass: "proxy_502", bucket: "502", who: "proxy/target", originEvidence: "control" } },
   // A slow target behind a proxy with a short upstream timeout: the proxy's 504 is the target's fault.
   { proxy: "http-healthy", target: () => target("http", `${P.slowHeaders}?ms=2000`), alone: "proxy/unknown", expect: { faultClass: "proxy_504", bucket: "504", who: "proxy/target", originEvidence: "control" } },
+  // The same slow target behind a proxy that gives up by hanging up (tinyproxy's way): the hang-up
+  // looks like the proxy's own, but the control waits in vain too (the target is slow on every path).
+  { proxy: "http-silent-upstream-errors", target: () => target("http", `${P.slowHeaders}?ms=2000`), alone: "proxy/proxy", expect: { faultClass: "reset", bucket: "502", who: "proxy/target", originEvidence: "control" } },
+  // It hangs up on a target that is down too; the control node's proxy says the target refused.
+  { proxy: "http-silent-upstream-errors", target: () => ({ id: "closed", url: `${lab.closedTargetUrl}/ok` }), alone: "proxy/proxy", expect: { faultClass: "reset", bucket: "502", who: "proxy/target", originEvidence: "control" } },
 ];
 
 describe("control requests settle what one path cannot", () => {
@@ -158,6 +165,14 @@ describe("control budget and cache", () => {
       results.push(await attribution.refine(await runProbeCheck(node("http-healthy", `k${i}`), spec, options), spec, TIMEOUTS));
     }
     expect(results.map((r) => r.originEvidence)).toEqual(["control", "none", "none", "cohort"]);
+  });
+
+  it("a proxy that hangs up on a relayed request is blamed when the control path gets an answer", async () => {
+    const hangUp = await runProbeCheck(node("http-silent-upstream-errors"), target("http", `${P.slowHeaders}?ms=2000`), options);
+    expect({ faultClass: hangUp.faultClass, phase: hangUp.phase, who: `${hangUp.responder}/${hangUp.faultOrigin}` }).toEqual({ faultClass: "reset", phase: "headers", who: "proxy/proxy" });
+    expect(needsSecondPath(hangUp)).toBe(true);
+    const control = await runProbeCheck(node("socks5-healthy"), target("http", `${P.slowHeaders}?ms=200`), options);
+    expect(applyControl(hangUp, control)).toMatchObject({ faultClass: "reset", faultOrigin: "proxy", originEvidence: "control" });
   });
 
   it("a control that failed differently from the attempt decides nothing", async () => {

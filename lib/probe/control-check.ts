@@ -30,10 +30,35 @@ export function needsSecondPath(attempt: ProbeAttempt): boolean {
 /**
  * A failure the phase rule pins on the node or the way to it: refused or timed-out connect,
  * credentials, a handshake that failed, a proxy silent or talking garbage before the tunnel
- * opened. The target was never asked.
+ * opened. The target was never asked. Not a proxy hanging up on a plain-HTTP request it had
+ * taken: that is also how a proxy gives up on a slow or failing target (tinyproxy), so only
+ * another path tells which.
  */
 export function failedAtTheNode(attempt: ProbeAttempt): boolean {
-  return attempt.faultClass !== "ok" && isNodeFault(attempt.faultOrigin) && attempt.originEvidence === "phase";
+  return attempt.faultClass !== "ok" && isNodeFault(attempt.faultOrigin) && attempt.originEvidence === "phase" && !hungUpOnRelayedRequest(attempt);
+}
+
+/** The proxy closed the connection while we waited for the answer to a plain-HTTP request it had taken. */
+function hungUpOnRelayedRequest(attempt: ProbeAttempt): boolean {
+  return attempt.faultClass === "reset" && attempt.phase === "headers" && attempt.responder === "proxy";
+}
+
+/**
+ * Failed for want of the target's answer: silence while waiting for the target's headers, a
+ * proxy's gateway timeout that does not blame the proxy itself, an unmarked 504, or a proxy that
+ * hung up on the relayed request (how tinyproxy gives up on a slow target).
+ */
+function waitedInVainForTarget(attempt: ProbeAttempt): boolean {
+  switch (attempt.faultClass) {
+    case "upstream_timeout":
+      return attempt.phase === "headers";
+    case "proxy_504":
+      return attempt.faultOrigin !== "proxy";
+    case "target_504":
+      return true;
+    default:
+      return hungUpOnRelayedRequest(attempt);
+  }
 }
 
 const UNMARKED_5XX = new Set(["target_502", "target_504", "target_5xx"]);
@@ -42,9 +67,10 @@ const UNMARKED_5XX = new Set(["target_502", "target_504", "target_5xx"]);
  * Folds a control attempt (the same target through a known-good node) into a node's attempt:
  *  - control succeeds → the target is fine, so this node's path did it: faultOrigin proxy; an
  *    unmarked 5xx it relayed was the proxy's own answer (proxy_502 / proxy_504);
- *  - control fails too, the same way (bucket) or with the target to blame, and not through a
- *    fault of the control node itself → the target side: faultOrigin target (a relayed unmarked
- *    5xx was the target's own);
+ *  - control fails too, the same way (bucket) or with the target to blame, or both waited in
+ *    vain for the target (a proxy's hang-up here, a timeout there: the target is slow through
+ *    every path), and not through a fault of the control node itself → the target side:
+ *    faultOrigin target (a relayed unmarked 5xx was the target's own);
  *  - otherwise (the control node failed on its own account, or differently and undecided, e.g. a
  *    timeout against this node's 502) nothing is decided.
  */
@@ -58,13 +84,14 @@ export function applyControl(attempt: ProbeAttempt, control: ProbeAttempt): Prob
     }
     return { ...attempt, faultOrigin: "proxy", originEvidence: "control", reason };
   }
-  if (isNodeFault(control.faultOrigin)) {
+  const bothWaitedInVain = waitedInVainForTarget(attempt) && waitedInVainForTarget(control);
+  if (isNodeFault(control.faultOrigin) && !bothWaitedInVain) {
     return { ...attempt, reason: `${attempt.reason}; control node failed on its own account (${control.faultClass}), undecided` };
   }
-  if (control.bucket !== attempt.bucket && control.faultOrigin !== "target") {
+  if (control.bucket !== attempt.bucket && control.faultOrigin !== "target" && !bothWaitedInVain) {
     return { ...attempt, reason: `${attempt.reason}; control node failed differently (${control.faultClass}), undecided` };
   }
-  const same = control.bucket === attempt.bucket ? "the same way" : `too (${control.faultClass})`;
+  const same = control.bucket === attempt.bucket ? "the same way" : bothWaitedInVain ? `waiting for the target too (${control.faultClass})` : `too (${control.faultClass})`;
   const reason = `${attempt.reason}; control node failed ${same}: target-side fault confirmed`;
   const responder = attempt.responder === "unknown" && UNMARKED_5XX.has(attempt.faultClass) ? { responder: "target" as const, responderEvidence: "control" as const } : {};
   return { ...attempt, ...responder, faultOrigin: "target", originEvidence: "control", reason };
