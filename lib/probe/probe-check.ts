@@ -182,7 +182,6 @@ class ProbeCheck {
   private exitIp: string | null = null;
   private tunnelMs: number | null = null;
   private response: CapturedResponse | undefined;
-  private readonly onAbort = () => this.abort();
 
   constructor(
     private readonly node: ProbeNode,
@@ -197,7 +196,8 @@ class ProbeCheck {
   start(): void {
     const signal = this.options.signal;
     if (signal?.aborted) return this.abort();
-    signal?.addEventListener("abort", this.onAbort, { once: true });
+    // The check is its own abort listener (handleEvent): no closure per check.
+    signal?.addEventListener("abort", this, { once: true });
     this.totalTimer = setTimeout(() => this.timedOut(`total deadline ${this.timeouts.totalMs} ms`), this.timeouts.totalMs);
     this.run().catch((error: unknown) => this.failFromError(error));
   }
@@ -446,6 +446,11 @@ class ProbeCheck {
     return verdict("reset", reason, ["none", "phase"], ["unknown", "none"]);
   }
 
+  /** The abort listener on the caller's signal. */
+  handleEvent(): void {
+    this.abort();
+  }
+
   private abort(): void {
     if (this.done) return;
     this.release();
@@ -456,7 +461,7 @@ class ProbeCheck {
     this.done = true;
     clearTimeout(this.totalTimer);
     clearTimeout(this.stageTimer);
-    this.options.signal?.removeEventListener("abort", this.onAbort);
+    this.options.signal?.removeEventListener("abort", this);
     if (this.answered && this.streams.length === 1) {
       // A complete answer on a plain socket: node's client has already ended our side
       // (Connection: close); let it close once our FIN is out, as a bare node:http client does.
@@ -508,25 +513,19 @@ class VerdictError extends Error {
 /** Resolves on the event, rejects on error or on close before it. */
 function once(stream: Duplex, event: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const onEvent = () => {
-      cleanup();
-      resolve();
+    // One named closure, the listeners anonymous: tsx compiles with keepNames, which wraps every
+    // named closure in a defineProperty call, on every check.
+    const listeners: [string, (error?: Error) => void][] = [];
+    const settle = (error?: Error) => {
+      for (const [name, listener] of listeners) stream.off(name, listener);
+      if (error) reject(error);
+      else resolve();
     };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    const onClose = () => {
-      cleanup();
-      reject(Object.assign(new Error(`socket closed before ${event}`), { code: "ECONNRESET" }));
-    };
-    const cleanup = () => {
-      stream.off(event, onEvent);
-      stream.off("error", onError);
-      stream.off("close", onClose);
-    };
-    stream.once(event, onEvent);
-    stream.once("error", onError);
-    stream.once("close", onClose);
+    listeners.push(
+      [event, () => settle()],
+      ["error", (error?: Error) => settle(error ?? new Error(`socket error before ${event}`))],
+      ["close", () => settle(Object.assign(new Error(`socket closed before ${event}`), { code: "ECONNRESET" }))],
+    );
+    for (const [name, listener] of listeners) stream.once(name, listener);
   });
 }
