@@ -225,6 +225,38 @@ describe("the recommended action, one click away", () => {
     expect(await prisma.auditEvent.findFirst({ where: { nodeId, action: "node.target_included" } })).not.toBeNull();
   });
 
+  it("rotates a node whose exit the target blocks, and the node then passes", async () => {
+    // A rotating proxy whose first exit the target blocks (403 to that source address only), and a control node.
+    const rotating = await startFaultLab({ proxies: [{ name: "rotating", kind: "http", exitAddresses: ["127.0.3.1", "127.0.3.2"] }, { name: "rotating-control", kind: "http" }] });
+    try {
+      const url = `${rotating.httpTarget.baseUrl}${P.denyFrom}?ip=127.0.3.1`;
+      const target = await prisma.probeTarget.create({ data: { url } });
+      const echoUrl = `${rotating.httpTarget.baseUrl}${P.ipEcho}`;
+      const echo = await prisma.probeTarget.upsert({ where: { url: echoUrl }, create: { url: echoUrl }, update: {} });
+      const pool = await prisma.pool.create({ data: { name: `diagnose-rotate-${randomUUID()}`, probeSettings: { create: { enabled: false, ...POOL_TIMEOUTS, targetIds: [target.id, echo.id] } } } });
+      const node = await prisma.proxyNode.create({
+        data: { scheme: "http", host: "127.0.0.1", port: rotating.proxy("rotating").port, label: "diagnose rotating", rotationUrl: `${rotating.controlUrl}/rotate?proxy=rotating`, pools: { create: [{ poolId: pool.id }] } },
+      });
+      await prisma.proxyNode.create({ data: { scheme: "http", host: "127.0.0.1", port: rotating.proxy("rotating-control").port, label: "control of rotating", pools: { create: [{ poolId: pool.id }] } } });
+      const rotateDeps = { lookup: ipLiteralOnlyLookup, check: { lookup: ipLiteralOnlyLookup }, confirmPauseMs: 50 };
+
+      const first = await startDiagnosis(operator, { nodeId: node.id, targetId: target.id }, deps);
+      if (!first.ok) throw new Error("not started");
+      await first.done;
+      expect((await getDiagnosis(first.id))!.verdict).toMatchObject({ failingHop: "target", action: { kind: "rotate" }, headline: expect.stringMatching(/^The target refuses this node .*403.*it blocks this node's exit/) });
+
+      expect(await applyDiagnosisAction(operator, first.id, rotateDeps)).toMatchObject({ ok: true, outcome: "Exit IP changed from 127.0.3.1 to 127.0.3.2." });
+      expect(await prisma.auditEvent.findFirst({ where: { nodeId: node.id, action: "node.rotated" } })).toMatchObject({ after: { exitIp: "127.0.3.2", changed: true } });
+
+      const again = await startDiagnosis(operator, { nodeId: node.id, targetId: target.id }, deps);
+      if (!again.ok) throw new Error("not started");
+      await again.done;
+      expect((await getDiagnosis(again.id))!.verdict).toMatchObject({ failingHop: "none", action: null });
+    } finally {
+      await rotating.close();
+    }
+  });
+
   it("refuses a diagnosis that recommends nothing", async () => {
     const id = await diagnose("healthy");
     expect(await applyDiagnosisAction(operator, id)).toMatchObject({ ok: false, code: "conflict", fieldErrors: { form: "This diagnosis recommends no action." } });

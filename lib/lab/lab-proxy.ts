@@ -40,6 +40,7 @@ export abstract class LabProxy {
   hanging = 0;
   private exitIndex = 0;
   private boundPort = 0;
+  private acceptedBefore = 0;
 
   abstract readonly kind: LabProxyKind;
   protected abstract createServer(): Server;
@@ -73,6 +74,11 @@ export abstract class LabProxy {
     return exits > 1 ? `${text}, rotating over ${exits} exit IPs` : text;
   }
 
+  /** TCP connections this proxy has accepted (across restarts: counted per server). */
+  get connectionsAccepted(): number {
+    return this.acceptedBefore + (this.lifecycle?.accepted ?? 0);
+  }
+
   get isUp(): boolean {
     return this.blackhole !== undefined || (this.lifecycle?.listening ?? false);
   }
@@ -96,6 +102,7 @@ export abstract class LabProxy {
       this.boundPort = this.blackhole.port;
       return;
     }
+    this.acceptedBefore += this.lifecycle?.accepted ?? 0;
     this.lifecycle = new ServerLifecycle(this.createServer());
     this.boundPort = await this.lifecycle.listen(this.boundPort || this.options.port || 0);
   }

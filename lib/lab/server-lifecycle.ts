@@ -7,9 +7,12 @@ import type { Socket } from "node:net";
  */
 export class ServerLifecycle {
   private readonly sockets = new Set<Socket>();
+  /** Client connections accepted so far (tests: does a client reuse its connections?). */
+  accepted = 0;
 
   constructor(readonly server: Server) {
     server.on("connection", (socket: Socket) => {
+      this.accepted++;
       this.sockets.add(socket);
       socket.once("close", () => this.sockets.delete(socket));
     });

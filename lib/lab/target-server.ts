@@ -16,6 +16,7 @@ export const TARGET_PATHS = {
   captcha403: "/captcha-403",
   reset: "/reset", // partial body, then the socket is destroyed
   invalid: "/invalid", // garbage instead of a status line
+  denyFrom: "/deny-from", // ?ip=A (repeatable): 403 to requests from A, 200 to others (a site that blocked one exit)
 } as const;
 
 export const CAPTCHA_BODY =
@@ -45,6 +46,11 @@ function handle(request: IncomingMessage, response: ServerResponse): void {
   if (path === TARGET_PATHS.ipEcho) {
     const ip = (request.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
     return send(200, JSON.stringify({ ip }), "application/json");
+  }
+  if (path === TARGET_PATHS.denyFrom) {
+    const from = (request.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
+    if (url.searchParams.getAll("ip").includes(from)) return send(403, "<html><body>Access denied: requests from your address are blocked.</body></html>", "text/html");
+    return send(200, "<html><body>switchyard lab target: ok</body></html>", "text/html");
   }
   if (path === TARGET_PATHS.slowHeaders) return later(delayQuery(url, 2000), () => send(200, "slow headers done"));
   if (path === TARGET_PATHS.slowBody) {

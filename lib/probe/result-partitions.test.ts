@@ -8,8 +8,14 @@ import { applyMigrations } from "@/lib/db/migrate";
 import { prisma } from "@/lib/db/prisma";
 import { projectRootWithMigrationsBefore } from "@/lib/db/testing/migrations-before";
 import { seedOneNodePool } from "@/lib/db/testing/seed-one-node-pool";
+import type { StatsDb } from "@/lib/stats/db";
+import { nodeTargetHeatMap } from "@/lib/stats/heat-map";
+import { nodeHistory } from "@/lib/stats/node-history";
 import { statsOverview } from "@/lib/stats/overview";
 import { rollUpStats } from "@/lib/stats/rollup";
+import { statsTimeSeries } from "@/lib/stats/time-series";
+import { topOffendingNodes } from "@/lib/stats/top-nodes";
+import { topOffendingTargets } from "@/lib/stats/top-targets";
 import { ALL_POOLS_KEY } from "@/lib/stats/windows";
 import {
   ensureResultPartitions,
@@ -43,6 +49,57 @@ async function insertResult(startedAt: Date, reason = "test"): Promise<string> {
     VALUES (${nodeId}::uuid, ${targetId}::uuid, ${startedAt}, 42, 'proxy_502', '502', 'proxy', ${reason})
     RETURNING tableoid::regclass::text AS partition`;
   return row.partition.replaceAll('"', "");
+}
+
+/**
+ * Dashboard clients polling back to back (three at once) with the overview's raw-tail queries at
+ * `at`, until stopped: how many rounds ran and every error one of them met.
+ */
+function pollDashboard(at: Date) {
+  let stopped = false;
+  const errors: unknown[] = [];
+  let rounds = 0;
+  const clients = [0, 1, 2].map(async () => {
+    while (!stopped) {
+      try {
+        await Promise.all([
+          statsOverview({ window: "24h" }, db, at),
+          statsTimeSeries({ window: "24h" }, db, at),
+          topOffendingNodes({ window: "24h" }, 10, db, at),
+          topOffendingTargets({ window: "1h", poolId }, 10, db, at),
+          nodeTargetHeatMap({ window: "24h" }, 30, db, at),
+          nodeHistory(nodeId, "24h", db, at),
+        ]);
+        rounds++;
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+  });
+  return {
+    rounds: () => rounds,
+    stop: async () => {
+      stopped = true;
+      await Promise.all(clients);
+      return { rounds, errors };
+    },
+  };
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The oldest range partition with 10 results in it, rolled up to its end (so retention may take it), and the next one with 10 raw ones. */
+async function expiringPartition(reason: string) {
+  const [next, tail] = (await listResultPartitions(db)).filter((p) => !p.isDefault);
+  for (const p of [next, tail]) for (let i = 0; i < 10; i++) await insertResult(new Date(p.from!.getTime() + i * 60_000 + 1_000), reason);
+  for (let round = 0; round < 50 && !(await rollUpStats(next.to!, { db, budgetMs: 5_000 })).caughtUp; round++);
+  return { next, tail, at: new Date(next.to!.getTime() + 30 * 60_000) };
 }
 
 const partitionOf = (partitions: ResultPartition[], at: Date) =>
@@ -207,6 +264,8 @@ describe("raw results partitioned by time", () => {
       const blocked = await pruneRawResults(next.to!, { db });
       expect(blocked.partitionsDropped).toEqual([]);
       expect(blocked.partitionsDeferred).toBe(1);
+      // This reader reads every partition, that one too: it cannot even be emptied.
+      expect(blocked.partitionsEmptied).toEqual([]);
       expect(performance.now() - started).toBeGreaterThanOrEqual(PARTITION_LOCK_TIMEOUT_MS - 100);
       expect((await listResultPartitions(db)).map((p) => p.name)).toContain(next.name);
       // Inserts were not queued behind the failed drop.
@@ -216,5 +275,58 @@ describe("raw results partitioned by time", () => {
       await reader.end();
     }
     expect((await pruneRawResults(next.to!, { db })).partitionsDropped).toEqual([next.name]);
+  });
+  it("retention drops an expired partition while dashboard queries run in a loop", async () => {
+    const { next, at } = await expiringPartition("dashboard-loop");
+    const figuresBefore = await statsOverview({ window: "24h" }, db, at);
+    const dashboard = pollDashboard(at);
+    await until(() => dashboard.rounds() >= 3, "the dashboard loop to run");
+    const run = await pruneRawResults(next.to!, { db });
+    const roundsDuringDrop = dashboard.rounds();
+    const polled = await dashboard.stop();
+    expect(run.partitionsDropped).toEqual([next.name]);
+    expect(polled.errors).toEqual([]);
+    expect(polled.rounds).toBeGreaterThanOrEqual(roundsDuringDrop);
+    expect((await listResultPartitions(db)).map((p) => p.name)).not.toContain(next.name);
+    expect(await statsOverview({ window: "24h" }, db, at)).toEqual(figuresBefore);
+  });
+
+  it("while a long dashboard query keeps ProbeResult busy, retention empties the expired partition at once (the query never touched it) and drops it once the query is done", async () => {
+    const { next, tail, at } = await expiringPartition("long-query");
+    const figuresBefore = await statsOverview({ window: "24h" }, db, at);
+    // A dashboard statement that takes long (a loaded machine): its transaction keeps the locks of
+    // everything its plan held — with the raw tail's constant bounds, not the expired partition.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let holding = false;
+    const longQuery = db.$transaction(
+      async (tx) => {
+        await statsOverview({ window: "24h" }, tx as unknown as StatsDb, at);
+        holding = true;
+        await released;
+      },
+      { timeout: 120_000 },
+    );
+    const dashboard = pollDashboard(at);
+    try {
+      await until(() => holding && dashboard.rounds() >= 3, "the long query and the dashboard loop");
+      const run = await pruneRawResults(next.to!, { db });
+      // The drop needs ProbeResult itself (the long query holds it): deferred; the partition's rows are gone all the same.
+      expect(run.partitionsDropped).toEqual([]);
+      expect(run.partitionsEmptied).toEqual([next.name]);
+      const [{ n }] = await db.$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*) AS n FROM "${next.name}"`);
+      expect(Number(n)).toBe(0);
+      const [{ n: tailRows }] = await db.$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*) AS n FROM "${tail.name}" WHERE "reason" = 'long-query'`);
+      expect(Number(tailRows)).toBe(10);
+    } finally {
+      release();
+      await longQuery;
+    }
+    const polled = await dashboard.stop();
+    expect(polled.errors).toEqual([]);
+    // Its rows were in the rollups: the figures did not move.
+    expect(await statsOverview({ window: "24h" }, db, at)).toEqual(figuresBefore);
+    const again = await pruneRawResults(next.to!, { db });
+    expect(again.partitionsDropped).toEqual([next.name]);
   });
 });

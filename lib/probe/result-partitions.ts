@@ -7,7 +7,7 @@ import { prisma } from "@/lib/db/prisma";
  * dropped whole by retention (result-retention.ts). A default partition takes any row no range
  * partition covers (the job was down, a caller reported an odd time), so an insert never fails.
  */
-export type PartitionDb = Pick<PrismaClient, "$queryRaw" | "$executeRawUnsafe" | "$transaction">;
+export type PartitionDb = Pick<PrismaClient, "$queryRaw" | "$queryRawUnsafe" | "$executeRawUnsafe" | "$transaction">;
 
 export interface ResultPartition {
   name: string;
@@ -145,6 +145,30 @@ export async function dropResultPartition(db: PartitionDb, name: string): Promis
       async (tx) => {
         await tx.$executeRawUnsafe(`SET LOCAL lock_timeout = '${PARTITION_LOCK_TIMEOUT_MS}ms'`);
         await tx.$executeRawUnsafe(`DROP TABLE "${name}"`);
+      },
+      { timeout: 30_000, maxWait: 10_000 },
+    );
+    return true;
+  } catch (error) {
+    if (isLockTimeout(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Empties one partition (TRUNCATE) when it cannot be dropped in time. Unlike DROP, which needs an
+ * ACCESS EXCLUSIVE lock on ProbeResult itself (so every reader and writer of the table is in its
+ * way), TRUNCATE locks only this partition: readers whose plan pruned it (the dashboard's raw
+ * tails, lib/stats/raw-tail.ts), inserts routed elsewhere and rollups of newer rows go on. Its disk
+ * space is freed now; the empty table is dropped by a later round. Returns false when even this
+ * lock was not had in time (someone reads this partition).
+ */
+export async function emptyResultPartition(db: PartitionDb, name: string): Promise<boolean> {
+  try {
+    await db.$transaction(
+      async (tx) => {
+        await tx.$executeRawUnsafe(`SET LOCAL lock_timeout = '${PARTITION_LOCK_TIMEOUT_MS}ms'`);
+        await tx.$executeRawUnsafe(`TRUNCATE "${name}"`);
       },
       { timeout: 30_000, maxWait: 10_000 },
     );

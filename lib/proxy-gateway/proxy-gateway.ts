@@ -20,7 +20,8 @@ import { ProxyGatewaySettingsCache } from "./settings";
 import { acceptSocks5, reply, SOCKS_REPLY } from "./socks5-listener";
 
 const MISS_REBUILD_MS = 250;
-import { forwardThrough, openTunnel, UpstreamPool } from "./upstream";
+import { AttemptCancel, exchangeRaw, forwardThrough, openTunnel, RawConnection, UpstreamPool, type RawOutcome } from "./upstream";
+import { ChunkedEnd, connectionTokens, forwardedLines, HEAD_END, HOP_BY_HOP, headerObject, MAX_HEAD_BYTES, parseHead, rawAnswer, responseFraming, STATUS_TEXT, type BodyFraming, type HeaderLine, type ParsedHead } from "./http1";
 
 export interface ProxyGatewayOptions {
   /** The checkout gateway of this process: its index, selection and key cache are reused. */
@@ -40,8 +41,9 @@ export interface ProxyGatewayOptions {
 /** Largest request body the gateway buffers (buffered so it can be sent again on another node). */
 export const MAX_REQUEST_BODY = 1024 * 1024;
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
-// RFC 9110 §7.6.1 hop-by-hop fields, plus the proxy's own; never forwarded in either direction.
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "proxy-authorization", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade"]);
+/** A kept-alive client connection with no request in flight is closed after this long. */
+const CLIENT_KEEP_ALIVE_MS = 65_000;
+const NO_HEADERS = {};
 const COOLDOWN_BASE_MS = 2_000;
 const COOLDOWN_MAX_MS = 60_000;
 
@@ -67,7 +69,13 @@ class Refusal extends Error {
  * and records every attempt like a probe result. Design notes: lib/proxy-gateway/README.md.
  */
 export class ProxyGateway {
+  /** node:http: requests the fast path leaves to it (bodies, CONNECT, anything unusual) arrive by hand-off. */
   private readonly server: Server;
+  /** The HTTP port: plain body-less requests take the fast path (raw sockets), the rest goes to `server`. */
+  private readonly plainServer: NetServer;
+  private readonly plainClients = new Set<PlainClient>();
+  /** Authority of absolute-form targets → normalised host, hostname, port (bounded). */
+  private readonly authorities = new Map<string, TargetAuthority | null>();
   private readonly socksServer: NetServer | undefined;
   private readonly upstreams: UpstreamPool;
   readonly recorder: AttemptRecorder;
@@ -91,6 +99,7 @@ export class ProxyGateway {
       if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
       else socket.destroy();
     });
+    this.plainServer = createNetServer({ noDelay: true }, (socket) => this.onPlainConnection(socket));
     if (options.socksPort !== undefined)
       this.socksServer = createNetServer({ noDelay: true }, (socket) => {
         this.track(socket);
@@ -115,15 +124,16 @@ export class ProxyGateway {
           resolve(typeof address === "object" && address ? address.port : port);
         });
       });
-    const port = await listen(this.server, this.options.port);
+    const port = await listen(this.plainServer, this.options.port);
     const socksPort = this.socksServer ? await listen(this.socksServer, this.options.socksPort!) : undefined;
     return { port, socksPort };
   }
 
   /** Stops listening, cuts client connections after a grace period, flushes the recorder. */
   async close(graceMs = 2_000): Promise<void> {
-    const closed = Promise.all([this.server, this.socksServer].filter(Boolean).map((server) => new Promise<void>((resolve) => server!.close(() => resolve()))));
+    const closed = Promise.all([this.plainServer, this.socksServer].filter(Boolean).map((server) => new Promise<void>((resolve) => server!.close(() => resolve()))));
     this.server.closeIdleConnections();
+    for (const client of this.plainClients) if (!client.busy) client.socket.destroy();
     const cut = setTimeout(() => {
       for (const socket of this.clientSockets) socket.destroy();
     }, graceMs);
@@ -279,6 +289,308 @@ export class ProxyGateway {
     return last;
   }
 
+  // ---- plain HTTP fast path (raw sockets) ----------------------------------------------------
+  // Body-less absolute-form requests (nearly all scraper traffic) are parsed, forwarded and relayed
+  // on raw sockets: no node:http request/response objects on either side, one write each way, the
+  // body's bytes relayed as they come (framing followed, not decoded). Everything else — CONNECT,
+  // request bodies, Expect/Upgrade, HTTP/1.0, malformed or huge heads, refusals — is handed to the
+  // node:http server with the bytes read so far, and stays there for that connection.
+
+  private onPlainConnection(socket: Socket): void {
+    this.track(socket);
+    const client: PlainClient = { socket, buffered: undefined, busy: false, cancel: undefined, onDrain: undefined, onData: () => {} };
+    this.plainClients.add(client);
+    client.onData = (chunk: Buffer) => {
+      client.buffered = client.buffered ? Buffer.concat([client.buffered, chunk]) : chunk;
+      if (!client.busy) this.nextPlainRequest(client);
+    };
+    socket.on("data", client.onData);
+    socket.on("drain", () => client.onDrain?.());
+    socket.once("close", () => {
+      this.plainClients.delete(client);
+      client.cancel?.cancel(new Error("client closed the connection"));
+    });
+    socket.setTimeout(CLIENT_KEEP_ALIVE_MS, () => {
+      if (!client.busy) socket.destroy();
+    });
+  }
+
+  private nextPlainRequest(client: PlainClient): void {
+    const buffered = client.buffered;
+    if (!buffered || client.socket.destroyed) return;
+    const end = buffered.indexOf(HEAD_END);
+    if (end < 0) {
+      if (buffered.length > MAX_HEAD_BYTES) this.handOff(client);
+      return;
+    }
+    const head = parseHead(buffered.toString("latin1", 0, end));
+    const request = head && this.fastPathRequest(head);
+    if (!request) return this.handOff(client);
+    client.buffered = end + 4 < buffered.length ? buffered.subarray(end + 4) : undefined;
+    client.busy = true;
+    this.forwardFast(client, request).catch((error: Error) => {
+      this.log(`gateway: unexpected error: ${error.message}`);
+      client.socket.destroy();
+    });
+  }
+
+  /** The request if the fast path takes it (see the section comment), else undefined. */
+  private fastPathRequest(head: ParsedHead): FastRequest | undefined {
+    const method = head.first;
+    if (method === "CONNECT" || !/^[A-Z]{1,20}$/.test(method) || head.third !== "HTTP/1.1" || !head.second.startsWith("http://")) return undefined;
+    let proxyAuthorization = "";
+    for (const h of head.headers) {
+      const name = h.name;
+      if (name === "proxy-authorization") proxyAuthorization = h.value;
+      else if (name === "transfer-encoding" || name === "expect" || name === "upgrade" || (name === "content-length" && h.value !== "0")) return undefined;
+    }
+    const rest = head.second.slice(7);
+    let slash = rest.search(/[/?#]/);
+    if (slash < 0) slash = rest.length;
+    const authority = this.authority(rest.slice(0, slash));
+    if (!authority) return undefined;
+    let path = rest.slice(slash);
+    const hash = path.indexOf("#");
+    if (hash >= 0) path = path.slice(0, hash);
+    if (!path.startsWith("/")) path = `/${path}`;
+    const close = connectionTokens(head.headers)?.has("close") ?? false;
+    return { method, authority, path, headers: head.headers, proxyAuthorization, close };
+  }
+
+  private authority(text: string): TargetAuthority | undefined {
+    let known = this.authorities.get(text);
+    if (known === undefined) {
+      try {
+        const url = new URL(`http://${text}/`);
+        known = url.username || url.password ? null : { host: url.host, hostname: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port || 80) };
+      } catch {
+        known = null;
+      }
+      if (this.authorities.size >= 10_000) this.authorities.clear();
+      this.authorities.set(text, known);
+    }
+    return known ?? undefined;
+  }
+
+  /** Gives the connection (and what was read of it) to the node:http server for good. */
+  private handOff(client: PlainClient): void {
+    const { socket } = client;
+    this.plainClients.delete(client);
+    socket.pause();
+    socket.off("data", client.onData);
+    socket.setTimeout(0);
+    if (client.buffered) socket.unshift(client.buffered);
+    client.buffered = undefined;
+    this.server.emit("connection", socket);
+    socket.resume();
+  }
+
+  private async forwardFast(client: PlainClient, request: FastRequest): Promise<void> {
+    let caller: Caller;
+    try {
+      caller = await this.authorize(...basicCredentials(request.proxyAuthorization));
+    } catch (error) {
+      if (error instanceof Refusal) return this.answerPlain(client, request, error.status, refusalHeaders(error), `${error.message}\n`);
+      throw error;
+    }
+    const { socket } = client;
+    if (socket.destroyed) return;
+    const cancel = new AttemptCancel();
+    client.cancel = cancel;
+    const { settings } = caller;
+    const { method, authority } = request;
+    const idempotent = IDEMPOTENT.has(method);
+    const targetOrigin = `http://${authority.host}/`;
+    const forwarded = forwardedLines(request.headers, (name) => name === "host");
+    const requestHead = (upstreamAuthorization: string | undefined) => (viaSocks: boolean) =>
+      viaSocks
+        ? `${method} ${request.path} HTTP/1.1\r\nhost: ${authority.host}\r\n${forwarded}connection: close\r\n\r\n`
+        : `${method} http://${authority.host}${request.path} HTTP/1.1\r\nhost: ${authority.host}\r\n${forwarded}${upstreamAuthorization ? `proxy-authorization: ${upstreamAuthorization}\r\n` : ""}\r\n`;
+    const deadlineAt = performance.now() + settings.deadlineMs;
+    const tried = new Set<string>();
+    const attempts: ProbeAttempt[] = [];
+    let last: GatewayFailure | undefined;
+
+    for (let attempt = 1; attempt <= settings.maxAttempts; attempt++) {
+      const remaining = deadlineAt - performance.now();
+      if (remaining <= 0) {
+        last = { finalClass: "deadline", reason: `no answer within the pool's ${settings.deadlineMs} ms deadline`, nodeId: last?.nodeId };
+        break;
+      }
+      const node = this.pick(caller, tried);
+      if (!node) {
+        last = tried.size ? last : noHealthyNode(caller.pool);
+        break;
+      }
+      tried.add(node.id);
+      const upstream = this.upstreams.get(node);
+      const startedAt = new Date();
+      const t0 = performance.now();
+      const timeouts = { connectMs: Math.min(settings.connectTimeoutMs, remaining), firstByteMs: Math.min(settings.firstByteTimeoutMs, remaining) };
+      const outcome = await exchangeRaw(upstream, requestHead(upstream.proxyAuthorization), authority, timeouts, cancel);
+      if (cancel.cancelled) {
+        // The client went away: what the node did so far is not its fault, only earlier attempts are kept.
+        if (outcome.kind === "response") closeUpstream(outcome.connection);
+        if (attempts.length) this.settle(attempts);
+        return this.recorder.final({ poolId: caller.pool.id, finalClass: "client_closed", origin: "client", attempts: attempt });
+      }
+      if (outcome.kind === "failed") {
+        attempts.push(this.attemptOf(node, targetOrigin, startedAt, t0, outcome.verdict, { connectMs: outcome.connectMs, firstByteMs: null, status: null, bytes: 0, error: outcome.error }));
+        last = { finalClass: outcome.verdict.faultClass, reason: outcome.verdict.reason, nodeId: node.id };
+        if (!outcome.sentRequest || idempotent || settings.retryNonIdempotent) continue;
+        break;
+      }
+      const { status, head } = outcome;
+      const framing = responseFraming(status, method, head.headers);
+      const answered = framing
+        ? classifyResponse({ mode: outcome.viaSocks ? "tunnel" : "forward", status, headers: status >= 400 ? headerObject(head.headers) : NO_HEADERS, bodySample: "" })
+        : verdict("invalid_response", "conflicting or invalid Content-Length in the answer", ["proxy", "phase"], ["proxy", "phase"]);
+      const decision = retryDecision(answered, settings, attempt, deadlineAt, idempotent);
+      if (!framing || decision !== "relay") {
+        closeUpstream(outcome.connection);
+        attempts.push(this.attemptOf(node, targetOrigin, startedAt, t0, answered, { connectMs: outcome.connectMs, firstByteMs: outcome.firstByteMs, status, bytes: 0 }));
+        last = { finalClass: answered.faultClass, reason: answered.reason, nodeId: node.id, receivedStatus: status };
+        if (decision === "retry") continue;
+        break;
+      }
+      return this.relayFast(client, request, caller, node, outcome, framing, answered, { targetOrigin, startedAt, t0, attempts });
+    }
+    client.cancel = undefined;
+    last ??= noHealthyNode(caller.pool);
+    const stored = attempts.length ? this.settle(attempts) : undefined;
+    this.recorder.final({ poolId: caller.pool.id, finalClass: last.finalClass, origin: finalOrigin(last.finalClass, stored), attempts: tried.size });
+    const answer = failureAnswer(last, tried.size, caller.pool.name);
+    this.answerPlain(client, request, answer.status, answer.headers, answer.body);
+  }
+
+  /** An answer the gateway makes itself; the connection then serves the client's next request. */
+  private answerPlain(client: PlainClient, request: FastRequest, status: number, headers: Record<string, string>, body: string): void {
+    if (client.socket.destroyed) return;
+    client.socket.write(rawAnswer(status, headers, request.method === "HEAD" ? "" : body, request.close));
+    this.plainRequestDone(client, request.close);
+  }
+
+  private plainRequestDone(client: PlainClient, close: boolean): void {
+    client.busy = false;
+    client.cancel = undefined;
+    client.onDrain = undefined;
+    if (close) return void client.socket.destroySoon();
+    if (client.buffered) this.nextPlainRequest(client);
+  }
+
+  /** Relays the chosen answer's head and body bytes to the client; from the first byte on, no retry. */
+  private relayFast(
+    client: PlainClient,
+    request: FastRequest,
+    caller: Caller,
+    node: GatewayNode,
+    outcome: Extract<RawOutcome, { kind: "response" }>,
+    framing: BodyFraming,
+    answered: Verdict,
+    at: { targetOrigin: string; startedAt: Date; t0: number; attempts: ProbeAttempt[] },
+  ): void {
+    const { socket } = client;
+    const upstreamSocket = outcome.connection instanceof RawConnection ? outcome.connection.socket : outcome.connection;
+    const closeClient = request.close || framing.kind === "close";
+    const count = at.attempts.length + 1;
+    let head = `HTTP/1.1 ${outcome.status} ${outcome.head.third}\r\n${forwardedLines(outcome.head.headers, framing.kind === "chunked" ? (name) => name === "content-length" : undefined)}`;
+    if (framing.kind === "chunked") head += "transfer-encoding: chunked\r\n";
+    head += `x-switchyard-node: ${node.id}\r\n`;
+    if (count > 1) head += `x-switchyard-attempts: ${count}\r\n`;
+    head += closeClient ? "connection: close\r\n\r\n" : "\r\n";
+    // The node keeps the connection for the next request unless it said otherwise.
+    let reusable = outcome.connection instanceof RawConnection && outcome.head.first === "HTTP/1.1" && framing.kind !== "close" && !connectionTokens(outcome.head.headers)?.has("close");
+    let remaining = framing.kind === "length" ? framing.length : 0;
+    const chunked = framing.kind === "chunked" ? new ChunkedEnd() : undefined;
+    let bytes = 0;
+    let done = false;
+
+    const record = (final: Verdict, finalClass: string, origin: string | undefined, error?: unknown) => {
+      const stored = this.settle([...at.attempts, this.attemptOf(node, at.targetOrigin, at.startedAt, at.t0, final, { connectMs: outcome.connectMs, firstByteMs: outcome.firstByteMs, status: outcome.status, bytes, error })]);
+      this.recorder.final({ poolId: caller.pool.id, finalClass, origin: origin ?? stored!.faultOrigin, attempts: count });
+    };
+    const stopListening = () => {
+      if (outcome.connection instanceof RawConnection) outcome.connection.onData = outcome.connection.onClose = undefined;
+      else {
+        upstreamSocket.off("data", onData);
+        upstreamSocket.off("close", onUpstreamClose);
+      }
+      client.cancel?.on(undefined);
+    };
+    const complete = () => {
+      if (done) return;
+      done = true;
+      stopListening();
+      if (outcome.connection instanceof RawConnection) outcome.connection.release(reusable);
+      else upstreamSocket.destroy();
+      record(answered, answered.faultClass, undefined);
+      this.plainRequestDone(client, closeClient);
+    };
+    const broken = (reason: string, error?: unknown) => {
+      if (done) return;
+      done = true;
+      stopListening();
+      closeUpstream(outcome.connection);
+      // The node or the target cut the body: the client must see a broken response, not a short one.
+      socket.destroy();
+      record(verdict("reset", reason, ["none", "phase"], ["unknown", "none"]), "reset", undefined, error);
+    };
+    /** How much of `chunk` (from `from`) is body; -1 = broken framing. Calls complete() via the caller when the end is reached. */
+    const take = (chunk: Buffer, from: number): number => {
+      if (framing.kind === "length") {
+        const n = Math.min(remaining, chunk.length - from);
+        remaining -= n;
+        return n;
+      }
+      if (chunked) return chunked.feed(chunk, from);
+      if (framing.kind === "close") return chunk.length - from;
+      return 0;
+    };
+    const ended = () => (framing.kind === "length" ? remaining === 0 : chunked ? chunked.done : framing.kind === "none");
+    const onData = (chunk: Buffer) => {
+      const n = take(chunk, 0);
+      if (n < 0) return broken("invalid chunked framing in the answer's body");
+      if (n < chunk.length) reusable = false;
+      bytes += n;
+      const part = n === chunk.length ? chunk : chunk.subarray(0, n);
+      if (part.length && !socket.write(part)) upstreamSocket.pause();
+      if (ended()) complete();
+    };
+    const onUpstreamClose = (error?: Error) => {
+      if (framing.kind === "close" && !error) return complete();
+      broken("connection closed while relaying the body", error);
+    };
+
+    // Head and the first body bytes in one write.
+    const first = outcome.rest.length ? take(outcome.rest, 0) : 0;
+    if (first < 0) {
+      socket.write(head, "latin1");
+      return broken("invalid chunked framing in the answer's body");
+    }
+    if (first < outcome.rest.length) reusable = false;
+    bytes += first;
+    const wrote = first ? socket.write(Buffer.concat([Buffer.from(head, "latin1"), outcome.rest.subarray(0, first)])) : socket.write(head, "latin1");
+    if (ended()) return complete();
+    client.onDrain = () => upstreamSocket.resume();
+    client.cancel?.on(() => {
+      if (done) return;
+      done = true;
+      stopListening();
+      closeUpstream(outcome.connection);
+      record(answered, "client_closed", "client");
+    });
+    if (outcome.connection instanceof RawConnection) {
+      outcome.connection.onData = onData;
+      outcome.connection.onClose = onUpstreamClose;
+      if (outcome.connection.closed) return onUpstreamClose();
+    } else {
+      upstreamSocket.on("data", onData);
+      upstreamSocket.once("close", onUpstreamClose);
+      if (upstreamSocket.destroyed) return onUpstreamClose();
+    }
+    if (wrote) upstreamSocket.resume();
+  }
+
   // ---- plain HTTP (absolute-form) ------------------------------------------------------------
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -361,18 +673,15 @@ export class ProxyGateway {
       }
       const { response } = outcome;
       const verdict = classifyResponse({ mode: upstream.scheme === "socks5" ? "tunnel" : "forward", status: response.statusCode ?? 0, headers: response.headers, bodySample: "" });
-      const nodeFault = retryable(verdict);
-      const canRetry = attempt < settings.maxAttempts && performance.now() < deadlineAt;
-      const mayResend = idempotent || settings.retryNonIdempotent;
-      const retryTarget = !nodeFault && verdict.faultClass !== "ok" && verdict.faultClass !== "target_4xx" && settings.retryTargetFailures && canRetry && mayResend;
-      if (nodeFault || retryTarget) {
+      const decision = retryDecision(verdict, settings, attempt, deadlineAt, idempotent);
+      if (decision !== "relay") {
         // The node's own error page (or a target failure the pool retries): drop it and try another
         // node, or answer with our own failure naming the hop.
         response.resume();
         outcome.request.destroy();
         attempts.push(this.attemptOf(node, targetOrigin, startedAt, t0, verdict, { connectMs: outcome.connectMs, firstByteMs: outcome.firstByteMs, status: response.statusCode ?? null, bytes: 0 }));
         last = { finalClass: verdict.faultClass, reason: verdict.reason, nodeId: node.id, receivedStatus: response.statusCode };
-        if (mayResend) continue;
+        if (decision === "retry") continue;
         break;
       }
       return this.relay(caller, node, outcome, verdict, res, { targetOrigin, startedAt, t0, attempts });
@@ -589,6 +898,51 @@ function retryable(v: Verdict): boolean {
   return v.responder === "proxy" || v.responder === "none" || isNodeFault(v.faultOrigin);
 }
 
+/** What to do with an answer: relay it, or drop it and try another node (or, out of budget, answer with a failure). */
+function retryDecision(v: Verdict, settings: ProxyGatewaySettings, attempt: number, deadlineAt: number, idempotent: boolean): "relay" | "retry" | "fail" {
+  const nodeFault = retryable(v);
+  const mayResend = idempotent || settings.retryNonIdempotent;
+  const canRetry = attempt < settings.maxAttempts && performance.now() < deadlineAt;
+  const retryTarget = !nodeFault && v.faultClass !== "ok" && v.faultClass !== "target_4xx" && settings.retryTargetFailures && canRetry && mayResend;
+  if (!nodeFault && !retryTarget) return "relay";
+  return mayResend ? "retry" : "fail";
+}
+
+function closeUpstream(connection: RawConnection | Socket): void {
+  if (connection instanceof RawConnection) connection.release(false);
+  else connection.destroy();
+}
+
+/** A plain-HTTP client connection on the fast path. */
+interface PlainClient {
+  socket: Socket;
+  /** Bytes read and not yet used (a partial head, or pipelined requests). */
+  buffered: Buffer | undefined;
+  /** A request is in flight (the next one waits in `buffered`). */
+  busy: boolean;
+  cancel: AttemptCancel | undefined;
+  onDrain: (() => void) | undefined;
+  onData: (chunk: Buffer) => void;
+}
+
+interface TargetAuthority {
+  /** host[:port] as the Host header says it (port left out when 80). */
+  host: string;
+  hostname: string;
+  port: number;
+}
+
+interface FastRequest {
+  method: string;
+  authority: TargetAuthority;
+  /** Origin-form path and query. */
+  path: string;
+  headers: HeaderLine[];
+  proxyAuthorization: string;
+  /** The client asked to close the connection after this answer. */
+  close: boolean;
+}
+
 function noHealthyNode(pool: GatewayPool): GatewayFailure {
   return {
     finalClass: "no_healthy_node",
@@ -664,4 +1018,3 @@ function endRaw(socket: Socket, status: number, headers: Record<string, string>,
   socket.destroySoon();
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 403: "Forbidden", 407: "Proxy Authentication Required", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout" };

@@ -1,11 +1,13 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import { isIP, type Socket } from "node:net";
+import { connect as netConnect, isIP, type Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { performance } from "node:perf_hooks";
 import { SocksClient } from "socks";
 import { classifyConnectAnswer, classifySocksError, verdict, type Verdict } from "@/lib/probe/classify-response";
 import { resolveHost, type HostLookup } from "@/lib/probe/host-lookup";
 import type { GatewayNode } from "@/lib/gateway/gateway-index";
+import { HEAD_END, MAX_HEAD_BYTES, parseHead, type ParsedHead } from "./http1";
 
 /**
  * One upstream node as the forward-proxy gateway talks to it: parsed credentials, a resolved
@@ -23,6 +25,10 @@ export class Upstream {
   readonly agent: HttpAgent | undefined;
   private address: string | undefined;
   lastUsed = Date.now();
+  /** Idle raw keep-alive connections of the fast path (LIFO). */
+  readonly idle: RawConnection[] = [];
+  /** Raw connections carrying an exchange right now. */
+  busy = 0;
 
   constructor(readonly nodeId: string, proxyUrl: string, private readonly options: UpstreamOptions) {
     const url = new URL(proxyUrl);
@@ -44,8 +50,87 @@ export class Upstream {
     return resolveHost(this.host, this.options.lookup).then((ip) => (this.address = ip));
   }
 
+  /** An idle raw connection to this node, or a new one (HTTP and HTTPS nodes). */
+  take(address: string): RawConnection {
+    this.busy++;
+    const idle = this.idle.pop();
+    if (idle) {
+      idle.reused = true;
+      idle.markBusy();
+      return idle;
+    }
+    const socket =
+      this.scheme === "https"
+        ? tlsConnect({ host: address, port: this.port, ca: this.options.ca, servername: isIP(this.host) ? undefined : this.host }).setNoDelay(true)
+        : netConnect({ host: address, port: this.port, noDelay: true });
+    return new RawConnection(this, socket);
+  }
+
   destroy(): void {
     this.agent?.destroy();
+    for (const connection of this.idle.splice(0)) connection.socket.destroy();
+  }
+}
+
+const MAX_IDLE_PER_NODE = 64;
+/** An idle raw connection older than this is closed (nodes close theirs too; a stale one costs a retry). */
+export const RAW_IDLE_MS = 30_000;
+
+/**
+ * One raw keep-alive connection to a node (the plain-HTTP fast path). One data and one close
+ * listener for its whole life, forwarding to whoever uses it now: no per-request listener churn.
+ */
+export class RawConnection {
+  reused = false;
+  idleSince = 0;
+  private state: "busy" | "idle" | "closed" = "busy";
+  onData: ((chunk: Buffer) => void) | undefined;
+  onClose: ((error: Error | undefined) => void) | undefined;
+  private error: Error | undefined;
+
+  constructor(private readonly upstream: Upstream, readonly socket: Socket) {
+    socket.on("data", (chunk: Buffer) => {
+      if (this.onData) this.onData(chunk);
+      else socket.destroy(); // bytes nobody asked for: the connection is no longer in step
+    });
+    socket.on("error", (error) => (this.error ??= error));
+    socket.once("close", () => {
+      const was = this.state;
+      this.state = "closed";
+      if (was === "busy") this.upstream.busy--;
+      else if (was === "idle") {
+        const at = this.upstream.idle.indexOf(this);
+        if (at >= 0) this.upstream.idle.splice(at, 1);
+      }
+      const onClose = this.onClose;
+      this.onData = this.onClose = undefined;
+      onClose?.(this.error);
+    });
+  }
+
+  get closed(): boolean {
+    return this.state === "closed";
+  }
+
+  /** The exchange is over: keep the connection for the next one (reusable) or close it. */
+  release(reusable: boolean): void {
+    if (this.state !== "busy") return;
+    this.onData = this.onClose = undefined;
+    if (!reusable || this.socket.destroyed || this.upstream.idle.length >= MAX_IDLE_PER_NODE) return void this.socket.destroy();
+    this.state = "idle";
+    this.upstream.busy--;
+    this.idleSince = Date.now();
+    if (this.socket.isPaused()) this.socket.resume();
+    this.upstream.idle.push(this);
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  /** Called by take(): the connection is someone's again. */
+  markBusy(): void {
+    this.state = "busy";
   }
 }
 
@@ -216,6 +301,161 @@ async function forwardOnce(upstream: Upstream, input: ForwardRequest): Promise<F
   });
 }
 
+/** Lets the front end stop an attempt (client gone, deadline). */
+export class AttemptCancel {
+  cancelled: Error | undefined;
+  private handler: ((reason: Error) => void) | undefined;
+
+  cancel(reason: Error): void {
+    if (this.cancelled) return;
+    this.cancelled = reason;
+    const handler = this.handler;
+    this.handler = undefined;
+    handler?.(reason);
+  }
+
+  on(handler: ((reason: Error) => void) | undefined): void {
+    this.handler = handler;
+  }
+}
+
+export type RawOutcome =
+  | {
+      kind: "response";
+      connection: RawConnection | Socket;
+      status: number;
+      head: ParsedHead;
+      /** Bytes after the head that came with it (the start of the body). */
+      rest: Buffer;
+      connectMs: number | null;
+      firstByteMs: number;
+      /** A SOCKS tunnel (origin-form, not kept). */
+      viaSocks: boolean;
+    }
+  | { kind: "failed"; verdict: Verdict; error: unknown; connectMs: number | null; sentRequest: boolean };
+
+/**
+ * The fast path's exchange with a node: writes a request head (no body) on a kept-alive raw
+ * connection (HTTP/HTTPS nodes) or through a SOCKS5 tunnel (origin-form, closed afterwards) and
+ * waits for the answer's head; informational (1xx) answers are skipped. Never throws. A reused
+ * connection that turns out dead before anything came back is retried once on a fresh one.
+ * `head(originForm)` builds the request head for the node.
+ */
+export async function exchangeRaw(upstream: Upstream, head: (viaSocks: boolean) => string, target: { hostname: string; port: number }, timeouts: AttemptTimeouts, cancel: AttemptCancel): Promise<RawOutcome> {
+  upstream.lastUsed = Date.now();
+  let address: string;
+  try {
+    const resolved = upstream.resolve();
+    address = typeof resolved === "string" ? resolved : await resolved;
+  } catch (error) {
+    return { kind: "failed", verdict: unresolved(upstream), error, connectMs: null, sentRequest: false };
+  }
+  if (upstream.scheme === "socks5") {
+    const opened = await openSocksTunnel(upstream, address, target.hostname, target.port, timeouts, cancelSignal(cancel));
+    if (opened.kind === "failed") return { ...opened, sentRequest: false };
+    if (cancel.cancelled) {
+      opened.socket.destroy();
+      return { kind: "failed", verdict: verdictFromError(cancel.cancelled, "headers", false), error: cancel.cancelled, connectMs: opened.connectMs, sentRequest: false };
+    }
+    return exchangeOnce(upstream, undefined, opened.socket, head(true), timeouts, cancel, opened.connectMs);
+  }
+  const first = await exchangeOnce(upstream, upstream.take(address), undefined, head(false), timeouts, cancel, null);
+  if (first.kind === "failed" && first.stale && !cancel.cancelled) return exchangeOnce(upstream, upstream.take(address), undefined, head(false), timeouts, cancel, null);
+  return first;
+}
+
+function cancelSignal(cancel: AttemptCancel): AbortSignal {
+  const controller = new AbortController();
+  cancel.on((reason) => controller.abort(reason));
+  return controller.signal;
+}
+
+function exchangeOnce(
+  upstream: Upstream,
+  connection: RawConnection | undefined,
+  socksSocket: Socket | undefined,
+  requestHead: string,
+  timeouts: AttemptTimeouts,
+  cancel: AttemptCancel,
+  socksConnectMs: number | null,
+): Promise<RawOutcome & { stale?: boolean }> {
+  const t0 = performance.now();
+  const socket = connection?.socket ?? socksSocket!;
+  const reused = connection?.reused ?? false;
+  const fresh = connection !== undefined && !reused && socket.connecting;
+  let phase: AttemptPhase = fresh ? "connect" : "headers";
+  let connectMs: number | null = fresh ? null : (socksConnectMs ?? 0);
+  let received: Buffer | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  return new Promise((resolve) => {
+    let settled = false;
+    const arm = (ms: number) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => fail(new AttemptTimeout(ms)), ms);
+    };
+    const done = (outcome: RawOutcome & { stale?: boolean }) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      cancel.on(undefined);
+      if (socksSocket) {
+        socksSocket.off("data", onData);
+        socksSocket.off("close", onSocksClose);
+      } else if (connection) connection.onData = connection.onClose = undefined;
+      resolve(outcome);
+    };
+    const fail = (error: unknown) => {
+      if (settled) return;
+      const stale = reused && received === undefined && (error === undefined || /ECONNRESET|EPIPE|hang up/.test(String((error as NodeJS.ErrnoException).code ?? (error as Error).message)));
+      if (connection) connection.release(false);
+      else socket.destroy();
+      const e = error ?? Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+      done({ kind: "failed", verdict: verdictFromError(e, phase, !socksSocket), error: e, connectMs, sentRequest: phase === "headers", stale });
+    };
+    const onData = (chunk: Buffer) => {
+      received = received ? Buffer.concat([received, chunk]) : chunk;
+      for (;;) {
+        const end = received.indexOf(HEAD_END);
+        if (end < 0) {
+          if (received.length > MAX_HEAD_BYTES) fail(Object.assign(new Error("response head too large"), { code: "HPE_HEADER_OVERFLOW" }));
+          return;
+        }
+        const parsed = parseHead(received.toString("latin1", 0, end));
+        const status = parsed && /^HTTP\/1\.[01]$/.test(parsed.first) && /^\d{3}$/.test(parsed.second) ? Number(parsed.second) : 0;
+        if (!parsed || status < 100) return fail(Object.assign(new Error("unparseable status line or header"), { code: "HPE_INVALID_HEADER_TOKEN" }));
+        received = received.subarray(end + 4);
+        if (status < 200 && status !== 101) continue; // 100 Continue, 103 Early Hints: the real answer follows
+        socket.pause();
+        return done({ kind: "response", connection: connection ?? socket, status, head: parsed, rest: received, connectMs, firstByteMs: Math.round((performance.now() - t0) * 10) / 10, viaSocks: !!socksSocket });
+      }
+    };
+    const onSocksClose = () => fail(undefined);
+    cancel.on((reason) => fail(reason));
+    if (connection) {
+      connection.onData = onData;
+      connection.onClose = (error) => fail(error);
+      if (connection.closed) return fail(undefined);
+    } else {
+      socket.on("data", onData);
+      socket.once("close", onSocksClose);
+    }
+    if (fresh) {
+      arm(timeouts.connectMs);
+      socket.once(upstream.scheme === "https" ? "secureConnect" : "connect", () => {
+        connectMs = Math.round((performance.now() - t0) * 10) / 10;
+        phase = "headers";
+        if (!settled) arm(timeouts.firstByteMs);
+      });
+      if (upstream.scheme === "https")
+        socket.once("connect", () => {
+          if (phase === "connect") phase = "proxy_tls";
+        });
+    } else arm(timeouts.firstByteMs);
+    if (socket.isPaused()) socket.resume();
+    socket.write(requestHead, "latin1");
+  });
+}
+
 export type TunnelOutcome =
   | { kind: "open"; socket: Socket; head: Buffer; connectMs: number | null; firstByteMs: number }
   | { kind: "failed"; verdict: Verdict; error: unknown; connectMs: number | null; status?: number };
@@ -345,7 +585,7 @@ export class UpstreamPool {
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly options: UpstreamOptions & { idleMs?: number }) {
-    this.sweeper = setInterval(() => this.sweep(), 60_000).unref();
+    this.sweeper = setInterval(() => this.sweep(), 10_000).unref();
   }
 
   get(node: GatewayNode): Upstream {
@@ -358,7 +598,9 @@ export class UpstreamPool {
   }
 
   private sweep(): void {
-    const cutoff = Date.now() - (this.options.idleMs ?? 300_000);
+    const now = Date.now();
+    for (const upstream of this.byUrl.values()) for (const connection of upstream.idle.filter((c) => now - c.idleSince > RAW_IDLE_MS)) connection.destroy();
+    const cutoff = now - (this.options.idleMs ?? 300_000);
     for (const [url, upstream] of this.byUrl)
       if (upstream.lastUsed < cutoff) {
         upstream.destroy();
@@ -369,14 +611,20 @@ export class UpstreamPool {
   /** Idle keep-alive sockets held right now (leak checks). */
   idleSockets(): number {
     let n = 0;
-    for (const upstream of this.byUrl.values()) for (const list of Object.values(upstream.agent?.freeSockets ?? {})) n += list?.length ?? 0;
+    for (const upstream of this.byUrl.values()) {
+      n += upstream.idle.length;
+      for (const list of Object.values(upstream.agent?.freeSockets ?? {})) n += list?.length ?? 0;
+    }
     return n;
   }
 
   /** Sockets in use by requests right now (leak checks). */
   busySockets(): number {
     let n = 0;
-    for (const upstream of this.byUrl.values()) for (const list of Object.values(upstream.agent?.sockets ?? {})) n += list?.length ?? 0;
+    for (const upstream of this.byUrl.values()) {
+      n += upstream.busy;
+      for (const list of Object.values(upstream.agent?.sockets ?? {})) n += list?.length ?? 0;
+    }
     return n;
   }
 

@@ -2,6 +2,7 @@ import { NODE_FAULT_ORIGINS } from "@/lib/probe/fault-taxonomy";
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
 import { topOffendingNodes } from "./top-nodes";
 import { resolveQueryWindow, sqlInstant, type StatsQuery } from "./windows";
+import { rawTailBounds } from "./raw-tail";
 
 export interface HeatMap {
   /** Worst first (failure rate over the targets shown). */
@@ -29,6 +30,7 @@ export interface HeatMapCell {
  */
 export async function nodeTargetHeatMap(query: StatsQuery, maxNodes = 30, db: StatsDb = defaultStatsDb, now = new Date(), worstNodeIds?: string[]): Promise<HeatMap> {
   const w = resolveQueryWindow(query, now);
+  const tail = await rawTailBounds(w, db);
   const hourStart = new Date(Math.floor(w.start.getTime() / 3_600_000) * 3_600_000);
   const worstIds = worstNodeIds ?? (await topOffendingNodes(query, maxNodes, db, now)).map((n) => n.id);
   if (worstIds.length === 0) return { nodes: [], targets: [], cells: [] };
@@ -42,6 +44,7 @@ export async function nodeTargetHeatMap(query: StatsQuery, maxNodes = 30, db: St
       UNION ALL
       SELECT p."nodeId", p."targetId", p."faultClass", p."faultOrigin", count(*)::bigint FROM "ProbeResult" p, w
       WHERE p."nodeId" = ANY(${worstIds}::uuid[]) AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${sqlInstant(w.start)}::timestamptz)
+        AND p."startedAt" >= ${tail.from}::timestamptz AND p."startedAt" < ${tail.until}::timestamptz
         AND (${sqlInstant(w.end)}::timestamptz IS NULL OR p."startedAt" < ${sqlInstant(w.end)}::timestamptz)
       GROUP BY 1, 2, 3, 4
     ), by_class AS (

@@ -3,6 +3,7 @@ import { figuresFromClassRows, type ClassCountRow } from "./class-figures";
 import { defaultStatsDb, epochMsSql, STATS_WATERMARK, type StatsDb } from "./db";
 import { histFromIndexSql, histIndexSql, histSumSql } from "./latency-histogram";
 import { resolveWindow, sqlInstant, type StatsWindow } from "./windows";
+import { rawTailBounds } from "./raw-tail";
 
 export interface NodeHealthFigures {
   nodeId: string;
@@ -27,6 +28,7 @@ export async function nodeHealthFigures(nodeIds: string[], window: StatsWindow =
   const out = new Map<string, NodeHealthFigures>();
   if (nodeIds.length === 0) return out;
   const w = resolveWindow(window, now);
+  const tail = await rawTailBounds(w, db);
   const [rules, classRows, latest] = await Promise.all([
     nodeHealthRules(nodeIds, db),
     db.$queryRaw<Array<ClassCountRow & { nodeId: string }>>`
@@ -39,7 +41,8 @@ export async function nodeHealthFigures(nodeIds: string[], window: StatsWindow =
         UNION ALL
         SELECT r."nodeId", r."faultClass", count(*)::bigint, ${histFromIndexSql("r.idx")}::int8[]
         FROM (SELECT p."nodeId", p."faultClass", ${histIndexSql('p."totalMs"')} AS idx FROM "ProbeResult" p, w
-              WHERE p."nodeId" = ANY(${nodeIds}::uuid[]) AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${sqlInstant(w.start)}::timestamptz)) r
+              WHERE p."nodeId" = ANY(${nodeIds}::uuid[]) AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${sqlInstant(w.start)}::timestamptz)
+        AND p."startedAt" >= ${tail.from}::timestamptz AND p."startedAt" < ${tail.until}::timestamptz) r
         GROUP BY 1, 2
       )
       SELECT "nodeId", "faultClass", sum(n)::bigint AS n, 0::float8 AS ms, ${histSumSql("parts.hist")} AS hist FROM parts GROUP BY 1, 2`,

@@ -1,11 +1,13 @@
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
 import { seriesFromRows, type TimeSeries } from "./time-series";
 import { resolveWindow, sqlInstant, type StatsWindow } from "./windows";
+import { rawTailBounds } from "./raw-tail";
 
 /** One node's results per node-grain bucket and class (StatsRollupNode + raw rows past the watermark). */
 export async function nodeHistory(nodeId: string, window: StatsWindow, db: StatsDb = defaultStatsDb, now = new Date()): Promise<TimeSeries> {
   const w = resolveWindow(window, now);
   const step = w.nodeGrainMinutes * 60;
+  const tail = await rawTailBounds(w, db);
   // Buckets come back as epoch seconds, not timestamps (see statsTimeSeries).
   const rows = await db.$queryRaw<Array<{ t: bigint; faultClass: string; n: bigint }>>`
     WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}) AS mark),
@@ -17,6 +19,7 @@ export async function nodeHistory(nodeId: string, window: StatsWindow, db: Stats
       SELECT (floor(extract(epoch FROM p."startedAt") / ${step}) * ${step})::bigint, p."faultClass", count(*)::bigint
       FROM "ProbeResult" p, w
       WHERE p."nodeId" = ${nodeId}::uuid AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${sqlInstant(w.start)}::timestamptz)
+        AND p."startedAt" >= ${tail.from}::timestamptz AND p."startedAt" < ${tail.until}::timestamptz
       GROUP BY 1, 2
     )
     SELECT t, "faultClass", sum(n)::bigint AS n FROM parts GROUP BY 1, 2 ORDER BY 1`;

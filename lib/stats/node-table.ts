@@ -6,6 +6,7 @@ import { CLASSES_502, CLASSES_504, NODE_FAULT_ORIGINS } from "@/lib/probe/fault-
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
 import { nodeHealthFigures, type NodeHealthFigures } from "./node-health";
 import { HEALTH_FILTERS, HEALTH_SORTS, resolveWindow, sqlInstant } from "./windows";
+import { rawTailBounds } from "./raw-tail";
 
 /** A row of the nodes table: the registry's row plus live health columns (last hour). */
 export interface NodeTableRow extends NodeRow {
@@ -34,9 +35,10 @@ export const healthTableQuerySchema = nodeListQuerySchema.omit({ sort: true }).e
  * "failing" = at least one failure the node or the network caused in that hour (FAILING_RULE);
  * a target's block or its own 5xx is not the node's fault.
  */
-export async function listNodesByHealth(input: z.output<typeof healthTableQuerySchema>, db: StatsDb = defaultStatsDb): Promise<NodeTablePage> {
+export async function listNodesByHealth(input: z.output<typeof healthTableQuerySchema>, db: StatsDb = defaultStatsDb, now = new Date()): Promise<NodeTablePage> {
   const ids = await nodeIdsMatching(input);
-  const w = resolveWindow("1h");
+  const w = resolveWindow("1h", now);
+  const tail = await rawTailBounds(w, db);
   const desc = input.direction === "desc";
   const ranked = await db.$queryRaw<Array<{ id: string; total: bigint }>>`
     WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}) AS mark),
@@ -47,6 +49,7 @@ export async function listNodesByHealth(input: z.output<typeof healthTableQueryS
       UNION ALL
       SELECT p."nodeId", p."faultClass", p."faultOrigin", 1 FROM "ProbeResult" p, w
       WHERE p."nodeId" = ANY(${ids}::uuid[]) AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${sqlInstant(w.start)}::timestamptz)
+        AND p."startedAt" >= ${tail.from}::timestamptz AND p."startedAt" < ${tail.until}::timestamptz
     ), agg AS (
       SELECT "nodeId", sum(n) AS requests,
              sum(n) FILTER (WHERE "faultClass" = 'ok') AS ok,

@@ -2,6 +2,7 @@ import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
 import { figuresFromClassRows, type ClassCountRow, type ClassFigures } from "./class-figures";
 import { histFromIndexSql, histIndexSql, histSumSql } from "./latency-histogram";
 import { ALL_POOLS_KEY, resolveQueryWindow, sqlInstant, type StatsQuery } from "./windows";
+import { rawTailBounds } from "./raw-tail";
 
 export interface Overview extends ClassFigures {
   window: StatsQuery["window"];
@@ -34,6 +35,7 @@ export async function statsOverviewRows(query: Pick<StatsQuery, "window" | "pool
   const w = resolveQueryWindow(query, now);
   const poolId = query.poolId ?? null;
   const targetId = query.targetId ?? null;
+  const tail = await rawTailBounds(w, db);
   return db.$queryRaw<Array<ClassCountRow & { faultOrigin: string; mark: Date | null }>>`
     WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}) AS mark),
     parts AS (
@@ -48,6 +50,7 @@ export async function statsOverviewRows(query: Pick<StatsQuery, "window" | "pool
       FROM (SELECT p."faultClass", p."faultOrigin", p."totalMs", ${histIndexSql('p."totalMs"')} AS idx
             FROM "ProbeResult" p, w
             WHERE p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${sqlInstant(w.start)}::timestamptz)
+        AND p."startedAt" >= ${tail.from}::timestamptz AND p."startedAt" < ${tail.until}::timestamptz
               AND (${sqlInstant(w.end)}::timestamptz IS NULL OR p."startedAt" < ${sqlInstant(w.end)}::timestamptz)
               AND (${targetId}::uuid IS NULL OR p."targetId" = ${targetId}::uuid)
               AND (${poolId}::uuid IS NULL OR EXISTS (SELECT 1 FROM "PoolMembership" m WHERE m."nodeId" = p."nodeId" AND m."poolId" = ${poolId}::uuid))) r

@@ -1,5 +1,6 @@
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
 import type { ClassCountRow } from "./class-figures";
+import { rawTailBounds } from "./raw-tail";
 
 /**
  * Results per fault class and origin of one pool with startedAt in [from, to): rollup minutes inside the
@@ -8,6 +9,7 @@ import type { ClassCountRow } from "./class-figures";
  */
 export async function poolClassCountsBetween(poolId: string, from: Date, to: Date, db: StatsDb = defaultStatsDb): Promise<ClassCountRow[]> {
   const minuteFrom = new Date(Math.ceil(from.getTime() / 60_000) * 60_000);
+  const tail = await rawTailBounds({ start: from, end: to, now: to }, db);
   return db.$queryRaw<ClassCountRow[]>`
     WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}) AS mark),
     parts AS (
@@ -18,7 +20,8 @@ export async function poolClassCountsBetween(poolId: string, from: Date, to: Dat
       UNION ALL
       SELECT p."faultClass", p."faultOrigin", count(*)::bigint, sum(p."totalMs")
       FROM "ProbeResult" p, w
-      WHERE p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${from}::timestamptz) AND p."startedAt" < ${to}
+      WHERE p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${from}::timestamptz)
+        AND p."startedAt" >= ${tail.from}::timestamptz AND p."startedAt" < ${tail.until}::timestamptz AND p."startedAt" < ${to}
         AND EXISTS (SELECT 1 FROM "PoolMembership" m WHERE m."nodeId" = p."nodeId" AND m."poolId" = ${poolId}::uuid)
       GROUP BY 1, 2
     )

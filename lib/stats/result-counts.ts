@@ -2,6 +2,7 @@ import { FAULT_CLASSES, type FaultClass } from "@/lib/probe/fault-taxonomy";
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
 import { statsOverviewRows } from "./overview";
 import { resolveWindow, type StatsWindow } from "./windows";
+import { rawTailBounds } from "./raw-tail";
 
 export interface ResultCountsQuery {
   window: StatsWindow;
@@ -36,6 +37,7 @@ export async function resultCounts(query: ResultCountsQuery, db: StatsDb = defau
     const poolId = query.poolId ?? null;
     const targetId = query.targetId ?? null;
     const hourStart = new Date(Math.floor(w.start.getTime() / 3_600_000) * 3_600_000);
+    const tail = await rawTailBounds(w, db);
     rows = await db.$queryRaw<Array<{ faultClass: string; faultOrigin: string; n: bigint }>>`
       WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}) AS mark),
       member AS (SELECT ${poolId}::uuid IS NULL OR EXISTS (SELECT 1 FROM "PoolMembership" WHERE "poolId" = ${poolId}::uuid AND "nodeId" = ${nodeId}::uuid) AS ok),
@@ -51,6 +53,7 @@ export async function resultCounts(query: ResultCountsQuery, db: StatsDb = defau
         SELECT p."faultClass", p."faultOrigin", count(*)::bigint FROM "ProbeResult" p, w
         WHERE p."nodeId" = ${nodeId}::uuid AND (${targetId}::uuid IS NULL OR p."targetId" = ${targetId}::uuid)
           AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${w.start}::timestamptz)
+        AND p."startedAt" >= ${tail.from}::timestamptz AND p."startedAt" < ${tail.until}::timestamptz
         GROUP BY 1, 2
       )
       SELECT "faultClass", "faultOrigin", sum(n)::bigint AS n FROM parts, member WHERE member.ok GROUP BY 1, 2`;

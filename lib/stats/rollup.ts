@@ -2,6 +2,7 @@ import { runBounded } from "@/lib/db/bounded-work";
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
 import { histAddSql, histFromIndexSql, histIndexSql } from "./latency-histogram";
 import { ALL_POOLS_KEY } from "./windows";
+import { statsWatermark } from "./raw-tail";
 
 /** Node rollup grains (minutes): 5 for the 15 min / 1 h windows, 60 for 24 h / 7 d. */
 export const NODE_GRAINS = [5, 60] as const;
@@ -117,9 +118,9 @@ async function foldChunk(db: StatsDb, end: Date, chunkRows: number): Promise<{ f
  * rollup leaves it (the rollup delay plus up to one minute, since it folds whole minutes only).
  */
 export async function statsRollupLag(now = new Date(), db: StatsDb = defaultStatsDb): Promise<{ rolledUpTo: Date | null; lagSeconds: number | null }> {
-  const [row] = await db.$queryRaw<{ rolledUpTo: Date }[]>`SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}`;
-  if (!row) return { rolledUpTo: null, lagSeconds: null };
-  return { rolledUpTo: row.rolledUpTo, lagSeconds: Math.max(0, Math.round((now.getTime() - ROLLUP_DELAY_MS - 60_000 - row.rolledUpTo.getTime()) / 1000)) };
+  const rolledUpTo = await statsWatermark(db);
+  if (!rolledUpTo) return { rolledUpTo: null, lagSeconds: null };
+  return { rolledUpTo, lagSeconds: Math.max(0, Math.round((now.getTime() - ROLLUP_DELAY_MS - 60_000 - rolledUpTo.getTime()) / 1000)) };
 }
 
 const DAY_MS = 86_400_000;

@@ -2,6 +2,7 @@ import { CLASSES_502, CLASSES_504, NODE_FAULT_ORIGINS } from "@/lib/probe/fault-
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
 import type { OffenderRow } from "./top-targets";
 import { resolveQueryWindow, sqlInstant, type StatsQuery } from "./windows";
+import { rawTailBounds } from "./raw-tail";
 
 export interface NodeOffenderRow extends OffenderRow {
   /** Failures the node or its network was blamed for (faultOrigin proxy/network). */
@@ -15,6 +16,7 @@ export interface NodeOffenderRow extends OffenderRow {
  */
 export async function topOffendingNodes(query: StatsQuery, limit = 10, db: StatsDb = defaultStatsDb, now = new Date()): Promise<NodeOffenderRow[]> {
   const w = resolveQueryWindow(query, now);
+  const tail = await rawTailBounds(w, db);
   const poolId = query.poolId ?? null;
   const rows = await db.$queryRaw<Array<{ id: string; host: string; port: number; label: string; requests: bigint; failures: bigint; nodeFailures: bigint; c502: bigint; c504: bigint }>>`
     WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}) AS mark),
@@ -28,7 +30,8 @@ export async function topOffendingNodes(query: StatsQuery, limit = 10, db: Stats
       UNION ALL
       SELECT p."nodeId", p."faultClass", p."faultOrigin", count(*)::bigint
       FROM "ProbeResult" p, w
-      WHERE p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${sqlInstant(w.start)}::timestamptz) AND p."faultClass" <> 'ok'
+      WHERE p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${sqlInstant(w.start)}::timestamptz)
+        AND p."startedAt" >= ${tail.from}::timestamptz AND p."startedAt" < ${tail.until}::timestamptz AND p."faultClass" <> 'ok'
         AND (${sqlInstant(w.end)}::timestamptz IS NULL OR p."startedAt" < ${sqlInstant(w.end)}::timestamptz)
         AND (${poolId}::uuid IS NULL OR EXISTS (SELECT 1 FROM "PoolMembership" m WHERE m."nodeId" = p."nodeId" AND m."poolId" = ${poolId}::uuid))
       GROUP BY 1, 2, 3
@@ -45,6 +48,7 @@ export async function topOffendingNodes(query: StatsQuery, limit = 10, db: Stats
                  AND (${sqlInstant(w.nodeBucketEnd)}::timestamptz IS NULL OR s."bucketStart" < ${sqlInstant(w.nodeBucketEnd)}::timestamptz)), 0)
              + (SELECT count(*) FROM "ProbeResult" p, w WHERE p."nodeId" = agg."nodeId"
                   AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${sqlInstant(w.start)}::timestamptz)
+        AND p."startedAt" >= ${tail.from}::timestamptz AND p."startedAt" < ${tail.until}::timestamptz
                   AND (${sqlInstant(w.end)}::timestamptz IS NULL OR p."startedAt" < ${sqlInstant(w.end)}::timestamptz)) AS requests
       FROM agg
     )

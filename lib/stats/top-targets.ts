@@ -1,6 +1,7 @@
 import { CLASSES_502, CLASSES_504 } from "@/lib/probe/fault-taxonomy";
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
 import { ALL_POOLS_KEY, resolveQueryWindow, sqlInstant, type StatsQuery } from "./windows";
+import { rawTailBounds } from "./raw-tail";
 
 export interface OffenderRow {
   id: string;
@@ -15,6 +16,7 @@ export interface OffenderRow {
 /** Targets with the most failed results in the window (StatsRollupMinute + raw rows past the watermark). */
 export async function topOffendingTargets(query: StatsQuery, limit = 10, db: StatsDb = defaultStatsDb, now = new Date()): Promise<OffenderRow[]> {
   const w = resolveQueryWindow(query, now);
+  const tail = await rawTailBounds(w, db);
   const poolId = query.poolId ?? null;
   const rows = await db.$queryRaw<Array<{ id: string; url: string; name: string; requests: bigint; failures: bigint; c502: bigint; c504: bigint }>>`
     WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}) AS mark),
@@ -28,6 +30,7 @@ export async function topOffendingTargets(query: StatsQuery, limit = 10, db: Sta
       SELECT p."targetId", p."faultClass", count(*)::bigint
       FROM "ProbeResult" p, w
       WHERE p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${sqlInstant(w.start)}::timestamptz)
+        AND p."startedAt" >= ${tail.from}::timestamptz AND p."startedAt" < ${tail.until}::timestamptz
         AND (${sqlInstant(w.end)}::timestamptz IS NULL OR p."startedAt" < ${sqlInstant(w.end)}::timestamptz)
         AND (${poolId}::uuid IS NULL OR EXISTS (SELECT 1 FROM "PoolMembership" m WHERE m."nodeId" = p."nodeId" AND m."poolId" = ${poolId}::uuid))
       GROUP BY 1, 2

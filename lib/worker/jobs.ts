@@ -48,7 +48,10 @@ registerBackgroundJob({
       // Raw results: expired partitions are dropped whole; only the catch-all partitions lose rows.
       const pruned = await pruneRawResults(new Date(Date.now() - RETENTION_HOURS * 3_600_000), { budgetMs: 1_500 });
       if (!pruned.done) console.warn(`stats-rollups: raw-result retention deleted ${pruned.rows} rows this round; more to go`);
-      if (pruned.partitionsDeferred > 0) console.warn(`stats-rollups: ${pruned.partitionsDeferred} expired result partitions left for the next round (lock not free in time)`);
+      if (pruned.partitionsDeferred > 0)
+        console.warn(
+          `stats-rollups: ${pruned.partitionsDeferred} expired result partitions left for the next round (lock not free in time; ${pruned.partitionsEmptied.length} emptied meanwhile)`,
+        );
     });
   },
 });
