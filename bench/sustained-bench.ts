@@ -1,5 +1,5 @@
 /**
- * Sustained ingest benchmark: results are written at a paced target rate (default 2,000/s)
+ * Sustained ingest benchmark: results are written at a paced rate (5 % above the goal, default 2,000/s)
  * through the product's own ProbeResultWriter while the real worker jobs run (rollups, pruning
  * with a short retention, health) and two dashboard clients poll like the overview (every 4 s).
  * Before that, the same ingest runs alone for a short while: the same-run baseline.
@@ -19,6 +19,9 @@ import { BENCH_SHORT, reportFigure } from "./bench-report";
 const SECONDS = Number(process.env.BENCH_SUSTAINED_SECONDS ?? (BENCH_SHORT ? 60 : 600));
 const BASELINE_SECONDS = BENCH_SHORT ? 10 : 30;
 const RATE = Number(process.env.BENCH_SUSTAINED_RATE ?? 2_000);
+// Results are offered 5 % faster than the goal: a pacer at exactly the goal persists a hair less
+// (the last tick and the final flush count in the elapsed time), so "≥ goal" could never hold.
+const OFFERED_RATE = RATE * 1.05;
 const NODES = 2_000;
 const TARGETS = 5;
 // Short retention and one-minute partitions so retention drops partitions during the bench (a
@@ -69,9 +72,9 @@ async function ingest(seconds: number, writer: InstanceType<typeof ProbeResultWr
   const started = performance.now();
   const writtenBefore = writer.written;
   let generated = 0;
-  const sampler = setInterval(() => lagSamples.push((generated - (writer.written - writtenBefore)) / RATE), 1_000);
+  const sampler = setInterval(() => lagSamples.push((generated - (writer.written - writtenBefore)) / OFFERED_RATE), 1_000);
   while (performance.now() - started < seconds * 1000) {
-    const owed = Math.floor(((performance.now() - started) / 1000) * RATE) - generated;
+    const owed = Math.floor(((performance.now() - started) / 1000) * OFFERED_RATE) - generated;
     for (let i = 0; i < owed; i++) {
       generated++;
       await writer.add(attempt());
@@ -88,7 +91,7 @@ const p95 = (values: number[]) => {
   return sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)] ?? 0;
 };
 
-console.log(`sustained bench: ${RATE}/s target for ${SECONDS} s (baseline ${BASELINE_SECONDS} s ingest alone), ${NODES} nodes × ${TARGETS} targets, Node ${process.version}`);
+console.log(`sustained bench: ${RATE}/s goal (offered ${Math.round(OFFERED_RATE)}/s) for ${SECONDS} s (baseline ${BASELINE_SECONDS} s ingest alone), ${NODES} nodes × ${TARGETS} targets, Node ${process.version}`);
 // Partitions ahead of time, as the worker's result-partitions job keeps them (before the baseline, so
 // both phases insert into range partitions, not the default one).
 await ensureResultPartitions();
@@ -149,7 +152,7 @@ console.log(`ingest lag p95 ${p95(lag).toFixed(2)} s (max ${Math.max(0, ...lag).
 console.log(`raw table ${Number(marks.rawMB).toFixed(0)} MB, ${marks.rawRows} rows (of ${persisted} written: the rest rolled up and dropped with their partitions) in ${marks.partitions} partitions, oldest row ${oldest ? Math.round((Date.now() - oldest.getTime()) / 1000) : "—"} s old`);
 console.log(
   `retention during the run: ${partitionsDropped} partitions dropped, ${partitionsEmptied} expired ones emptied (drop pending), ${expiredWithRows} expired ones still holding rows` +
-    (BENCH_SHORT ? " (the short mode ends before a one-minute partition falls behind the 60 s-late rollup watermark: drops show in the full run)" : ""),
+    (BENCH_SHORT && partitionsDropped === 0 ? " (the short mode may end before a one-minute partition falls behind the 60 s-late rollup watermark: drops show in the full run)" : ""),
 );
 console.log(`dashboard poll (whole overview 1 h + pool 15 min) p95 ${p95(queryMs).toFixed(0)} ms over ${queryMs.length} polls`);
 reportFigure({ name: `sustained ${SECONDS} s: persisted results/s (baseline alone ${Math.round(baselineRate)}/s)`, value: Math.round(sustainedRate), unit: "/s", goal: RATE, better: "higher" });
