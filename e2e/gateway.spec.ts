@@ -1,24 +1,15 @@
 import { request as httpRequest } from "node:http";
-import { expect, test, type Page, type TestInfo } from "@playwright/test";
-import { startFaultLab, type FaultLab } from "@/lib/lab/fault-lab";
-import { signInAsAdmin } from "./support/auth";
+import type { Page, TestInfo } from "@playwright/test";
+import { expect, test, uniqueName, type LabPool } from "./fixtures";
 import { E2E_GATEWAY_PORT } from "./support/ports";
 
 // The forward-proxy gateway of the e2e server (SWITCHYARD_GATEWAY_PORT, see playwright.config.ts)
 // in front of a pool where a third of the lab proxies answer their own 502/504: requests from this
 // test process all succeed, and the overview shows the gateway's requests, retries, final
 // failures and the nodes automatic health ejected; its figures open the gateway's attempts.
-// Self-contained: its own lab, key, pool, policy and settings.
-test.describe.configure({ mode: "serial" });
-
-let lab: FaultLab;
-let key = "";
-const POOL = `gw-e2e-${Date.now() % 100_000}`;
-const NAMES = ["ok-1", "ok-2", "ok-3", "ok-4", "bad-gateway", "gateway-timeout"];
-
-test.beforeAll(async () => {
-  lab = await startFaultLab({
-    upstreamTimeoutMs: 800,
+// Each test has its own pool (fixtures.ts): nothing depends on another test or spec.
+test.use({
+  labOptions: {
     proxies: [
       { name: "ok-1", kind: "http" },
       { name: "ok-2", kind: "http" },
@@ -27,12 +18,8 @@ test.beforeAll(async () => {
       { name: "bad-gateway", kind: "http", behaviour: { kind: "bad_gateway" } },
       { name: "gateway-timeout", kind: "http", behaviour: { kind: "gateway_timeout" } },
     ],
-  });
+  },
 });
-test.afterAll(() => lab?.close());
-test.beforeEach(async ({ page }) => signInAsAdmin(page, "/"));
-
-const proxyLine = (name: string) => `http://127.0.0.1:${lab.proxy(name).port}`;
 
 async function shot(page: Page, testInfo: TestInfo, name: string) {
   const path = testInfo.outputPath(`${name}.png`);
@@ -46,8 +33,8 @@ interface Answer {
 }
 
 /** One absolute-form GET through the gateway, as any HTTP client sends it to a proxy. */
-function getThroughGateway(url: string): Promise<Answer> {
-  const auth = `Basic ${Buffer.from(`pool-${POOL}:${key}`).toString("base64")}`;
+function getThroughGateway(pool: string, key: string, url: string): Promise<Answer> {
+  const auth = `Basic ${Buffer.from(`pool-${pool}:${key}`).toString("base64")}`;
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       { host: "127.0.0.1", port: E2E_GATEWAY_PORT, path: url, headers: { host: new URL(url).host, "proxy-authorization": auth }, agent: false },
@@ -62,42 +49,23 @@ function getThroughGateway(url: string): Promise<Answer> {
   });
 }
 
-test("set up: a key and a pool of lab proxies", async ({ page }) => {
-  await page.goto("/settings/api-keys");
-  await page.getByLabel("Name").fill(`gateway-${POOL}`);
-  await page.getByLabel("Scope").selectOption("read");
-  await page.getByRole("button", { name: "Create key" }).click();
-  key = (await page.getByTestId("new-api-key").textContent()) ?? "";
-  expect(key).toMatch(/^sy_/);
-
-  await page.goto("/pools");
-  await page.getByRole("button", { name: "New pool" }).click();
-  await page.getByLabel("Name").fill(POOL);
-  await page.getByRole("button", { name: "Create pool" }).click();
-  await expect(page.getByRole("link", { name: POOL })).toBeVisible();
-
-  await page.goto("/nodes");
-  await page.getByRole("button", { name: "Import…" }).click();
-  await page.getByRole("textbox", { name: "Proxy list" }).fill(NAMES.map(proxyLine).join("\n"));
-  await page.getByLabel("Add to pool").selectOption({ label: POOL });
-  await page.getByRole("button", { name: "Import", exact: true }).click();
-  await expect(page.getByTestId("import-added")).toHaveText(String(NAMES.length));
-  await page.getByRole("button", { name: "Done" }).click();
-});
-
-test("set up: automatic health ejects this pool's nodes after one node-caused failure", async ({ page }) => {
+/** Automatic health for the pool, set in the overview: eject after one node-caused failure. */
+async function ejectAfterOneFailure(page: Page, pool: LabPool) {
   await page.goto("/?window=15m");
-  await page.getByLabel("Pool").selectOption({ label: POOL });
+  await page.getByLabel("Pool").selectOption({ label: pool.name });
   const policy = page.getByRole("form", { name: "Automatic health policy" });
   await policy.getByLabel(/Eject failing nodes/).check();
   await policy.getByLabel("Eject after failures in a row").fill("1");
   await policy.getByRole("button", { name: "Save policy" }).click();
   await expect(policy.getByText("Saved.")).toBeVisible();
-});
+}
 
-test("the pool's gateway retries: each bad field is named, good values are saved and audited", async ({ page }) => {
+test("the pool's gateway retries: each bad field is named, good values are saved and audited", async ({ page, api }) => {
+  const name = uniqueName("gw-settings");
+  const created = await api.post("/api/v1/pools", { data: { name } });
+  expect(created.status(), await created.text()).toBe(201);
   await page.goto("/pools");
-  await page.getByRole("row").filter({ hasText: POOL }).getByRole("button", { name: "Gateway" }).click();
+  await page.getByRole("row").filter({ hasText: name }).getByRole("button", { name: "Gateway" }).click();
   const form = page.getByRole("form", { name: "Gateway retries" });
   await expect(form.getByLabel("Attempts per request")).toHaveValue("3");
   await form.getByLabel("Attempts per request").fill("0");
@@ -110,7 +78,7 @@ test("the pool's gateway retries: each bad field is named, good values are saved
   await form.getByLabel("Deadline (ms)").fill("20000");
   await form.getByRole("button", { name: "Save gateway settings" }).click();
   await expect(page.getByRole("dialog")).toBeHidden();
-  await page.getByRole("row").filter({ hasText: POOL }).getByRole("button", { name: "Gateway" }).click();
+  await page.getByRole("row").filter({ hasText: name }).getByRole("button", { name: "Gateway" }).click();
   await expect(form.getByLabel("Attempts per request")).toHaveValue("4");
   await expect(form.getByLabel("Deadline (ms)")).toHaveValue("20000");
   await page.getByRole("button", { name: "Cancel" }).click();
@@ -118,28 +86,31 @@ test("the pool's gateway retries: each bad field is named, good values are saved
   await expect(page.locator('li[data-action="pool.gateway_settings_changed"]').first()).toBeVisible();
 });
 
-test("requests through the gateway all succeed; the overview shows requests, retries, failures and the ejected nodes", async ({ page }, testInfo) => {
+test("requests through the gateway all succeed; the overview shows requests, retries, failures and the ejected nodes", async ({ page, labPool, apiKey }, testInfo) => {
   // It waits for background work: the gateway's counters (every 5 s), the worker's health round (every 5 s), the overview's poll (4 s).
-  test.setTimeout(120_000);
+  test.setTimeout(150_000);
+  const lab = labPool.lab;
+  await ejectAfterOneFailure(page, labPool);
+  const getThrough = (url: string) => getThroughGateway(labPool.name, apiKey, url);
   const url = `${lab.httpTarget.baseUrl}/ok`;
   const answers: Answer[] = [];
   // Four clients in parallel, 60 requests: round robin hands the faulty nodes out as first choice ~10 times each.
   await Promise.all(
     Array.from({ length: 4 }, async () => {
-      for (let i = 0; i < 15; i++) answers.push(await getThroughGateway(url));
+      for (let i = 0; i < 15; i++) answers.push(await getThrough(url));
     }),
   );
   expect(answers.map((a) => `${a.status} ${a.headers["x-switchyard-error"] ?? ""}`.trim()).filter((s) => s !== "200")).toEqual([]);
   const retries = answers.reduce((n, a) => n + Number(a.headers["x-switchyard-attempts"] ?? 1) - 1, 0);
   expect(retries).toBeGreaterThan(0);
   // The target's own 502 comes back unchanged, once: a final failure the overview counts.
-  const targets502 = await getThroughGateway(`${lab.httpTarget.baseUrl}/status/502`);
+  const targets502 = await getThrough(`${lab.httpTarget.baseUrl}/status/502`);
   expect(targets502.status).toBe(502);
   expect(targets502.headers["x-switchyard-error"]).toBeUndefined();
   expect(targets502.headers["x-switchyard-attempts"]).toBeUndefined();
 
   await page.goto("/?window=15m");
-  await page.getByLabel("Pool").selectOption({ label: POOL });
+  await page.getByLabel("Pool").selectOption({ label: labPool.name });
   const panel = page.getByTestId("gateway-traffic");
   // The gateway writes its counters every 5 s, the overview polls every 4 s.
   await expect(panel.getByTestId("gateway-requests")).toHaveText("61", { timeout: 30_000 });
@@ -161,7 +132,7 @@ test("requests through the gateway all succeed; the overview shows requests, ret
 
   // Once ejected, no attempt goes to those nodes: ten more requests, ten attempts.
   for (let i = 0; i < 10; i++) {
-    const answer = await getThroughGateway(url);
+    const answer = await getThrough(url);
     expect(answer.status).toBe(200);
     expect(answer.headers["x-switchyard-attempts"]).toBeUndefined();
   }
@@ -178,25 +149,14 @@ test("requests through the gateway all succeed; the overview shows requests, ret
   expect(classes).toContain("gateway proxy_502");
   expect(classes).toContain("gateway proxy_504");
   await shot(page, testInfo, "results-gateway-failures");
-});
 
-// Leave the shared e2e database as other specs expect it: automation off for this pool, and no
-// "gateway traffic" target (other specs' Test-now dialogs list every target).
-test("clean up: automation off for the pool", async ({ page }) => {
-  await page.goto("/?window=15m");
-  await page.getByLabel("Pool").selectOption({ label: POOL });
-  const policy = page.getByRole("form", { name: "Automatic health policy" });
-  await policy.getByLabel(/Eject failing nodes/).uncheck();
-  await policy.getByRole("button", { name: "Save policy" }).click();
-  await expect(policy.getByText("Saved.")).toBeVisible();
-});
-
-test("clean up: the gateway's recorded target deleted", async ({ page }) => {
+  // The gateway recorded its traffic against a target row for the origin: delete it, as an operator
+  // would (exact URL: the pool's own targets on the same origin stay).
   await page.goto("/targets");
   const origin = `${lab.httpTarget.baseUrl}/`;
-  const row = page.getByRole("row").filter({ hasText: origin });
+  const row = page.getByRole("row").filter({ has: page.getByRole("cell", { name: origin, exact: true }) });
   await expect(row).toHaveCount(1);
   page.once("dialog", (dialog) => void dialog.accept());
   await row.getByRole("button", { name: "Delete" }).click();
-  await expect(page.getByRole("table", { name: "Probe targets" })).not.toContainText(origin);
+  await expect(page.getByRole("cell", { name: origin, exact: true })).toHaveCount(0);
 });

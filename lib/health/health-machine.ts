@@ -2,6 +2,7 @@ import { Prisma } from "@/generated/prisma/client";
 import { prisma } from "@/lib/db/prisma";
 import { SYSTEM_ACTOR } from "@/lib/auth/actor";
 import { recordAuditEvents } from "@/lib/audit/record-audit-event";
+import { setNodeStateAutomatically } from "@/lib/nodes/mutations";
 import { CLASSES_502, CLASSES_504, NODE_FAULT_ORIGINS } from "@/lib/probe/fault-taxonomy";
 import { MEASURED_SOURCES } from "@/lib/probe/result-writer";
 import { countsAgainstNode, isMeasured } from "./health-rule";
@@ -157,9 +158,7 @@ async function evaluateNode(policy: Candidate, now: Date, random: () => number, 
     const move = async (to: string, reason: string, nodeState: "ENABLED" | "DISABLED" | null) => {
       transition = { nodeId: policy.nodeId, from: state, to, reason };
       if (nodeState) {
-        const guard = nodeState === "DISABLED" ? Prisma.sql`AND "state" = 'ENABLED'` : Prisma.sql`AND "state" = 'DISABLED' AND "stateChangedBy" = ${AUTOMATION_LABEL}`;
-        await tx.$executeRaw`UPDATE "ProxyNode" SET "state" = ${nodeState}::"NodeState", "stateReason" = ${`auto: ${reason}`},
-          "stateChangedBy" = ${AUTOMATION_LABEL}, "stateChangedAt" = ${now}, "updatedAt" = ${now} WHERE "id" = ${policy.nodeId}::uuid ${guard}`;
+        await setNodeStateAutomatically(tx, policy.nodeId, { state: nodeState, reason: `auto: ${reason}`, by: AUTOMATION_LABEL, at: now });
         await recordAuditEvents(tx, SYSTEM_ACTOR, [
           {
             action: to === "ejected" ? "node.auto_ejected" : "node.auto_readmitted",

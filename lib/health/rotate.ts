@@ -4,6 +4,7 @@ import { isIP } from "node:net";
 import { prisma } from "@/lib/db/prisma";
 import type { Actor } from "@/lib/auth/actor";
 import { recordAuditEvents } from "@/lib/audit/record-audit-event";
+import { setNodeRotationUrl } from "@/lib/nodes/mutations";
 import { resolveHost, type HostLookup } from "@/lib/probe/host-lookup";
 import { runProbeCheck, type ProbeCheckOptions } from "@/lib/probe/probe-check";
 import { PROXY_NODE_ROW_SELECT, toProbeNode, type RevealPassword } from "@/lib/probe/probe-node-row";
@@ -170,7 +171,7 @@ export async function setRotationUrl(actor: Actor, nodeId: string, rotationUrl: 
   return prisma.$transaction(async (tx) => {
     const before = await tx.proxyNode.findUnique({ where: { id: nodeId }, select: { rotationUrl: true } });
     if (!before) return { ok: false as const, fieldErrors: { form: "This node no longer exists." } };
-    await tx.proxyNode.update({ where: { id: nodeId }, data: { rotationUrl } });
+    await setNodeRotationUrl(tx, nodeId, rotationUrl);
     await recordAuditEvents(tx, actor, [
       {
         action: "node.rotation_url_set",

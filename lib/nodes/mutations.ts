@@ -105,6 +105,29 @@ export async function deleteNodes(actor: Actor, nodeIds: string[]): Promise<{ de
 }
 
 /**
+ * Automatic health's state change (lib/health: ejection, re-admission) inside its transaction, with
+ * its own audit event there. Guarded so an operator's decision wins: it disables only an ENABLED
+ * node, and re-enables only a node that `by` itself disabled. Returns whether the node changed.
+ */
+export async function setNodeStateAutomatically(
+  tx: Prisma.TransactionClient,
+  nodeId: string,
+  change: { state: "ENABLED" | "DISABLED"; reason: string; by: string; at: Date },
+): Promise<boolean> {
+  const guard = change.state === "DISABLED" ? Prisma.sql`AND "state" = 'ENABLED'` : Prisma.sql`AND "state" = 'DISABLED' AND "stateChangedBy" = ${change.by}`;
+  const changed = await tx.$executeRaw`
+    UPDATE "ProxyNode" SET "state" = ${change.state}::"NodeState", "stateReason" = ${change.reason},
+      "stateChangedBy" = ${change.by}, "stateChangedAt" = ${change.at}, "updatedAt" = ${change.at}
+    WHERE "id" = ${nodeId}::uuid ${guard}`;
+  return changed > 0;
+}
+
+/** A node's rotation URL (lib/health's IP rotation), inside the caller's transaction with its audit event. */
+export async function setNodeRotationUrl(tx: Prisma.TransactionClient, nodeId: string, rotationUrl: string | null): Promise<void> {
+  await tx.proxyNode.update({ where: { id: nodeId }, data: { rotationUrl } });
+}
+
+/**
  * ENABLED takes work, DRAINING finishes what it has and takes no new work, DISABLED takes nothing.
  * Nodes already in the target state are left alone (no audit noise); the rest change in one
  * transaction with one audit event each, recording who, why and the state before.
