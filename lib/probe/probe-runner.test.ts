@@ -105,10 +105,11 @@ describe("runProbeJobs", () => {
 describe("KeyedLimiter", () => {
   it("hands a released slot to the waiter and forgets a key only when nothing uses it", async () => {
     const limiter = new KeyedLimiter(2);
-    await limiter.acquire("n");
-    await limiter.acquire("n");
+    // Free slots are taken at once (no promise); the third waits for a hand-off.
+    expect(limiter.acquire("n")).toBeUndefined();
+    expect(limiter.acquire("n")).toBeUndefined();
     let third = false;
-    const waiting = limiter.acquire("n").then(() => (third = true));
+    const waiting = limiter.acquire("n")!.then(() => (third = true));
     limiter.release("n");
     limiter.release("n"); // the waiter has not run yet: its slot must survive this
     await waiting;

@@ -47,7 +47,8 @@ export class KeyedLimiter {
 
   constructor(private readonly limit: number) {}
 
-  async acquire(key: string): Promise<void> {
+  /** Takes a slot: undefined when one was free (no promise, no tick: the common case), else a promise for the hand-off. */
+  acquire(key: string): Promise<void> | undefined {
     const slot = this.slots.get(key);
     if (!slot) {
       this.slots.set(key, { active: 1, waiting: [] });
@@ -57,7 +58,7 @@ export class KeyedLimiter {
       slot.active++;
       return;
     }
-    await new Promise<void>((resolve) => slot.waiting.push(resolve));
+    return new Promise<void>((resolve) => slot.waiting.push(resolve));
   }
 
   release(key: string): void {
@@ -95,6 +96,8 @@ export async function runProbeJobs(jobs: Iterable<ProbeJob> | AsyncIterable<Prob
   if (options.signal?.aborted) run.abort(options.signal.reason);
   else options.signal?.addEventListener("abort", forwardAbort, { once: true });
   let exhausted = false;
+  // Shared by every check without timeouts of its own (built once, not per check).
+  const checkOptions: ProbeCheckOptions = { ...options.check, signal };
 
   const worker = async () => {
     while (!exhausted && !signal.aborted) {
@@ -104,15 +107,13 @@ export async function runProbeJobs(jobs: Iterable<ProbeJob> | AsyncIterable<Prob
         return;
       }
       const job = next.value;
-      await perNode.acquire(job.node.id);
+      const slot = perNode.acquire(job.node.id);
+      if (slot) await slot;
+      const timeouts = job.timeouts ? { ...options.check?.timeouts, ...job.timeouts } : options.check?.timeouts;
       let attempt: ProbeAttempt;
       try {
         if (signal.aborted) return;
-        attempt = await runProbeCheck(job.node, job.target, {
-          ...options.check,
-          timeouts: { ...options.check?.timeouts, ...job.timeouts },
-          signal,
-        });
+        attempt = await runProbeCheck(job.node, job.target, job.timeouts ? { ...checkOptions, timeouts } : checkOptions);
       } catch (error) {
         if (signal.aborted) return;
         throw error;
@@ -120,11 +121,13 @@ export async function runProbeJobs(jobs: Iterable<ProbeJob> | AsyncIterable<Prob
         perNode.release(job.node.id);
       }
       if (options.attribution) {
-        const timeouts = { ...options.check?.timeouts, ...job.timeouts };
-        attempt = await options.attribution.refine(attempt, job.target, timeouts, signal);
+        const refined = options.attribution.refine(attempt, job.target, timeouts, signal);
+        // Settled by one path (most attempts): no promise to wait for.
+        attempt = refined instanceof Promise ? await refined : refined;
         if (signal?.aborted) return;
       }
-      await options.onResult?.(attempt);
+      const consumed = options.onResult?.(attempt);
+      if (consumed) await consumed;
       // Counted after the (awaited) consumer, with no await before the callback: progress is monotonic.
       progress.done++;
       if (attempt.faultClass === "ok") progress.ok++;
