@@ -1,6 +1,7 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
+import { useHydrated } from "@/components/use-hydrated";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/field";
 
@@ -37,7 +38,9 @@ export function TimeRangeForm({
 }) {
   const [draft, setDraft] = useState<{ from: string; to: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const value = draft ?? { from: toLocalInput(from), to: toLocalInput(to) };
+  // Local times only once hydrated: a server render does not know the viewer's time zone.
+  const hydrated = useHydrated();
+  const value = draft ?? (hydrated ? { from: toLocalInput(from), to: toLocalInput(to) } : { from: "", to: "" });
 
   function submit(event: FormEvent) {
     event.preventDefault();

@@ -300,6 +300,8 @@ interface MainPage {
    */
   shownAt: (arg: string) => number;
   arg: string;
+  /** Server-rendered with its data: what the page's first HTML must already hold. */
+  inFirstHtml?: RegExp;
 }
 
 function mainPages(pool: LabPool, nodeId: string): MainPage[] {
@@ -311,6 +313,7 @@ function mainPages(pool: LabPool, nodeId: string): MainPage[] {
       ready: (page) => page.getByTestId("kpi-requests").filter({ hasText: /^\d+$/ }),
       shownAt: () => (/^\d+$/.test(document.querySelector('[data-testid="kpi-requests"]')?.textContent ?? "") ? performance.now() : 0),
       arg: "",
+      inFirstHtml: /data-testid="kpi-requests"[^>]*>\d+</,
     },
     {
       name: "results",
@@ -327,6 +330,7 @@ function mainPages(pool: LabPool, nodeId: string): MainPage[] {
       ready: (page) => page.getByTestId("node-total").filter({ hasText: /^\d+ nodes?$/ }),
       shownAt: () => (/^\d+ nodes?$/.test(document.querySelector('[data-testid="node-total"]')?.textContent ?? "") && document.querySelector("tbody tr[data-node-id]") ? performance.now() : 0),
       arg: "",
+      inFirstHtml: new RegExp(`<tr data-node-id="${nodeId}"`),
     },
     {
       name: "node",
@@ -390,6 +394,7 @@ for (const viewport of [DESKTOP, PHONE]) {
       const data = await page.request.get(entry.data);
       const dataRequestMs = performance.now() - dataStarted;
       expect(data.ok(), entry.data).toBe(true);
+      if (entry.inFirstHtml) expect(await (await page.request.get(entry.path)).text(), `${entry.name}: data in the first HTML`).toMatch(entry.inFirstHtml);
 
       await page.goto(entry.path, { waitUntil: "commit" });
       const shownAt = await (await page.waitForFunction(entry.shownAt, entry.arg, { polling: "raf" })).jsonValue();

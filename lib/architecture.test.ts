@@ -154,7 +154,6 @@ const FOREIGN_WRITES: Array<{ folder: string; model: string; why: string }> = [
   { folder: "lab", model: "PoolMembership", why: "the lab's demo pool (developer tool)" },
   { folder: "lab", model: "PoolProbeSettings", why: "the lab's demo pool (developer tool)" },
   { folder: "lab", model: "ProbeTarget", why: "the lab's demo targets (developer tool)" },
-  { folder: "proxy-gateway", model: "ProbeTarget", why: "the gateway records traffic against a target row found or created by URL on its own pg connection (the same upsert as lib/probe/caller-results.ts)" },
 ];
 
 /** Folder → models its code writes → one example file. */

@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { int, pct } from "@/components/charts/format";
+import { LocalTime } from "@/components/local-time";
 import { FAULT_CLASSES } from "@/lib/probe/fault-taxonomy";
 import type { resultsHref } from "@/lib/stats/result-list-schema";
 import type { EjectedNodes } from "@/lib/stats/ejected-nodes";
@@ -94,9 +95,14 @@ export function GatewayTrafficPanel({
                     {node.name}
                   </Link>
                   <span className="text-xs text-zinc-600 dark:text-zinc-400">{node.reason ?? "ejected"}</span>
-                  <span className="text-xs text-zinc-500" title={new Date(node.since).toLocaleString()}>
-                    since {new Date(node.since).toLocaleTimeString()}
-                    {node.nextCheckAt ? ` · re-test ${new Date(node.nextCheckAt).toLocaleTimeString()}` : ""}
+                  <span className="text-xs text-zinc-500">
+                    since <LocalTime at={node.since} />
+                    {node.nextCheckAt ? (
+                      <>
+                        {" · re-test "}
+                        <LocalTime at={node.nextCheckAt} />
+                      </>
+                    ) : null}
                   </span>
                   {node.gatewayFailures > 0 && (
                     <Link href={gatewayResults({ nodeId: node.id, bucket: "failed" })} className="ml-auto text-xs tabular-nums hover:underline">

@@ -4,7 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { HealthBadge } from "@/components/charts/health-badge";
 import { LiveToggle } from "@/components/charts/live-toggle";
-import { StackedClassChart } from "@/components/charts/stacked-class-chart";
+import { LazyStackedClassChart } from "@/components/charts/lazy-stacked-class-chart";
 import { ms, pct } from "@/components/charts/format";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
@@ -12,7 +12,8 @@ import { Field, FormError, Input } from "@/components/ui/field";
 import { useCurrentUser } from "@/lib/auth/use-current-user";
 import { pinNodesAction, rotateNodesAction, setRotationUrlAction } from "@/lib/health/actions";
 import type { NodePanelData } from "@/lib/stats/node-panel";
-import { statsQueryKeys, useNodePanelQuery } from "@/lib/stats/use-stats-queries";
+import { statsQueryKeys } from "@/lib/stats/query-keys";
+import { useNodePanelQuery } from "@/lib/stats/use-stats-queries";
 import { STATS_WINDOWS, STATS_WINDOW_NAMES, type StatsWindow } from "@/lib/stats/windows";
 
 /** The node page's live health section: figures, history chart, exit-IP runs, pin and rotate. */
@@ -136,7 +137,7 @@ export function NodeHealthPanel({ nodeId }: { nodeId: string }) {
         </Item>
       </dl>
       {d && d.history.classes.length > 0 ? (
-        <StackedClassChart points={d.history.points} classes={d.history.classes} stepSeconds={d.history.stepSeconds} height={200} label="This node's results over time by fault class" />
+        <LazyStackedClassChart points={d.history.points} classes={d.history.classes} stepSeconds={d.history.stepSeconds} height={200} label="This node's results over time by fault class" />
       ) : (
         <p className="py-4 text-center text-sm text-zinc-500">{d ? "No results in this window." : "Loading…"}</p>
       )}

@@ -6,10 +6,11 @@ import { useUrlParams } from "@/components/use-url-params";
 import { useMemo, type ReactNode } from "react";
 import { FailureHeatMap } from "@/components/charts/heat-map";
 import { LiveToggle } from "@/components/charts/live-toggle";
-import { StackedClassChart } from "@/components/charts/stacked-class-chart";
+import { LazyStackedClassChart } from "@/components/charts/lazy-stacked-class-chart";
 import { int, ms, pct } from "@/components/charts/format";
 import { Button } from "@/components/ui/button";
 import { Select } from "@/components/ui/field";
+import { LocalTime } from "@/components/local-time";
 import { TimeRangeForm } from "@/components/time-range-form";
 import { WindowPicker } from "@/components/window-picker";
 import { usePoolsQuery } from "@/lib/nodes/use-node-queries";
@@ -17,6 +18,7 @@ import { useCurrentUser } from "@/lib/auth/use-current-user";
 import { GatewayTrafficPanel } from "./gateway-traffic-panel";
 import { HealthPolicyForm } from "./health-policy-form";
 import { MonitoringNotice } from "./monitoring-notice";
+import { overviewParams } from "./overview-params";
 import { useDashboardQuery } from "@/lib/stats/use-stats-queries";
 import { useStartDiagnosis } from "@/lib/diagnosis/use-diagnosis-queries";
 import { RANGE_LIMITS, rangeProblems, STATS_WINDOWS, STATS_WINDOW_NAMES } from "@/lib/stats/windows";
@@ -35,14 +37,8 @@ const ORIGINS = Object.keys(ORIGIN_LABEL) as Array<keyof OriginSplit>;
 export function OverviewView() {
   const router = useRouter();
   const url = useUrlParams();
-  const params = useMemo(() => {
-    const p: Record<string, string> = { window: url.params.window ?? "1h" };
-    for (const key of ["poolId", "from", "to"]) {
-      const value = url.params[key];
-      if (value) p[key] = value;
-    }
-    return p;
-  }, [url.params]);
+  // The same params as app/page.tsx's server prefetch: the first render finds its figures.
+  const params = useMemo(() => overviewParams(url.params), [url.params]);
   const range = params.from && params.to ? { from: params.from, to: params.to } : undefined;
   const dashboard = useDashboardQuery(params);
   const pools = usePoolsQuery();
@@ -117,7 +113,7 @@ export function OverviewView() {
           range ? (
             <span className="flex flex-wrap items-center gap-2 text-xs">
               <span data-testid="zoom-range">
-                {new Date(range.from).toLocaleString()} – {new Date(range.to).toLocaleString()}
+                <LocalTime at={range.from} style="datetime" /> – <LocalTime at={range.to} style="datetime" />
               </span>
               <Link href={results()} className="text-blue-700 underline dark:text-blue-400">
                 results in this range
@@ -132,7 +128,7 @@ export function OverviewView() {
         }
       >
         {d && d.series.classes.length > 0 ? (
-          <StackedClassChart
+          <LazyStackedClassChart
             points={d.series.points}
             classes={d.series.classes}
             stepSeconds={d.series.stepSeconds}

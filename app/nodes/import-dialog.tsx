@@ -11,7 +11,8 @@ import { importNodesAction } from "@/lib/nodes/actions";
 import type { ImportLineReport, ImportReport } from "@/lib/nodes/mutations";
 import { MAX_IMPORT_BYTES, importNodesSchema, splitTags } from "@/lib/nodes/schema";
 import { fieldErrors } from "@/lib/http/field-errors";
-import { nodeQueryKeys, usePoolsQuery } from "@/lib/nodes/use-node-queries";
+import { nodeQueryKeys } from "@/lib/nodes/query-keys";
+import { usePoolsQuery } from "@/lib/nodes/use-node-queries";
 
 const FORMATS = ["host:port", "host:port:user:pass", "user:pass@host:port", "scheme://user:pass@host:port"];
 

@@ -6,6 +6,7 @@ import type { ReactNode } from "react";
 import { NodeStateBadge } from "@/components/node-state-badge";
 import { FaultClassBadge } from "@/components/fault-class-badge";
 import { HealthBadge } from "@/components/charts/health-badge";
+import { LocalTime } from "@/components/local-time";
 import { ms, pct } from "@/components/charts/format";
 import { formatHostPort } from "@/lib/nodes/proxy-address";
 import type { NodeTableRow as NodeRow } from "@/lib/stats/node-table";
@@ -115,9 +116,9 @@ export function nodeColumns({
         return (
           <span className="inline-flex flex-wrap items-center gap-1" data-testid="last-result">
             <FaultClassBadge faultClass={last.faultClass} bucket={spec?.bucket ?? "other_failure"} title={last.reason} />
-            <time className="text-xs text-zinc-500" dateTime={last.at}>
-              {new Date(last.at).toLocaleTimeString()}
-            </time>
+            <span className="text-xs text-zinc-500">
+              <LocalTime at={last.at} />
+            </span>
           </span>
         );
       },
@@ -144,9 +145,9 @@ export function nodeColumns({
       meta: meta("extra"),
       cell: ({ row }) =>
         row.original.stateChangedAt ? (
-          <time className="text-xs whitespace-nowrap text-zinc-500" dateTime={row.original.stateChangedAt} title={row.original.stateChangedBy ?? undefined}>
-            {new Date(row.original.stateChangedAt).toLocaleString()}
-          </time>
+          <span className="text-xs whitespace-nowrap text-zinc-500" title={row.original.stateChangedBy ?? undefined}>
+            <LocalTime at={row.original.stateChangedAt} style="datetime" />
+          </span>
         ) : (
           <Dash />
         ),
@@ -156,9 +157,9 @@ export function nodeColumns({
       header: "Added",
       meta: meta("extra"),
       cell: ({ row }) => (
-        <time className="text-xs whitespace-nowrap" dateTime={row.original.createdAt}>
-          {new Date(row.original.createdAt).toLocaleString()}
-        </time>
+        <span className="text-xs whitespace-nowrap">
+          <LocalTime at={row.original.createdAt} style="datetime" />
+        </span>
       ),
     },
   ];

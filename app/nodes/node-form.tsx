@@ -8,7 +8,8 @@ import { createNodeAction, updateNodeAction } from "@/lib/nodes/actions";
 import { createNodeSchema, splitTags, updateNodeSchema } from "@/lib/nodes/schema";
 import { fieldErrors } from "@/lib/http/field-errors";
 import type { NodeDetail } from "@/lib/nodes/data";
-import { nodeQueryKeys, usePoolsQuery } from "@/lib/nodes/use-node-queries";
+import { nodeQueryKeys } from "@/lib/nodes/query-keys";
+import { usePoolsQuery } from "@/lib/nodes/use-node-queries";
 
 /** Create or edit one node. Validates in the browser with the server's own schema, then again on the server. */
 export function NodeForm({ node, onDone }: { node?: NodeDetail; onDone: () => void }) {

@@ -4,7 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { STATE_PAST, type NodeStateName } from "@/components/state-change-dialog";
 import { changeNodeStateAction, deleteNodesAction } from "@/lib/nodes/actions";
 import { pinNodesAction, rotateNodesAction } from "@/lib/health/actions";
-import { nodeQueryKeys } from "@/lib/nodes/use-node-queries";
+import { nodeQueryKeys } from "@/lib/nodes/query-keys";
 
 export type BulkTarget = { nodeIds: string[] } | { filter: Record<string, string> };
 

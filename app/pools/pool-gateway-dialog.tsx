@@ -6,7 +6,7 @@ import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { Field, FormError, Input } from "@/components/ui/field";
 import { fieldErrors } from "@/lib/http/field-errors";
-import { nodeQueryKeys } from "@/lib/nodes/use-node-queries";
+import { nodeQueryKeys } from "@/lib/nodes/query-keys";
 import { updatePoolAction } from "@/lib/pools/actions";
 import type { PoolSummary } from "@/lib/pools/data";
 import { poolChangeSchema } from "@/lib/pools/schema";

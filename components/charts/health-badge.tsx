@@ -1,4 +1,5 @@
 import { clsx } from "clsx";
+import { useHydrated } from "@/components/use-hydrated";
 
 const STYLES: Record<string, string> = {
   healthy: "bg-emerald-100 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-300",
@@ -19,6 +20,8 @@ interface BadgeHealth {
  * The tooltip says the rule the node is under (its pools' strictest policy).
  */
 export function HealthBadge({ health, rule }: { health: BadgeHealth | null; rule?: { automatic: boolean; rule: string } }) {
+  // The re-test time in the viewer's zone: only once hydrated (a server render does not know it).
+  const hydrated = useHydrated();
   if (!health && rule && !rule.automatic)
     return (
       <span className="rounded border border-zinc-300 px-1.5 py-0.5 text-xs text-zinc-500 dark:border-zinc-700" title={rule.rule} data-health="off">
@@ -27,7 +30,7 @@ export function HealthBadge({ health, rule }: { health: BadgeHealth | null; rule
     );
   if (!health && !rule) return <span className="text-xs text-zinc-400">—</span>;
   const shown = health ?? { state: "healthy", pinned: false, reason: null, nextCheckAt: null };
-  const title = [shown.reason, shown.nextCheckAt && `next re-test ${new Date(shown.nextCheckAt).toLocaleTimeString()}`, shown.pinned && "pinned: automation leaves this node alone", rule?.rule]
+  const title = [shown.reason, hydrated && shown.nextCheckAt && `next re-test ${new Date(shown.nextCheckAt).toLocaleTimeString()}`, shown.pinned && "pinned: automation leaves this node alone", rule?.rule]
     .filter(Boolean)
     .join(" · ");
   return (

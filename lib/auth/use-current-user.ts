@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { useSyncExternalStore } from "react";
 import { roleAtLeast, type Role } from "@/lib/auth/roles";
 
 export interface CurrentUser {
@@ -25,6 +26,16 @@ export function useCurrentUser() {
     },
     staleTime: 60_000,
   });
-  const user = query.data ?? null;
+  // While a part of the page hydrates, signed out as the server rendered it: the answer the top bar
+  // asked for may already be here when a streamed page section hydrates (its HTML has no controls).
+  // (components/use-hydrated.ts does the same; lib/ may not import components/.)
+  const hydrated = useSyncExternalStore(
+    noSubscription,
+    () => true,
+    () => false,
+  );
+  const user = hydrated ? (query.data ?? null) : null;
   return { user, isLoading: query.isLoading, can: (minimum: Role) => (user ? roleAtLeast(user.role, minimum) : false) };
 }
+
+const noSubscription = () => () => {};

@@ -5,16 +5,8 @@ import { fetchJson } from "@/lib/http/fetch-json";
 import type { AuditEventRow } from "@/lib/audit/data";
 import type { PoolSummary } from "@/lib/pools/data";
 import type { NodeDetail } from "./data";
+import { nodeQueryKeys } from "./query-keys";
 
-// Stable query keys: every view that shows nodes is invalidated by the "nodes" prefix after a write.
-export const nodeQueryKeys = {
-  all: ["nodes"] as const,
-  list: (params: Record<string, string>) => ["nodes", "list", params] as const,
-  detail: (id: string) => ["nodes", "detail", id] as const,
-  pools: ["pools"] as const,
-  tags: ["tags"] as const,
-  audit: (params: Record<string, string>) => ["audit", params] as const,
-};
 
 export function useNodeQuery(id: string) {
   return useQuery({ queryKey: nodeQueryKeys.detail(id), queryFn: () => fetchJson<NodeDetail>(`/api/ui/nodes/${id}`) });

@@ -1,6 +1,6 @@
-import { prisma } from "@/lib/db/prisma";
 import { defaultAttribution, FAULT_CLASSES, type FaultClass } from "./fault-taxonomy";
 import type { ProbeAttempt } from "./probe-check";
+import { recordedTargetId } from "./recorded-targets";
 import { insertProbeResults } from "./result-writer";
 
 // Results that API callers report about requests they made through our nodes: stored like probe
@@ -25,13 +25,6 @@ export function faultClassOf(outcome: { status?: number; errorKind?: FaultClass 
   return "target_5xx";
 }
 
-async function targetIdFor(url: string): Promise<string> {
-  const [row] = await prisma.$queryRaw<{ id: string }[]>`
-    INSERT INTO "ProbeTarget" ("id", "url", "name") VALUES (gen_random_uuid(), ${url}, 'caller-reported')
-    ON CONFLICT ("url") DO UPDATE SET "url" = EXCLUDED."url" RETURNING "id"::text`;
-  return row.id;
-}
-
 function attempt(nodeId: string, targetId: string, url: string, outcome: CallerOutcome): ProbeAttempt {
   const faultClass = faultClassOf(outcome);
   const entry = FAULT_CLASSES[faultClass];
@@ -45,6 +38,6 @@ function attempt(nodeId: string, targetId: string, url: string, outcome: CallerO
 /** Stores caller reports (the nodes are known to exist); returns how many rows were written. */
 export async function recordCallerResults(reports: ReadonlyArray<CallerOutcome & { nodeId: string; target: string }>): Promise<number> {
   const targets = new Map<string, string>();
-  for (const url of new Set(reports.map((r) => r.target))) targets.set(url, await targetIdFor(url));
+  for (const url of new Set(reports.map((r) => r.target))) targets.set(url, await recordedTargetId(url, "caller-reported"));
   return insertProbeResults(reports.map((r) => attempt(r.nodeId, targets.get(r.target)!, r.target, r)), "caller");
 }

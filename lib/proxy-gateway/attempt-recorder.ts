@@ -1,5 +1,6 @@
 import type pg from "pg";
 import type { ProbeAttempt } from "@/lib/probe/probe-check";
+import { RECORDED_TARGET_SQL } from "@/lib/probe/recorded-targets";
 import { ProbeResultWriter } from "@/lib/probe/result-writer";
 
 /** How a client request through the gateway ended, as counted on the overview. */
@@ -68,11 +69,7 @@ export class AttemptRecorder {
   private targetId(origin: string): Promise<string | null> {
     if (this.targetIds.size >= MAX_TARGETS_REMEMBERED) this.targetIds.clear();
     const lookup = this.db
-      .query<{ id: string }>(
-        `INSERT INTO "ProbeTarget" ("id", "url", "name") VALUES (gen_random_uuid(), $1, 'gateway traffic')
-         ON CONFLICT ("url") DO UPDATE SET "url" = EXCLUDED."url" RETURNING "id"::text AS id`,
-        [origin],
-      )
+      .query<{ id: string }>(RECORDED_TARGET_SQL, [origin, "gateway traffic"])
       .then(({ rows }) => {
         this.targetIds.set(origin, rows[0].id);
         return rows[0].id;

@@ -1,6 +1,8 @@
 import { createServer, request as httpRequest, Agent, type Server } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
+import { createTestUser } from "@/lib/auth/testing";
 import { getThrough, proxyAuthorization, startGatewayFixture, type GatewayFixture } from "./testing/gateway-fixture";
 
 // The plain-HTTP fast path (raw sockets, bodies relayed by their framing) against real servers:
@@ -152,5 +154,25 @@ describe("plain-HTTP fast path", () => {
       req.end();
     });
     expect(bad).toBe(407);
+  });
+
+  it("remembers a connection's verified key only until the key cache is cleared: a revoked key is refused on the same connection", async () => {
+    const admin = await createTestUser("admin");
+    const { key, apiKey } = await createApiKey(admin.actor, { name: "revoked on a kept-alive connection", scope: "read" });
+    const auth = proxyAuthorization(`pool-${http.poolName}`, key);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    expect((await getThrough(http.port, `${targetUrl}/before`, auth, { agent })).status).toBe(200);
+    const generation = http.gateway.keys.generation;
+    await revokeApiKey(admin.actor, apiKey.id);
+    // The ApiKey trigger's notification clears the key cache; the connection's memo goes with it.
+    const deadline = Date.now() + 10_000;
+    while (http.gateway.keys.generation === generation) {
+      if (Date.now() > deadline) throw new Error("the key cache was never cleared");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const after = await getThrough(http.port, `${targetUrl}/after-revoke`, auth, { agent });
+    agent.destroy();
+    expect(after.status).toBe(407);
+    expect(after.body).toMatch(/invalid, revoked or expired/);
   });
 });

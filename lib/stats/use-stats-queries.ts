@@ -4,9 +4,11 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useSyncExternalStore } from "react";
 import { fetchJson } from "@/lib/http/fetch-json";
 import type { DashboardData } from "./dashboard";
+import { nodeQueryKeys } from "@/lib/nodes/query-keys";
+import { statsQueryKeys } from "./query-keys";
 import type { NodePanelData } from "./node-panel";
 import type { NodeTablePage } from "./node-table";
-import { HEALTH_SORTS } from "./windows";
+import { rankedByHealth } from "./windows";
 
 /**
  * Live figures by polling, not Server-Sent Events: every figure is an aggregate the database
@@ -46,11 +48,6 @@ export function useLive(): boolean {
   );
 }
 
-export const statsQueryKeys = {
-  dashboard: (params: Record<string, string>) => ["stats", "dashboard", params] as const,
-  node: (id: string, window: string) => ["nodes", "stats", id, window] as const,
-};
-
 export function useDashboardQuery(params: Record<string, string>) {
   const live = useLive();
   return useQuery({
@@ -78,9 +75,9 @@ export function useNodePanelQuery(id: string, window: string) {
  */
 export function useNodeTableQuery(params: Record<string, string>) {
   const live = useLive();
-  const byHealth = (HEALTH_SORTS as readonly string[]).includes(params.sort ?? "") || Boolean(params.health);
+  const byHealth = rankedByHealth(params);
   return useQuery({
-    queryKey: ["nodes", "list", params] as const,
+    queryKey: nodeQueryKeys.list(params),
     queryFn: () => fetchJson<NodeTablePage>(`${byHealth ? "/api/ui/stats/node-table" : "/api/ui/nodes"}?${new URLSearchParams(params)}`),
     placeholderData: keepPreviousData,
     refetchInterval: live ? LIVE_INTERVAL_MS : false,

@@ -136,5 +136,9 @@ export function resolveQueryWindow(query: Pick<StatsQuery, "window" | "from" | "
 export const HEALTH_SORTS = ["successRate", "rate502", "rate504", "requests"] as const;
 export type HealthSort = (typeof HEALTH_SORTS)[number];
 export const HEALTH_FILTERS = ["failing", "ejected", "pinned"] as const;
+/** Whether the nodes table's URL query sorts or filters by health: served by the health-ranked list (lib/stats/node-table.ts). */
+export function rankedByHealth(params: Record<string, string>): boolean {
+  return (HEALTH_SORTS as readonly string[]).includes(params.sort ?? "") || Boolean(params.health);
+}
 /** What the "failing" filter means (lib/stats/node-table.ts implements it). */
 export const FAILING_RULE = "at least one failure caused by the node or the network in the last hour (blocks and the target's own errors do not count)";
