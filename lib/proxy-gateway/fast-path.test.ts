@@ -117,6 +117,12 @@ describe("plain-HTTP fast path", () => {
     expect(statuses).toEqual(["200", "204", "200", "200"]);
     expect(answer.indexOf("ok /first")).toBeLessThan(answer.indexOf("ok /last"));
     expect(answer).not.toContain("ok /third");
+
+    // More pipelined bytes than one head's worth: reading pauses while a request is in flight and
+    // resumes after it, and every request is still answered, in order.
+    const padded = (i: number) => `GET ${targetUrl}/p${i} HTTP/1.1\r\nhost: x\r\nproxy-authorization: ${auth}\r\nx-pad: ${"p".repeat(1_500)}\r\n\r\n`;
+    const many = await rawExchange(http.port, Array.from({ length: 100 }, (_, i) => padded(i)).join(""), (received) => received.includes("ok /p99"));
+    expect([...many.matchAll(/ok \/p(\d+)/g)].map((m) => Number(m[1]))).toEqual(Array.from({ length: 100 }, (_, i) => i));
   });
 
   it("relays a chunked body with trailers and a close-delimited body exactly as the target framed them", async () => {

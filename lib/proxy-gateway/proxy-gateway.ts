@@ -328,6 +328,8 @@ export class ProxyGateway {
     client.onData = (chunk: Buffer) => {
       client.buffered = client.buffered ? Buffer.concat([client.buffered, chunk]) : chunk;
       if (!client.busy) this.nextPlainRequest(client);
+      // Pipelined bytes wait while a request is in flight; past one head's worth, stop reading (plainRequestDone resumes).
+      else if (client.buffered.length > MAX_HEAD_BYTES) socket.pause();
     };
     socket.on("data", client.onData);
     socket.on("drain", () => client.onDrain?.());
@@ -500,6 +502,7 @@ export class ProxyGateway {
     client.cancel = undefined;
     client.onDrain = undefined;
     if (close) return void client.socket.destroySoon();
+    if (client.socket.isPaused()) client.socket.resume();
     if (client.buffered) this.nextPlainRequest(client);
   }
 
