@@ -9,7 +9,8 @@ import { ProxyGateway } from "@/lib/proxy-gateway/proxy-gateway";
 
 const gateway = new Gateway({ connectionString: process.env.DATABASE_URL!, ratePerKeyPerSecond: 10_000_000 });
 await gateway.start();
-const proxyGateway = new ProxyGateway({ gateway, host: "127.0.0.1", port: 0, log: (line) => console.error(line) });
+// BENCH_GATEWAY_FAST_PATH=0: the node:http path for every request (the bench's comparison side).
+const proxyGateway = new ProxyGateway({ gateway, host: "127.0.0.1", port: 0, plainFastPath: process.env.BENCH_GATEWAY_FAST_PATH !== "0", log: (line) => console.error(line) });
 const { port } = await proxyGateway.start();
 process.send!({ port });
 process.on("message", (message) => {

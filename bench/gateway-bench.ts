@@ -12,14 +12,17 @@
  * node of the pool — the pool has exactly the baseline's upstream capacity, so the ratio is the
  * gateway's own cost. Without Squid (or with BENCH_UPSTREAM=lab) the lab's Node proxies are used
  * (BENCH_NODES of them, baseline through the first). Targets: the lab's HTTP/HTTPS target servers in
- * another child process. Direct and gateway phases alternate A-B-B-A to cancel drift.
+ * another child process. The sides alternate in palindromic order (A-B-C-C-B-A) to cancel drift; plain HTTP
+ * has a third side, the same gateway with its fast path off (node:http on both sides).
  *
  * Run: npm run bench:gateway   (BENCH_SHORT=1: 4 s phases; BENCH_SECONDS, BENCH_CONNECTIONS,
- * BENCH_NODES override; BENCH_CPU_PROF=<dir> profiles the gateway process). Prints figures; a
- * measurement, not a test.
+ * BENCH_NODES override; BENCH_CPU_PROF=<dir> profiles the gateway process; BENCH_ONLY=plain skips
+ * the tunnel and latency phases). Prints figures; a measurement, not a test. With Squid, Squid's own
+ * CPU time per request in the direct phases is printed beside the gateway's: the same machine's
+ * price of a proxied request in C, measured in the same run.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
@@ -35,6 +38,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? (BENCH_SHORT ? 4 : 8));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const NODES = Number(process.env.BENCH_NODES ?? 4);
 const LATENCY_SAMPLES = BENCH_SHORT ? 500 : 1_500;
+const ONLY_PLAIN = process.env.BENCH_ONLY === "plain";
 const useSquid = process.env.BENCH_UPSTREAM !== "lab" && existsSync(REAL_PROXY_BINARIES.squid) && process.getuid?.() === 0;
 const CHILD_ARGS = ["--import", "tsx", "--import", "./scripts/server-only-hook.mjs"];
 
@@ -86,6 +90,9 @@ const { key } = await createApiKey(actor, { name: "bench", scope: "read" });
 const proxyAuthorization = `Basic ${Buffer.from(`pool-bench:${key}`).toString("base64")}`;
 
 const gatewayChild = await child<{ port: number }>("gateway-bench-gateway.ts", { DATABASE_URL: database.url });
+// The same gateway with its plain-HTTP fast path off (node:http on both sides, as before the fast
+// path): the third side of the plain-HTTP comparison, so the fast path's gain is measured in the same run.
+const nodeHttpChild = await child<{ port: number }>("gateway-bench-gateway.ts", { DATABASE_URL: database.url, BENCH_GATEWAY_FAST_PATH: "0" });
 const gatewayUrl = `http://127.0.0.1:${gatewayChild.first.port}`;
 const directUrl = `http://127.0.0.1:${nodePorts[0]}`;
 const plainTarget = `${targets.http}/ok`;
@@ -95,47 +102,77 @@ interface Cpu {
   cpu: NodeJS.CpuUsage;
   totals: { requests: number; attempts: number; failures: number };
 }
-const gatewayCpu = () => gatewayChild.ask<Cpu>("cpu");
+type Side = "direct" | "gateway" | "nodeHttp";
+const SIDES: Record<Side, { url: string; cpu?: () => Promise<Cpu> }> = {
+  direct: { url: directUrl },
+  gateway: { url: gatewayUrl, cpu: () => gatewayChild.ask<Cpu>("cpu") },
+  nodeHttp: { url: `http://127.0.0.1:${nodeHttpChild.first.port}`, cpu: () => nodeHttpChild.ask<Cpu>("cpu") },
+};
+/** A process's user + system CPU time in µs (/proc; clock ticks of 10 ms). */
+function processCpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
 
-console.log(`gateway bench: ${upstreamText}; ${CONNECTIONS} connections, ${SECONDS} s per side (A-B-B-A halves), ${cpus().length} × ${cpus()[0]?.model.trim() ?? "cpu"}, load ${loadavg()[0].toFixed(2)}`);
+console.log(`gateway bench: ${upstreamText}; ${CONNECTIONS} connections, ${SECONDS} s per side (halves in palindromic order), ${cpus().length} × ${cpus()[0]?.model.trim() ?? "cpu"}, load ${loadavg()[0].toFixed(2)}`);
 
 // ---- plain HTTP, keep-alive, absolute-form ---------------------------------------------------------
-async function plainRun(via: "direct" | "gateway", seconds: number) {
+async function plainRun(via: Side, seconds: number) {
   const result = await autocannon({
-    url: via === "direct" ? directUrl : gatewayUrl,
+    url: SIDES[via].url,
     connections: CONNECTIONS,
     duration: seconds,
-    headers: via === "gateway" ? { host: new URL(plainTarget).host, "proxy-authorization": proxyAuthorization } : { host: new URL(plainTarget).host },
+    headers: via === "direct" ? { host: new URL(plainTarget).host } : { host: new URL(plainTarget).host, "proxy-authorization": proxyAuthorization },
     requests: [{ method: "GET", path: plainTarget }],
   });
   return { perSecond: result.requests.total / seconds, total: result.requests.total, errors: result.errors + result.timeouts + result.non2xx };
 }
 
-/** Throughput of both sides (A-B-B-A), and the gateway's CPU time per request over its halves. */
-async function abba(run: (via: "direct" | "gateway", seconds: number) => Promise<{ perSecond: number; total: number; errors: number }>) {
-  await run("direct", 1);
-  await run("gateway", 1); // warm-up: keep-alive sockets, tunnels, JIT
+interface SideFigures {
+  perSecond: number;
+  errors: number;
+  /** Gateway sides: process CPU per request answered (µs), total and split. */
+  cpuPerRequestUs: number;
+  userPerRequestUs: number;
+  systemPerRequestUs: number;
+}
+
+/**
+ * Throughput of each side, run in halves in palindromic order (A-B-C-C-B-A) to cancel drift; for
+ * gateway sides their process's CPU time per request; for direct Squid's own CPU per request.
+ */
+async function compare(sides: Side[], run: (via: Side, seconds: number) => Promise<{ perSecond: number; total: number; errors: number }>) {
+  for (const via of sides) await run(via, 1); // warm-up: keep-alive sockets, tunnels, JIT
   const half = SECONDS / 2;
-  const sides = { direct: { perSecond: 0, errors: 0 }, gateway: { perSecond: 0, errors: 0 } };
-  let cpuMicros = 0;
-  let answered = 0;
-  for (const via of ["direct", "gateway", "gateway", "direct"] as const) {
-    const before = via === "gateway" ? await gatewayCpu() : undefined;
+  const acc = new Map(sides.map((via) => [via, { perSecond: 0, errors: 0, user: 0, system: 0, answered: 0 }]));
+  let squidMicros = 0;
+  let directAnswered = 0;
+  for (const via of [...sides, ...[...sides].reverse()]) {
+    const before = await SIDES[via].cpu?.();
+    const squidBefore = via === "direct" && squid ? processCpuMicros(squid.pid) : 0;
     const r = await run(via, half);
+    const a = acc.get(via)!;
     if (before) {
-      const after = await gatewayCpu();
-      cpuMicros += after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system;
-      answered += r.total;
+      const after = (await SIDES[via].cpu!())!;
+      a.user += after.cpu.user - before.cpu.user;
+      a.system += after.cpu.system - before.cpu.system;
+    } else if (squid) {
+      squidMicros += processCpuMicros(squid.pid) - squidBefore;
+      directAnswered += r.total;
     }
-    sides[via].perSecond += r.perSecond / 2;
-    sides[via].errors += r.errors;
+    a.answered += r.total;
+    a.perSecond += r.perSecond / 2;
+    a.errors += r.errors;
   }
-  return { ...sides, cpuPerRequestUs: answered ? cpuMicros / answered : NaN };
+  const figures = {} as Record<Side, SideFigures>;
+  for (const [via, a] of acc)
+    figures[via] = { perSecond: a.perSecond, errors: a.errors, cpuPerRequestUs: (a.user + a.system) / a.answered, userPerRequestUs: a.user / a.answered, systemPerRequestUs: a.system / a.answered };
+  return { ...figures, squidPerRequestUs: directAnswered ? squidMicros / directAnswered : NaN };
 }
 
 // ---- HTTPS through CONNECT tunnels kept alive (undici ProxyAgent) ----------------------------------
-async function tunnelRun(via: "direct" | "gateway", seconds: number) {
-  const dispatcher = new ProxyAgent({ uri: via === "direct" ? directUrl : gatewayUrl, token: via === "gateway" ? proxyAuthorization : undefined, connections: CONNECTIONS, requestTls: { ca: targets.certPem } });
+async function tunnelRun(via: Side, seconds: number) {
+  const dispatcher = new ProxyAgent({ uri: SIDES[via].url, token: via === "direct" ? undefined : proxyAuthorization, connections: CONNECTIONS, requestTls: { ca: targets.certPem } });
   const until = performance.now() + seconds * 1000;
   let total = 0;
   let errors = 0;
@@ -185,26 +222,33 @@ async function addedLatency() {
   return { direct: p50(samples.direct), gateway: p50(samples.gateway) };
 }
 
-const latency = await addedLatency();
-const plain = await abba(plainRun);
-const tunnels = await abba(tunnelRun);
-const recorded = await gatewayCpu();
+const loadBefore = loadavg()[0];
+const latency = ONLY_PLAIN ? { direct: NaN, gateway: NaN } : await addedLatency();
+const plain = (await compare(["direct", "gateway", "nodeHttp"], plainRun)) as Record<Side, SideFigures> & { squidPerRequestUs: number };
+const none: SideFigures = { perSecond: NaN, errors: 0, cpuPerRequestUs: NaN, userPerRequestUs: NaN, systemPerRequestUs: NaN };
+const tunnels = ONLY_PLAIN ? { direct: none, gateway: none } : await compare(["direct", "gateway"], tunnelRun);
+const recorded = await SIDES.gateway.cpu!();
+const loadAfter = loadavg()[0];
 
 const f = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const plainRatio = plain.gateway.perSecond / plain.direct.perSecond;
 const tunnelRatio = tunnels.gateway.perSecond / tunnels.direct.perSecond;
-console.log(`plain HTTP   direct ${f(plain.direct.perSecond)} req/s   gateway ${f(plain.gateway.perSecond)} req/s   ratio ${f(plainRatio, 2)}×   gateway CPU ${f(plain.cpuPerRequestUs, 1)} µs/request   errors ${plain.direct.errors}/${plain.gateway.errors}`);
-console.log(`HTTPS tunnel direct ${f(tunnels.direct.perSecond)} req/s   gateway ${f(tunnels.gateway.perSecond)} req/s   ratio ${f(tunnelRatio, 2)}×   gateway CPU ${f(tunnels.cpuPerRequestUs, 1)} µs/request   errors ${tunnels.direct.errors}/${tunnels.gateway.errors}`);
+const cpuText = (side: SideFigures) => `${f(side.cpuPerRequestUs, 1)} µs/request (user ${f(side.userPerRequestUs, 1)} + system ${f(side.systemPerRequestUs, 1)})`;
+console.log(`plain HTTP   direct ${f(plain.direct.perSecond)} req/s   gateway ${f(plain.gateway.perSecond)} req/s   ratio ${f(plainRatio, 2)}×   gateway CPU ${cpuText(plain.gateway)}   errors ${plain.direct.errors}/${plain.gateway.errors}`);
+console.log(`  same gateway, fast path off (node:http both sides): ${f(plain.nodeHttp.perSecond)} req/s   ratio ${f(plain.nodeHttp.perSecond / plain.direct.perSecond, 2)}×   CPU ${cpuText(plain.nodeHttp)}`);
+if (squid) console.log(`  reference: Squid's own CPU per request in the direct phases ${f(plain.squidPerRequestUs, 1)} µs (same run, same machine)`);
+console.log(`HTTPS tunnel direct ${f(tunnels.direct.perSecond)} req/s   gateway ${f(tunnels.gateway.perSecond)} req/s   ratio ${f(tunnelRatio, 2)}×   gateway CPU ${f(tunnels.gateway.cpuPerRequestUs, 1)} µs/request   errors ${tunnels.direct.errors}/${tunnels.gateway.errors}`);
 console.log(`latency p50 (1 keep-alive connection, ${LATENCY_SAMPLES} each, interleaved): direct ${f(latency.direct, 3)} ms, gateway ${f(latency.gateway, 3)} ms, added ${f(latency.gateway - latency.direct, 3)} ms`);
+console.log(`load average ${loadBefore.toFixed(1)} at the start, ${loadAfter.toFixed(1)} at the end`);
 console.log(`gateway recorded ${f(recorded.totals.requests)} requests, ${f(recorded.totals.attempts)} attempts, ${f(recorded.totals.failures)} failures (retries and recording on)`);
 
 reportFigure({ name: "gateway plain HTTP throughput vs direct (same run)", value: Math.round(plainRatio * 100) / 100, unit: "×", goal: 0.7, better: "higher" });
-reportFigure({ name: "gateway CPU per plain HTTP request", value: Math.round(plain.cpuPerRequestUs), unit: "µs", goal: 60, better: "lower" });
+reportFigure({ name: "gateway CPU per plain HTTP request", value: Math.round(plain.gateway.cpuPerRequestUs), unit: "µs", goal: 60, better: "lower" });
 reportFigure({ name: "gateway added latency p50 (plain HTTP)", value: Math.round((latency.gateway - latency.direct) * 1000) / 1000, unit: "ms", goal: 2, better: "lower" });
 reportFigure({ name: "gateway HTTPS tunnel throughput vs direct (same run)", value: Math.round(tunnelRatio * 100) / 100, unit: "×", goal: 0.7, better: "higher" });
 reportFigure({ name: "gateway errors (plain + tunnels)", value: plain.gateway.errors + tunnels.gateway.errors, unit: "", goal: 0, better: "lower" });
 
-await gatewayChild.ask("stop");
+await Promise.all([gatewayChild.ask("stop"), nodeHttpChild.ask("stop")]);
 upstreams.process.send("stop");
 await squid?.stop();
 await prisma.$disconnect();

@@ -18,6 +18,8 @@ const MAX_ENTRIES = 10_000;
 export class ApiKeyCache {
   private entries = new Map<string, { key: VerifiedApiKey | null; until: number; verifiedAt: number }>();
   private pending = new Map<string, Promise<VerifiedApiKey | null>>();
+  /** Bumped by clear(): memos derived from this cache's answers (the proxy gateway's per-connection one) are void. */
+  generation = 0;
 
   async verify(header: string): Promise<VerifiedApiKey | null> {
     const digest = createHash("sha256").update(header).digest("base64");
@@ -45,6 +47,7 @@ export class ApiKeyCache {
   }
 
   clear(): void {
+    this.generation++;
     this.entries.clear();
   }
 }

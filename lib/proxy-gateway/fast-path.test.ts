@@ -1,6 +1,8 @@
 import { createServer, request as httpRequest, Agent, type Server } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
+import { createTestUser } from "@/lib/auth/testing";
 import { getThrough, proxyAuthorization, startGatewayFixture, type GatewayFixture } from "./testing/gateway-fixture";
 
 // The plain-HTTP fast path (raw sockets, bodies relayed by their framing) against real servers:
@@ -115,6 +117,12 @@ describe("plain-HTTP fast path", () => {
     expect(statuses).toEqual(["200", "204", "200", "200"]);
     expect(answer.indexOf("ok /first")).toBeLessThan(answer.indexOf("ok /last"));
     expect(answer).not.toContain("ok /third");
+
+    // More pipelined bytes than one head's worth: reading pauses while a request is in flight and
+    // resumes after it, and every request is still answered, in order.
+    const padded = (i: number) => `GET ${targetUrl}/p${i} HTTP/1.1\r\nhost: x\r\nproxy-authorization: ${auth}\r\nx-pad: ${"p".repeat(1_500)}\r\n\r\n`;
+    const many = await rawExchange(http.port, Array.from({ length: 100 }, (_, i) => padded(i)).join(""), (received) => received.includes("ok /p99"));
+    expect([...many.matchAll(/ok \/p(\d+)/g)].map((m) => Number(m[1]))).toEqual(Array.from({ length: 100 }, (_, i) => i));
   });
 
   it("relays a chunked body with trailers and a close-delimited body exactly as the target framed them", async () => {
@@ -152,5 +160,25 @@ describe("plain-HTTP fast path", () => {
       req.end();
     });
     expect(bad).toBe(407);
+  });
+
+  it("remembers a connection's verified key only until the key cache is cleared: a revoked key is refused on the same connection", async () => {
+    const admin = await createTestUser("admin");
+    const { key, apiKey } = await createApiKey(admin.actor, { name: "revoked on a kept-alive connection", scope: "read" });
+    const auth = proxyAuthorization(`pool-${http.poolName}`, key);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    expect((await getThrough(http.port, `${targetUrl}/before`, auth, { agent })).status).toBe(200);
+    const generation = http.gateway.keys.generation;
+    await revokeApiKey(admin.actor, apiKey.id);
+    // The ApiKey trigger's notification clears the key cache; the connection's memo goes with it.
+    const deadline = Date.now() + 10_000;
+    while (http.gateway.keys.generation === generation) {
+      if (Date.now() > deadline) throw new Error("the key cache was never cleared");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const after = await getThrough(http.port, `${targetUrl}/after-revoke`, auth, { agent });
+    agent.destroy();
+    expect(after.status).toBe(407);
+    expect(after.body).toMatch(/invalid, revoked or expired/);
   });
 });

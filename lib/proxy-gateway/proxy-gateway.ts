@@ -35,6 +35,8 @@ export interface ProxyGatewayOptions {
   lookup?: HostLookup;
   /** Extra CA certificates (PEM) for HTTPS nodes. */
   ca?: string;
+  /** false: every plain-HTTP request through node:http too (bench:gateway's comparison); default true. */
+  plainFastPath?: boolean;
   log?: (line: string) => void;
 }
 
@@ -44,6 +46,8 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"])
 /** A kept-alive client connection with no request in flight is closed after this long. */
 const CLIENT_KEEP_ALIVE_MS = 65_000;
 const NO_HEADERS = {};
+/** How long a connection may reuse its verified Proxy-Authorization (see authorizeConnection). */
+const AUTH_MEMO_MS = 1_000;
 const COOLDOWN_BASE_MS = 2_000;
 const COOLDOWN_MAX_MS = 60_000;
 
@@ -151,9 +155,8 @@ export class ProxyGateway {
   // ---- who is calling ------------------------------------------------------------------------
 
   private async authorize(user: string, password: string): Promise<Caller> {
-    const { gateway } = this.options;
     if (!password) throw new Refusal(407, "Send your Switchyard API key as the proxy password (user name: pool-<pool>[-session-<key>][-tag-<tag>]).");
-    const key = await gateway.keys.verify(`Bearer ${password}`);
+    const key = await this.options.gateway.keys.verify(`Bearer ${password}`);
     if (!key) throw new Refusal(407, "The API key in the proxy password is invalid, revoked or expired.");
     let parsed: ProxyUser;
     try {
@@ -162,6 +165,28 @@ export class ProxyGateway {
       if (error instanceof ProxyUserError) throw new Refusal(407, error.message);
       throw error;
     }
+    return this.callerFor(key, parsed);
+  }
+
+  /**
+   * authorize() for a kept-alive plain-HTTP connection: a client sends the same Proxy-Authorization
+   * on every request, so the connection remembers its verified key and parsed user name for up to
+   * AUTH_MEMO_MS (no hashing or parsing per request). Void as soon as the key cache is cleared (an
+   * API key changed: the ApiKey trigger's notification), so revocation stays as prompt as before.
+   */
+  private async authorizeConnection(client: PlainClient, header: string): Promise<Caller> {
+    const { keys } = this.options.gateway;
+    const memo = client.auth;
+    if (memo && memo.header === header && memo.generation === keys.generation && memo.until > Date.now()) return this.callerFor(memo.key, memo.user);
+    const generation = keys.generation;
+    const caller = await this.authorize(...basicCredentials(header));
+    client.auth = { header, key: caller.key, user: caller.user, generation, until: Date.now() + AUTH_MEMO_MS };
+    return caller;
+  }
+
+  /** The pool a verified key and user name reach, with its gateway settings. */
+  private async callerFor(key: VerifiedApiKey, parsed: ProxyUser): Promise<Caller> {
+    const { gateway } = this.options;
     const ref = parsed.pool ?? key.poolId;
     if (!ref) throw new Refusal(407, "Name the pool in the proxy user name: pool-<name or id> (this API key is not restricted to one pool).");
     let pool = gateway.index.pool(ref);
@@ -303,6 +328,8 @@ export class ProxyGateway {
     client.onData = (chunk: Buffer) => {
       client.buffered = client.buffered ? Buffer.concat([client.buffered, chunk]) : chunk;
       if (!client.busy) this.nextPlainRequest(client);
+      // Pipelined bytes wait while a request is in flight; past one head's worth, stop reading (plainRequestDone resumes).
+      else if (client.buffered.length > MAX_HEAD_BYTES) socket.pause();
     };
     socket.on("data", client.onData);
     socket.on("drain", () => client.onDrain?.());
@@ -323,7 +350,7 @@ export class ProxyGateway {
       if (buffered.length > MAX_HEAD_BYTES) this.handOff(client);
       return;
     }
-    const head = parseHead(buffered.toString("latin1", 0, end));
+    const head = this.options.plainFastPath === false ? undefined : parseHead(buffered.toString("latin1", 0, end));
     const request = head && this.fastPathRequest(head);
     if (!request) return this.handOff(client);
     client.buffered = end + 4 < buffered.length ? buffered.subarray(end + 4) : undefined;
@@ -388,7 +415,7 @@ export class ProxyGateway {
   private async forwardFast(client: PlainClient, request: FastRequest): Promise<void> {
     let caller: Caller;
     try {
-      caller = await this.authorize(...basicCredentials(request.proxyAuthorization));
+      caller = await this.authorizeConnection(client, request.proxyAuthorization);
     } catch (error) {
       if (error instanceof Refusal) return this.answerPlain(client, request, error.status, refusalHeaders(error), `${error.message}\n`);
       throw error;
@@ -475,6 +502,7 @@ export class ProxyGateway {
     client.cancel = undefined;
     client.onDrain = undefined;
     if (close) return void client.socket.destroySoon();
+    if (client.socket.isPaused()) client.socket.resume();
     if (client.buffered) this.nextPlainRequest(client);
   }
 
@@ -923,6 +951,8 @@ interface PlainClient {
   cancel: AttemptCancel | undefined;
   onDrain: (() => void) | undefined;
   onData: (chunk: Buffer) => void;
+  /** The key and user name this connection's Proxy-Authorization was last verified as (authorizeConnection). */
+  auth?: { header: string; key: VerifiedApiKey; user: ProxyUser; generation: number; until: number };
 }
 
 interface TargetAuthority {

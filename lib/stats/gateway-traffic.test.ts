@@ -72,7 +72,8 @@ beforeAll(async () => {
 describe("gateway traffic on the overview", () => {
   it("sums requests and attempts per window and pool, rates the last 5 minutes, lists final failures by class and origin", async () => {
     const t = await gatewayTraffic({ window: "1h", poolId }, undefined, now);
-    expect(t).toMatchObject({ requests: 1_311, attempts: 1_360, retries: 49, failures: 11, rateMinutes: 5 });
+    // Retries: 30 + 20 (ok) + 4 (deadline); the 5 no_healthy_node requests tried no node and take none away.
+    expect(t).toMatchObject({ requests: 1_311, attempts: 1_360, retries: 54, failures: 11, rateMinutes: 5 });
     expect(t.failuresByClass).toEqual([
       { finalClass: "no_healthy_node", origin: "gateway", requests: 5 },
       { finalClass: "target_502", origin: "target", requests: 4 },
@@ -101,7 +102,7 @@ describe("gateway traffic on the overview", () => {
     const range = { window: "1h" as const, poolId, from: minute(35).toISOString(), to: minute(25).toISOString() };
     for (const db of [prisma, losAngeles]) {
       const t = await gatewayTraffic(range, db, now);
-      expect(t).toMatchObject({ requests: 1_007, attempts: 1_006, failures: 7 });
+      expect(t).toMatchObject({ requests: 1_007, attempts: 1_006, retries: 4, failures: 7 }); // never attempts − requests (−1)
       expect(t.failuresByClass.map((r) => r.finalClass)).toEqual(["no_healthy_node", "deadline"]);
       expect(t.requestsPerSecond).toBeCloseTo(1_007 / 300, 6); // minutes 30..26 back
       // A range over the last 10 minutes counts what the 15-minute window counts.

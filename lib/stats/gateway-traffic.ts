@@ -16,8 +16,9 @@ export interface GatewayFailureRow {
 export interface GatewayTraffic {
   /** Client requests through the forward-proxy gateway in the window. */
   requests: number;
-  /** Attempts those requests made; retries = attempts − requests. */
+  /** Attempts those requests made. */
   attempts: number;
+  /** Attempts past each request's first (a request the gateway answered without trying a node, e.g. no_healthy_node, made none). */
   retries: number;
   /** Requests whose final answer was not a success (the gateway's own failures and relayed target failures). */
   failures: number;
@@ -38,8 +39,11 @@ export async function gatewayTraffic(query: StatsQuery, db: StatsDb = defaultSta
   // A window's rows run up to now; a range's up to its end rounded up to the minute.
   const rateEnd = w.minuteEnd && w.minuteEnd < now ? w.minuteEnd : now;
   const recentStart = new Date(Math.floor((rateEnd.getTime() - GATEWAY_RATE_MINUTES * 60_000) / 60_000) * 60_000);
-  const rows = await db.$queryRaw<Array<{ finalClass: string; origin: string; requests: bigint; attempts: bigint; recent: bigint }>>`
+  // Retries per counter row, not attempts − requests overall: a row of requests answered without any
+  // attempt (no_healthy_node) would cancel other rows' retries and could make the total negative.
+  const rows = await db.$queryRaw<Array<{ finalClass: string; origin: string; requests: bigint; attempts: bigint; retries: bigint; recent: bigint }>>`
     SELECT g."finalClass", g."origin", sum(g."requests")::bigint AS requests, sum(g."attempts")::bigint AS attempts,
+           sum(greatest(g."attempts" - g."requests", 0))::bigint AS retries,
            coalesce(sum(g."requests") FILTER (WHERE g."minute" >= ${sqlInstant(recentStart)}::timestamptz), 0)::bigint AS recent
     FROM "GatewayTrafficMinute" g
     WHERE g."minute" >= ${sqlInstant(w.minuteStart)}::timestamptz AND g."minute" <= ${sqlInstant(now)}::timestamptz
@@ -48,11 +52,13 @@ export async function gatewayTraffic(query: StatsQuery, db: StatsDb = defaultSta
     GROUP BY 1, 2`;
   let requests = 0;
   let attempts = 0;
+  let retries = 0;
   let recent = 0;
   const failuresByClass: GatewayFailureRow[] = [];
   for (const row of rows) {
     requests += Number(row.requests);
     attempts += Number(row.attempts);
+    retries += Number(row.retries);
     recent += Number(row.recent);
     if (row.finalClass !== "ok") failuresByClass.push({ finalClass: row.finalClass, origin: row.origin, requests: Number(row.requests) });
   }
@@ -61,7 +67,7 @@ export async function gatewayTraffic(query: StatsQuery, db: StatsDb = defaultSta
   return {
     requests,
     attempts,
-    retries: attempts - requests,
+    retries,
     failures: failuresByClass.reduce((n, r) => n + r.requests, 0),
     requestsPerSecond: recent / recentSeconds,
     rateMinutes: GATEWAY_RATE_MINUTES,
