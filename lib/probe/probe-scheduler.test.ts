@@ -157,7 +157,11 @@ describe("continuous pipeline", () => {
     const onSlot = (l: Awaited<ReturnType<typeof lease>>) => expect(l.nextProbeAt.getTime() % 1_000).toBe(slotPhaseMs(nodeId, 1_000));
     try {
       // Failed rounds: delays 1 s, 2 s, then the 3 s bound.
-      await runFor(20_000, { poolIds: [poolId] }, async () => (await lease()).failStreak >= 3 && (await lease()).leaseOwner === null);
+      // The scheduler creates the lease row on its first pass: until then there is nothing to read.
+      await runFor(20_000, { poolIds: [poolId] }, async () => {
+        const l = await prisma.nodeProbeLease.findUnique({ where: { nodeId } });
+        return l !== null && l.failStreak >= 3 && l.leaseOwner === null;
+      });
       const dead = await lease();
       expect(dead.failStreak).toBeGreaterThanOrEqual(3);
       expect(delayOf(dead)).toBeGreaterThanOrEqual(2_500);
@@ -169,7 +173,10 @@ describe("continuous pipeline", () => {
       await updown.start();
     }
     const backUpAt = Date.now();
-    await runFor(20_000, { poolIds: [poolId] }, async () => (await lease()).failStreak === 0 && (await lease()).leaseOwner === null);
+    await runFor(20_000, { poolIds: [poolId] }, async () => {
+      const l = await lease();
+      return l.failStreak === 0 && l.leaseOwner === null;
+    });
     const recovered = await lease();
     expect(recovered.failStreak).toBe(0);
     expect(delayOf(recovered)).toBeGreaterThanOrEqual(500);
