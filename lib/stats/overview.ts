@@ -1,8 +1,8 @@
-import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
+import { defaultStatsDb, type StatsDb } from "./db";
 import { figuresFromClassRows, type ClassCountRow, type ClassFigures } from "./class-figures";
 import { histFromIndexSql, histIndexSql, histSumSql } from "./latency-histogram";
-import { ALL_POOLS_KEY, resolveQueryWindow, sqlInstant, type StatsQuery } from "./windows";
-import { rawTailBounds } from "./raw-tail";
+import { windowSlices } from "./window-slices";
+import { resolveQueryWindow, type StatsQuery } from "./windows";
 
 export interface Overview extends ClassFigures {
   window: StatsQuery["window"];
@@ -33,27 +33,19 @@ export async function statsOverview(query: StatsQuery & { targetId?: string }, d
 /** The overview's one statement: counts per class and origin (+ latency) — /api/v1/stats reads it too. */
 export async function statsOverviewRows(query: Pick<StatsQuery, "window" | "poolId"> & Partial<Pick<StatsQuery, "from" | "to">> & { targetId?: string }, db: StatsDb = defaultStatsDb, now = new Date()) {
   const w = resolveQueryWindow(query, now);
-  const poolId = query.poolId ?? null;
-  const targetId = query.targetId ?? null;
-  const tail = await rawTailBounds(w, db);
+  const slice = await windowSlices(w, { poolId: query.poolId ?? null, targetId: query.targetId ?? null }, db);
   return db.$queryRaw<Array<ClassCountRow & { faultOrigin: string; mark: Date | null }>>`
-    WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}) AS mark),
+    WITH ${slice.watermark},
     parts AS (
       SELECT s."faultClass", s."faultOrigin", sum(s."count")::bigint AS n, sum(s."totalMsSum") AS ms, ${histSumSql('s."hist"')} AS hist
       FROM "StatsRollupMinute" s
-      WHERE s."poolKey" = coalesce(${poolId}::uuid, ${ALL_POOLS_KEY}::uuid) AND s."minute" >= ${sqlInstant(w.minuteStart)}::timestamptz
-        AND (${sqlInstant(w.minuteEnd)}::timestamptz IS NULL OR s."minute" < ${sqlInstant(w.minuteEnd)}::timestamptz)
-        AND (${targetId}::uuid IS NULL OR s."targetId" = ${targetId}::uuid)
+      WHERE ${slice.rollup}
       GROUP BY 1, 2
       UNION ALL
       SELECT r."faultClass", r."faultOrigin", count(*)::bigint, sum(r."totalMs"), ${histFromIndexSql("r.idx")}::int8[]
       FROM (SELECT p."faultClass", p."faultOrigin", p."totalMs", ${histIndexSql('p."totalMs"')} AS idx
             FROM "ProbeResult" p, w
-            WHERE p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${sqlInstant(w.start)}::timestamptz)
-        AND p."startedAt" >= ${tail.from}::timestamptz AND p."startedAt" < ${tail.until}::timestamptz
-              AND (${sqlInstant(w.end)}::timestamptz IS NULL OR p."startedAt" < ${sqlInstant(w.end)}::timestamptz)
-              AND (${targetId}::uuid IS NULL OR p."targetId" = ${targetId}::uuid)
-              AND (${poolId}::uuid IS NULL OR EXISTS (SELECT 1 FROM "PoolMembership" m WHERE m."nodeId" = p."nodeId" AND m."poolId" = ${poolId}::uuid))) r
+            WHERE ${slice.raw}) r
       GROUP BY 1, 2
     )
     SELECT parts."faultClass", parts."faultOrigin", sum(parts.n)::bigint AS n, sum(parts.ms) AS ms, ${histSumSql("parts.hist")} AS hist, (SELECT mark FROM w) AS mark

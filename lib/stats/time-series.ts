@@ -1,7 +1,7 @@
 import type { FaultClass } from "@/lib/probe/fault-taxonomy";
-import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
-import { ALL_POOLS_KEY, resolveQueryWindow, sqlInstant, type StatsQuery } from "./windows";
-import { rawTailBounds } from "./raw-tail";
+import { defaultStatsDb, type StatsDb } from "./db";
+import { windowSlices } from "./window-slices";
+import { resolveQueryWindow, type StatsQuery } from "./windows";
 
 export interface SeriesPoint {
   /** Bucket start, ISO. */
@@ -25,23 +25,19 @@ export async function statsTimeSeries(query: StatsQuery, db: StatsDb = defaultSt
   const w = resolveQueryWindow(query, now);
   const poolId = query.poolId ?? null;
   const step = w.stepSeconds;
-  const tail = await rawTailBounds(w, db);
+  const slice = await windowSlices(w, { poolId }, db);
   // Steps come back as epoch seconds, not timestamps: a timestamptz read in a non-UTC session is misread by the driver.
   const rows = await db.$queryRaw<Array<{ t: bigint; faultClass: string; n: bigint }>>`
-    WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}) AS mark),
+    WITH ${slice.watermark},
     parts AS (
       SELECT (floor(extract(epoch FROM s."minute") / ${step}) * ${step})::bigint AS t, s."faultClass", sum(s."count")::bigint AS n
       FROM "StatsRollupMinute" s
-      WHERE s."poolKey" = coalesce(${poolId}::uuid, ${ALL_POOLS_KEY}::uuid) AND s."minute" >= ${sqlInstant(w.minuteStart)}::timestamptz
-        AND (${sqlInstant(w.minuteEnd)}::timestamptz IS NULL OR s."minute" < ${sqlInstant(w.minuteEnd)}::timestamptz)
+      WHERE ${slice.rollup}
       GROUP BY 1, 2
       UNION ALL
       SELECT (floor(extract(epoch FROM p."startedAt") / ${step}) * ${step})::bigint, p."faultClass", count(*)::bigint
       FROM "ProbeResult" p, w
-      WHERE p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${sqlInstant(w.start)}::timestamptz)
-        AND p."startedAt" >= ${tail.from}::timestamptz AND p."startedAt" < ${tail.until}::timestamptz
-        AND (${sqlInstant(w.end)}::timestamptz IS NULL OR p."startedAt" < ${sqlInstant(w.end)}::timestamptz)
-        AND (${poolId}::uuid IS NULL OR EXISTS (SELECT 1 FROM "PoolMembership" m WHERE m."nodeId" = p."nodeId" AND m."poolId" = ${poolId}::uuid))
+      WHERE ${slice.raw}
       GROUP BY 1, 2
     )
     SELECT t, "faultClass", sum(n)::bigint AS n FROM parts GROUP BY 1, 2 ORDER BY 1`;

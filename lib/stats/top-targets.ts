@@ -1,7 +1,7 @@
 import { CLASSES_502, CLASSES_504 } from "@/lib/probe/fault-taxonomy";
-import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
-import { ALL_POOLS_KEY, resolveQueryWindow, sqlInstant, type StatsQuery } from "./windows";
-import { rawTailBounds } from "./raw-tail";
+import { defaultStatsDb, type StatsDb } from "./db";
+import { windowSlices } from "./window-slices";
+import { resolveQueryWindow, type StatsQuery } from "./windows";
 
 export interface OffenderRow {
   id: string;
@@ -16,23 +16,18 @@ export interface OffenderRow {
 /** Targets with the most failed results in the window (StatsRollupMinute + raw rows past the watermark). */
 export async function topOffendingTargets(query: StatsQuery, limit = 10, db: StatsDb = defaultStatsDb, now = new Date()): Promise<OffenderRow[]> {
   const w = resolveQueryWindow(query, now);
-  const tail = await rawTailBounds(w, db);
-  const poolId = query.poolId ?? null;
+  const slice = await windowSlices(w, { poolId: query.poolId ?? null }, db);
   const rows = await db.$queryRaw<Array<{ id: string; url: string; name: string; requests: bigint; failures: bigint; c502: bigint; c504: bigint }>>`
-    WITH w AS (SELECT (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" WHERE "name" = ${STATS_WATERMARK}) AS mark),
+    WITH ${slice.watermark},
     parts AS (
       SELECT s."targetId", s."faultClass", sum(s."count")::bigint AS n
       FROM "StatsRollupMinute" s
-      WHERE s."poolKey" = coalesce(${poolId}::uuid, ${ALL_POOLS_KEY}::uuid) AND s."minute" >= ${sqlInstant(w.minuteStart)}::timestamptz
-        AND (${sqlInstant(w.minuteEnd)}::timestamptz IS NULL OR s."minute" < ${sqlInstant(w.minuteEnd)}::timestamptz)
+      WHERE ${slice.rollup}
       GROUP BY 1, 2
       UNION ALL
       SELECT p."targetId", p."faultClass", count(*)::bigint
       FROM "ProbeResult" p, w
-      WHERE p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${sqlInstant(w.start)}::timestamptz)
-        AND p."startedAt" >= ${tail.from}::timestamptz AND p."startedAt" < ${tail.until}::timestamptz
-        AND (${sqlInstant(w.end)}::timestamptz IS NULL OR p."startedAt" < ${sqlInstant(w.end)}::timestamptz)
-        AND (${poolId}::uuid IS NULL OR EXISTS (SELECT 1 FROM "PoolMembership" m WHERE m."nodeId" = p."nodeId" AND m."poolId" = ${poolId}::uuid))
+      WHERE ${slice.raw}
       GROUP BY 1, 2
     ), agg AS (
       SELECT "targetId", sum(n)::bigint AS requests,
