@@ -314,6 +314,53 @@ export class ProxyGateway {
     return last;
   }
 
+  // ---- attempts ------------------------------------------------------------------------------
+
+  /**
+   * One client request's attempts, shared by plain HTTP (both paths) and tunnels: within the pool's
+   * deadline and attempt budget, each on a node this request has not tried. `tryNode` makes one
+   * attempt and either ends the request (answered, relayed, tunnel open, client gone) or reports a
+   * failed attempt, kept for settle(), and whether another node may be tried. A request that ends
+   * without an answer is settled and counted here, and its failure returned.
+   */
+  private async attemptNodes<T>(
+    caller: Caller,
+    awaited: "answer" | "tunnel",
+    tryNode: (node: GatewayNode, budget: AttemptBudget, earlier: ProbeAttempt[]) => Promise<AttemptStep<T>>,
+  ): Promise<{ ended: T } | { failure: GatewayFailure; attempts: number }> {
+    const { settings } = caller;
+    const deadlineAt = performance.now() + settings.deadlineMs;
+    const tried = new Set<string>();
+    const attempts: ProbeAttempt[] = [];
+    let last: GatewayFailure | undefined;
+    for (let attempt = 1; attempt <= settings.maxAttempts; attempt++) {
+      const remaining = deadlineAt - performance.now();
+      if (remaining <= 0) {
+        last = { finalClass: "deadline", reason: `no ${awaited} within the pool's ${settings.deadlineMs} ms deadline`, nodeId: last?.nodeId };
+        break;
+      }
+      const node = this.pick(caller, tried);
+      if (!node) break;
+      tried.add(node.id);
+      const timeouts = { connectMs: Math.min(settings.connectTimeoutMs, remaining), firstByteMs: Math.min(settings.firstByteTimeoutMs, remaining) };
+      const step = await tryNode(node, { attempt, deadlineAt, timeouts }, attempts);
+      if (step.kind === "ended") return { ended: step.value };
+      attempts.push(step.attempt);
+      last = step.failure;
+      if (!step.retry) break;
+    }
+    last ??= noHealthyNode(caller.pool);
+    const stored = attempts.length ? this.settle(attempts) : undefined;
+    this.recorder.final({ poolId: caller.pool.id, finalClass: last.finalClass, origin: finalOrigin(last.finalClass, stored), attempts: tried.size });
+    return { failure: last, attempts: tried.size };
+  }
+
+  /** The client went away mid-attempt: what the node did so far is not its fault, only earlier attempts are kept. */
+  private clientGone(caller: Caller, earlier: ProbeAttempt[], attempt: number): void {
+    if (earlier.length) this.settle(earlier);
+    this.recorder.final({ poolId: caller.pool.id, finalClass: "client_closed", origin: "client", attempts: attempt });
+  }
+
   // ---- plain HTTP fast path (raw sockets) ----------------------------------------------------
   // Body-less absolute-form requests (nearly all scraper traffic) are parsed, forwarded and relayed
   // on raw sockets: no node:http request/response objects on either side, one write each way, the
@@ -433,39 +480,19 @@ export class ProxyGateway {
       viaSocks
         ? `${method} ${request.path} HTTP/1.1\r\nhost: ${authority.host}\r\n${forwarded}connection: close\r\n\r\n`
         : `${method} http://${authority.host}${request.path} HTTP/1.1\r\nhost: ${authority.host}\r\n${forwarded}${upstreamAuthorization ? `proxy-authorization: ${upstreamAuthorization}\r\n` : ""}\r\n`;
-    const deadlineAt = performance.now() + settings.deadlineMs;
-    const tried = new Set<string>();
-    const attempts: ProbeAttempt[] = [];
-    let last: GatewayFailure | undefined;
-
-    for (let attempt = 1; attempt <= settings.maxAttempts; attempt++) {
-      const remaining = deadlineAt - performance.now();
-      if (remaining <= 0) {
-        last = { finalClass: "deadline", reason: `no answer within the pool's ${settings.deadlineMs} ms deadline`, nodeId: last?.nodeId };
-        break;
-      }
-      const node = this.pick(caller, tried);
-      if (!node) {
-        last = tried.size ? last : noHealthyNode(caller.pool);
-        break;
-      }
-      tried.add(node.id);
+    const run = await this.attemptNodes(caller, "answer", async (node, { attempt, deadlineAt, timeouts }, earlier): Promise<AttemptStep<void>> => {
       const upstream = this.upstreams.get(node);
       const startedAt = new Date();
       const t0 = performance.now();
-      const timeouts = { connectMs: Math.min(settings.connectTimeoutMs, remaining), firstByteMs: Math.min(settings.firstByteTimeoutMs, remaining) };
       const outcome = await exchangeRaw(upstream, requestHead(upstream.proxyAuthorization), authority, timeouts, cancel);
       if (cancel.cancelled) {
-        // The client went away: what the node did so far is not its fault, only earlier attempts are kept.
         if (outcome.kind === "response") closeUpstream(outcome.connection);
-        if (attempts.length) this.settle(attempts);
-        return this.recorder.final({ poolId: caller.pool.id, finalClass: "client_closed", origin: "client", attempts: attempt });
+        return { kind: "ended", value: this.clientGone(caller, earlier, attempt) };
       }
       if (outcome.kind === "failed") {
-        attempts.push(this.attemptOf(node, targetOrigin, startedAt, t0, outcome.verdict, { connectMs: outcome.connectMs, firstByteMs: null, status: null, bytes: 0, error: outcome.error }));
-        last = { finalClass: outcome.verdict.faultClass, reason: outcome.verdict.reason, nodeId: node.id };
-        if (!outcome.sentRequest || idempotent || settings.retryNonIdempotent) continue;
-        break;
+        const attemptRow = this.attemptOf(node, targetOrigin, startedAt, t0, outcome.verdict, { connectMs: outcome.connectMs, firstByteMs: null, status: null, bytes: 0, error: outcome.error });
+        const failure = { finalClass: outcome.verdict.faultClass, reason: outcome.verdict.reason, nodeId: node.id };
+        return { kind: "failed", attempt: attemptRow, failure, retry: !outcome.sentRequest || idempotent || settings.retryNonIdempotent };
       }
       const { status, head } = outcome;
       const framing = responseFraming(status, method, head.headers);
@@ -475,18 +502,14 @@ export class ProxyGateway {
       const decision = retryDecision(answered, settings, attempt, deadlineAt, idempotent);
       if (!framing || decision !== "relay") {
         closeUpstream(outcome.connection);
-        attempts.push(this.attemptOf(node, targetOrigin, startedAt, t0, answered, { connectMs: outcome.connectMs, firstByteMs: outcome.firstByteMs, status, bytes: 0 }));
-        last = { finalClass: answered.faultClass, reason: answered.reason, nodeId: node.id, receivedStatus: status };
-        if (decision === "retry") continue;
-        break;
+        const attemptRow = this.attemptOf(node, targetOrigin, startedAt, t0, answered, { connectMs: outcome.connectMs, firstByteMs: outcome.firstByteMs, status, bytes: 0 });
+        return { kind: "failed", attempt: attemptRow, failure: { finalClass: answered.faultClass, reason: answered.reason, nodeId: node.id, receivedStatus: status }, retry: decision === "retry" };
       }
-      return this.relayFast(client, request, caller, node, outcome, framing, answered, { targetOrigin, startedAt, t0, attempts });
-    }
+      return { kind: "ended", value: this.relayFast(client, request, caller, node, outcome, framing, answered, { targetOrigin, startedAt, t0, attempts: earlier }) };
+    });
+    if ("ended" in run) return;
     client.cancel = undefined;
-    last ??= noHealthyNode(caller.pool);
-    const stored = attempts.length ? this.settle(attempts) : undefined;
-    this.recorder.final({ poolId: caller.pool.id, finalClass: last.finalClass, origin: finalOrigin(last.finalClass, stored), attempts: tried.size });
-    const answer = failureAnswer(last, tried.size, caller.pool.name);
+    const answer = failureAnswer(run.failure, run.attempts, caller.pool.name);
     this.answerPlain(client, request, answer.status, answer.headers, answer.body);
   }
 
@@ -658,66 +681,36 @@ export class ProxyGateway {
     const { settings } = caller;
     const idempotent = IDEMPOTENT.has(req.method ?? "GET");
     const targetOrigin = `http://${url.host}/`;
-    const deadlineAt = performance.now() + settings.deadlineMs;
-    const tried = new Set<string>();
-    const attempts: ProbeAttempt[] = [];
-    let last: GatewayFailure | undefined;
-
-    for (let attempt = 1; attempt <= settings.maxAttempts; attempt++) {
-      const remaining = deadlineAt - performance.now();
-      if (remaining <= 0) {
-        last = { finalClass: "deadline", reason: `no answer within the pool's ${settings.deadlineMs} ms deadline`, nodeId: last?.nodeId };
-        break;
-      }
-      const node = this.pick(caller, tried);
-      if (!node) {
-        last = tried.size ? last : noHealthyNode(caller.pool);
-        break;
-      }
-      tried.add(node.id);
+    const run = await this.attemptNodes(caller, "answer", async (node, { attempt, deadlineAt, timeouts }, earlier): Promise<AttemptStep<void>> => {
       const upstream = this.upstreams.get(node);
       const startedAt = new Date();
       const t0 = performance.now();
-      const outcome = await forwardThrough(upstream, {
-        method: req.method ?? "GET",
-        url,
-        headers,
-        body,
-        timeouts: { connectMs: Math.min(settings.connectTimeoutMs, remaining), firstByteMs: Math.min(settings.firstByteTimeoutMs, remaining) },
-        signal,
-      });
+      const outcome = await forwardThrough(upstream, { method: req.method ?? "GET", url, headers, body, timeouts, signal });
       if (signal.aborted) {
-        // The client went away: what the node did so far is not its fault, only earlier attempts are kept.
         if (outcome.kind === "response") outcome.request.destroy();
-        if (attempts.length) this.settle(attempts);
-        return this.recorder.final({ poolId: caller.pool.id, finalClass: "client_closed", origin: "client", attempts: attempt });
+        return { kind: "ended", value: this.clientGone(caller, earlier, attempt) };
       }
       if (outcome.kind === "failed") {
-        attempts.push(this.attemptOf(node, targetOrigin, startedAt, t0, outcome.verdict, { connectMs: outcome.connectMs, firstByteMs: null, status: null, bytes: 0, error: outcome.error }));
-        last = { finalClass: outcome.verdict.faultClass, reason: outcome.verdict.reason, nodeId: node.id };
+        const attemptRow = this.attemptOf(node, targetOrigin, startedAt, t0, outcome.verdict, { connectMs: outcome.connectMs, firstByteMs: null, status: null, bytes: 0, error: outcome.error });
+        const failure = { finalClass: outcome.verdict.faultClass, reason: outcome.verdict.reason, nodeId: node.id };
         // A request that never left for the target may always go again; one that may have reached it only when idempotent.
-        if (!outcome.sentRequest || idempotent || settings.retryNonIdempotent) continue;
-        break;
+        return { kind: "failed", attempt: attemptRow, failure, retry: !outcome.sentRequest || idempotent || settings.retryNonIdempotent };
       }
       const { response } = outcome;
-      const verdict = classifyResponse({ mode: upstream.scheme === "socks5" ? "tunnel" : "forward", status: response.statusCode ?? 0, headers: response.headers, bodySample: "" });
-      const decision = retryDecision(verdict, settings, attempt, deadlineAt, idempotent);
+      const answered = classifyResponse({ mode: upstream.scheme === "socks5" ? "tunnel" : "forward", status: response.statusCode ?? 0, headers: response.headers, bodySample: "" });
+      const decision = retryDecision(answered, settings, attempt, deadlineAt, idempotent);
       if (decision !== "relay") {
         // The node's own error page (or a target failure the pool retries): drop it and try another
         // node, or answer with our own failure naming the hop.
         response.resume();
         outcome.request.destroy();
-        attempts.push(this.attemptOf(node, targetOrigin, startedAt, t0, verdict, { connectMs: outcome.connectMs, firstByteMs: outcome.firstByteMs, status: response.statusCode ?? null, bytes: 0 }));
-        last = { finalClass: verdict.faultClass, reason: verdict.reason, nodeId: node.id, receivedStatus: response.statusCode };
-        if (decision === "retry") continue;
-        break;
+        const attemptRow = this.attemptOf(node, targetOrigin, startedAt, t0, answered, { connectMs: outcome.connectMs, firstByteMs: outcome.firstByteMs, status: response.statusCode ?? null, bytes: 0 });
+        return { kind: "failed", attempt: attemptRow, failure: { finalClass: answered.faultClass, reason: answered.reason, nodeId: node.id, receivedStatus: response.statusCode }, retry: decision === "retry" };
       }
-      return this.relay(caller, node, outcome, verdict, res, { targetOrigin, startedAt, t0, attempts });
-    }
-    last ??= noHealthyNode(caller.pool);
-    const stored = attempts.length ? this.settle(attempts) : undefined;
-    this.recorder.final({ poolId: caller.pool.id, finalClass: last.finalClass, origin: finalOrigin(last.finalClass, stored), attempts: tried.size });
-    const answer = failureAnswer(last, tried.size, caller.pool.name);
+      return { kind: "ended", value: this.relay(caller, node, outcome, answered, res, { targetOrigin, startedAt, t0, attempts: earlier }) };
+    });
+    if ("ended" in run) return;
+    const answer = failureAnswer(run.failure, run.attempts, caller.pool.name);
     sendPlain(res, answer.status, answer.headers, answer.body);
   }
 
@@ -834,56 +827,34 @@ export class ProxyGateway {
     host: string,
     port: number,
     client: Socket,
-  ): Promise<
-    | { node: GatewayNode; socket: Socket; head: Buffer; attempts: number; targetOrigin: string; startedAt: Date; t0: number; connectMs: number | null; firstByteMs: number }
-    | { failure: GatewayFailure; attempts: number }
-    | undefined
-  > {
+  ): Promise<OpenTunnel | { failure: GatewayFailure; attempts: number } | undefined> {
     const controller = new AbortController();
     const onClose = () => controller.abort(new Error("client closed the connection"));
     client.once("close", onClose);
-    const { settings } = caller;
     const targetOrigin = `https://${isIP(host) === 6 ? `[${host}]` : host}${port === 443 ? "" : `:${port}`}/`;
-    const deadlineAt = performance.now() + settings.deadlineMs;
-    const tried = new Set<string>();
-    const attempts: ProbeAttempt[] = [];
-    let last: GatewayFailure | undefined;
     try {
-      for (let attempt = 1; attempt <= settings.maxAttempts; attempt++) {
-        const remaining = deadlineAt - performance.now();
-        if (remaining <= 0) {
-          last = { finalClass: "deadline", reason: `no tunnel within the pool's ${settings.deadlineMs} ms deadline`, nodeId: last?.nodeId };
-          break;
-        }
-        const node = this.pick(caller, tried);
-        if (!node) break;
-        tried.add(node.id);
+      const run = await this.attemptNodes(caller, "tunnel", async (node, { attempt, timeouts }, earlier): Promise<AttemptStep<OpenTunnel | undefined>> => {
         const startedAt = new Date();
         const t0 = performance.now();
-        const timeouts = { connectMs: Math.min(settings.connectTimeoutMs, remaining), firstByteMs: Math.min(settings.firstByteTimeoutMs, remaining) };
         const outcome = await openTunnel(this.upstreams.get(node), host, port, timeouts, controller.signal);
         if (controller.signal.aborted) {
           if (outcome.kind === "open") outcome.socket.destroy();
-          if (attempts.length) this.settle(attempts);
-          this.recorder.final({ poolId: caller.pool.id, finalClass: "client_closed", origin: "client", attempts: attempt });
-          return undefined;
+          this.clientGone(caller, earlier, attempt);
+          return { kind: "ended", value: undefined };
         }
         if (outcome.kind === "open") {
           // Recorded as soon as it is open: a tunnel's lifetime is the client's business, not the node's latency.
           const open = verdict("ok", "tunnel established", ["proxy", "phase"], ["none", "phase"]);
-          this.settle([...attempts, this.attemptOf(node, targetOrigin, startedAt, t0, open, { connectMs: outcome.connectMs, firstByteMs: outcome.firstByteMs, status: 200, bytes: 0 })]);
-          return { node, socket: outcome.socket, head: outcome.head, attempts: attempt, targetOrigin, startedAt, t0, connectMs: outcome.connectMs, firstByteMs: outcome.firstByteMs };
+          this.settle([...earlier, this.attemptOf(node, targetOrigin, startedAt, t0, open, { connectMs: outcome.connectMs, firstByteMs: outcome.firstByteMs, status: 200, bytes: 0 })]);
+          return { kind: "ended", value: { node, socket: outcome.socket, head: outcome.head, attempts: attempt, targetOrigin, startedAt, t0, connectMs: outcome.connectMs, firstByteMs: outcome.firstByteMs } };
         }
-        attempts.push(this.attemptOf(node, targetOrigin, startedAt, t0, outcome.verdict, { connectMs: outcome.connectMs, firstByteMs: null, status: outcome.status ?? null, bytes: 0, error: outcome.error }));
-        last = { finalClass: outcome.verdict.faultClass, reason: outcome.verdict.reason, nodeId: node.id, receivedStatus: outcome.status };
-      }
+        const attemptRow = this.attemptOf(node, targetOrigin, startedAt, t0, outcome.verdict, { connectMs: outcome.connectMs, firstByteMs: null, status: outcome.status ?? null, bytes: 0, error: outcome.error });
+        return { kind: "failed", attempt: attemptRow, failure: { finalClass: outcome.verdict.faultClass, reason: outcome.verdict.reason, nodeId: node.id, receivedStatus: outcome.status }, retry: true };
+      });
+      return "ended" in run ? run.ended : run;
     } finally {
       client.off("close", onClose);
     }
-    last ??= noHealthyNode(caller.pool);
-    const stored = attempts.length ? this.settle(attempts) : undefined;
-    this.recorder.final({ poolId: caller.pool.id, finalClass: last.finalClass, origin: finalOrigin(last.finalClass, stored), attempts: tried.size });
-    return { failure: last, attempts: tried.size };
   }
 
   /** Joins client and upstream; whichever side ends or fails, both go. Recorded when the tunnel closes. */
@@ -891,7 +862,7 @@ export class ProxyGateway {
     poolId: string,
     client: Socket,
     clientHead: Buffer,
-    opened: { node: GatewayNode; socket: Socket; head: Buffer; attempts: number; targetOrigin: string; startedAt: Date; t0: number; connectMs: number | null; firstByteMs: number },
+    opened: OpenTunnel,
   ): void {
     const { socket: upstream } = opened;
     upstream.setNoDelay(true);
@@ -924,6 +895,29 @@ export class ProxyGateway {
 function retryable(v: Verdict): boolean {
   if (v.faultClass === "ok") return false;
   return v.responder === "proxy" || v.responder === "none" || isNodeFault(v.faultOrigin);
+}
+
+/** One attempt's budget: its number, the request's deadline, and timeouts cut to what is left of it. */
+interface AttemptBudget {
+  attempt: number;
+  deadlineAt: number;
+  timeouts: { connectMs: number; firstByteMs: number };
+}
+
+/** What one attempt came to: the request ended (answered, relayed, tunnel open, client gone), or a failed attempt and whether another node may be tried. */
+type AttemptStep<T> = { kind: "ended"; value: T } | { kind: "failed"; attempt: ProbeAttempt; failure: GatewayFailure; retry: boolean };
+
+/** A tunnel opened through a node, ready to be spliced to the client. */
+interface OpenTunnel {
+  node: GatewayNode;
+  socket: Socket;
+  head: Buffer;
+  attempts: number;
+  targetOrigin: string;
+  startedAt: Date;
+  t0: number;
+  connectMs: number | null;
+  firstByteMs: number;
 }
 
 /** What to do with an answer: relay it, or drop it and try another node (or, out of budget, answer with a failure). */
