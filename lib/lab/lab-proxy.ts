@@ -1,5 +1,5 @@
 import { connect, type Server, type Socket } from "node:net";
-import { findFreePort } from "@/lib/net/free-port";
+import { bindFreshPort, findFreePort } from "@/lib/net/free-port";
 import { resolveHost, type HostLookup } from "@/lib/probe/host-lookup";
 import { BlackholeListener } from "./blackhole-listener";
 import { labLookup } from "./lab-lookup";
@@ -98,7 +98,10 @@ export abstract class LabProxy {
     }
     if (this.isUp) return;
     if (this.behaviour.kind === "blackhole") {
-      this.blackhole = await BlackholeListener.start(this.boundPort || this.options.port || 0);
+      const port = this.boundPort || this.options.port;
+      this.blackhole = port
+        ? await BlackholeListener.start(port)
+        : (await bindFreshPort(async () => { const listener = await BlackholeListener.start(0); return { port: listener.port, value: listener }; }, (listener) => listener.close())).value;
       this.boundPort = this.blackhole.port;
       return;
     }

@@ -1,5 +1,6 @@
 import type { Server } from "node:net";
 import type { Socket } from "node:net";
+import { bindFreshPort } from "@/lib/net/free-port";
 
 /**
  * Listen/close for lab servers. close() also destroys open sockets: a stopped lab proxy must
@@ -25,7 +26,17 @@ export class ServerLifecycle {
     socket.once("close", () => this.sockets.delete(socket));
   }
 
+  /** Listens on `port`, or with 0 on a port the kernel picks that this test run has not used (lib/net/free-port.ts). */
   async listen(port: number, host = "127.0.0.1"): Promise<number> {
+    if (port !== 0) return this.listenOn(port, host);
+    const { port: bound } = await bindFreshPort(
+      async () => ({ port: await this.listenOn(0, host), value: undefined }),
+      () => new Promise<void>((resolve) => this.server.close(() => resolve())),
+    );
+    return bound;
+  }
+
+  private async listenOn(port: number, host: string): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       const onError = (error: Error) => reject(error);
       this.server.once("error", onError);

@@ -19,16 +19,22 @@ export default async function setup(project: TestProject) {
     database = await startEmbeddedPostgres({ dataDir, port: await findFreePort(), throwAway: true });
     url = database.url;
   }
+  // One directory per run: lab ports are handed out once across all test files (lib/net/free-port.ts).
+  const portRegistry = mkdtempSync(path.join(tmpdir(), "switchyard-test-ports-"));
+  process.env.SWITCHYARD_TEST_PORT_REGISTRY = portRegistry;
+  project.provide("portRegistry", portRegistry);
   await applyMigrations(url);
   project.provide("databaseUrl", url);
   return async () => {
     await database?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    rmSync(portRegistry, { recursive: true, force: true });
   };
 }
 
 declare module "vitest" {
   export interface ProvidedContext {
     databaseUrl: string;
+    portRegistry: string;
   }
 }
