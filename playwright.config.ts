@@ -1,5 +1,12 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { defineConfig } from "@playwright/test";
 import { E2E_GATEWAY_PORT, E2E_WEB_PORT } from "./e2e/support/ports";
+
+// Lab ports are handed out once per run (lib/net/free-port.ts): tests share the e2e database, and a
+// node an earlier test imported keeps its lab proxy's port (set once here, inherited by the workers).
+process.env.SWITCHYARD_TEST_PORT_REGISTRY ??= mkdtempSync(path.join(tmpdir(), "switchyard-e2e-ports-"));
 
 // e2e runs against the production build on a throw-away embedded PostgreSQL (scripts/e2e-server.sh),
 // in the Chromium that scripts/ensure-chromium.sh installs from Debian (Playwright's download is offline-blocked).

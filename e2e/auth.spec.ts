@@ -84,7 +84,9 @@ test("an admin creates a viewer, who can neither see nor use admin controls", as
   // And the server refuses the action even when the viewer submits the admin's form.
   const viewerCookies = await viewerContext.cookies();
   await page.goto("/settings/api-keys");
-  await page.context().clearCookies();
+  await expect(page.getByLabel("Name")).toBeEnabled(); // hydrated: its own session check is done
+  // The viewer's session cookie replaces the admin's in place (clearing first left a moment signed
+  // out, and a session check then got 401).
   await page.context().addCookies(viewerCookies);
   await page.getByLabel("Name").fill(`sneaky-${RUN}`);
   await page.getByRole("button", { name: "Create key" }).click();
