@@ -20,6 +20,8 @@ import { BENCH_SHORT, reportFigure } from "./bench-report";
 
 const NODES = Number(process.env.BENCH_NODES ?? (BENCH_SHORT ? 3_000 : 10_000));
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+/** Paired engine/bare rounds behind the ratio (odd, so the median is one round's). */
+const RATIO_ROUNDS = Number(process.env.BENCH_RATIO_ROUNDS ?? (BENCH_SHORT ? 3 : 5));
 const BENCH_PROXIES = ["http-healthy", "http-updown", "http-rotating"];
 
 const workDir = mkdtempSync(path.join(tmpdir(), "switchyard-probe-bench-"));
@@ -90,7 +92,7 @@ try {
     return count / ((performance.now() - started) / 1000);
   }
 
-  async function phase(label: string, target: { id: string; url: string }, count: number, persist = true, unmarkedShare = 0): Promise<number> {
+  async function phase(label: string, target: { id: string; url: string }, count: number, persist = true, unmarkedShare = 0, report = true): Promise<number> {
     const writer = new ProbeResultWriter({ batchSize: 2_000 });
     const pulledAt = new Map<string, number>();
     const latency: number[] = [];
@@ -104,6 +106,7 @@ try {
         yield { node: { id: ids[i], scheme: "http" as const, host: "127.0.0.1", port, username: users[i], password: "" }, target };
       }
     }
+    const storedBefore = persist ? await prisma.probeResult.count({ where: { targetId: target.id } }) : 0;
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const summary = await runProbeJobs(jobs(), {
@@ -124,7 +127,11 @@ try {
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
     if (!persist) return summary.done / seconds;
-    const stored = await prisma.probeResult.count({ where: { targetId: target.id } });
+    const stored = (await prisma.probeResult.count({ where: { targetId: target.id } })) - storedBefore;
+    if (!report) {
+      if (stored !== summary.done) console.log(`  (${label}: ${summary.done - stored} of ${summary.done} results not persisted)`);
+      return summary.done / seconds;
+    }
     console.log(`\n(${label}) ${summary.done} checks in ${seconds.toFixed(2)} s = ${Math.round(summary.done / seconds)} checks/s (persisted: ${stored})`);
     console.log(`  classes: ${[...classes].map(([k, v]) => `${k}=${v}`).join(", ")}`);
     console.log(`  check latency p50 ${pct(latency, 50).toFixed(1)} ms, p99 ${pct(latency, 99).toFixed(1)} ms`);
@@ -142,11 +149,31 @@ try {
   await phase("warm-up", { id: httpTarget.id, url: httpTarget.url }, 2_000, false);
   await phase("warm-up", { id: httpsTarget.id, url: httpsTarget.url }, 500, false);
   await bare(httpTarget.url, 2_000);
-  const baseline = await bare(httpTarget.url, NODES);
-  const engine = await phase("a: plain HTTP via HTTP proxy, absolute-form", { id: httpTarget.id, url: httpTarget.url }, NODES);
-  console.log(`\n(baseline) bare node:http prober, same lab and concurrency, classifies and stores nothing: ${Math.round(baseline)} checks/s`);
-  console.log(`  engine (persisted, attributed) / bare = ${(engine / baseline).toFixed(2)}x  (target ≥ 0.80x)`);
-  reportFigure({ name: "probe plain HTTP: engine / bare node:http prober (same run)", value: Number((engine / baseline).toFixed(2)), unit: "x", goal: 0.8, better: "higher" });
+  await phase("a: plain HTTP via HTTP proxy, absolute-form", { id: httpTarget.id, url: httpTarget.url }, NODES);
+  // The engine against the bare prober, in alternating rounds (bare first, then engine first...):
+  // on this shared 2-core machine one pair of runs swung from 0.72x to 1.03x between runs, as
+  // the bare prober alone went from 2,600 to 4,500 checks/s; the median of paired rounds is what
+  // one slow or fast moment cannot move.
+  const rounds: { engine: number; baseline: number }[] = [];
+  for (let round = 0; round < RATIO_ROUNDS; round++) {
+    const engineRound = () => phase(`ratio round ${round + 1}`, { id: httpTarget.id, url: httpTarget.url }, NODES, true, 0, false);
+    let baseline: number;
+    let engine: number;
+    if (round % 2 === 0) {
+      baseline = await bare(httpTarget.url, NODES);
+      engine = await engineRound();
+    } else {
+      engine = await engineRound();
+      baseline = await bare(httpTarget.url, NODES);
+    }
+    rounds.push({ engine, baseline });
+  }
+  const ratios = rounds.map((r) => r.engine / r.baseline);
+  const ratio = median(ratios);
+  console.log(`\n(baseline) bare node:http prober, same lab and concurrency, classifies and stores nothing, ${RATIO_ROUNDS} rounds alternating with the engine:`);
+  for (const [i, r] of rounds.entries()) console.log(`  round ${i + 1}: engine ${Math.round(r.engine)} / bare ${Math.round(r.baseline)} checks/s = ${ratios[i].toFixed(2)}x`);
+  console.log(`  engine (persisted, attributed) / bare = ${ratio.toFixed(2)}x, median of ${RATIO_ROUNDS} rounds (target ≥ 0.80x)`);
+  reportFigure({ name: "probe plain HTTP: engine / bare node:http prober (same run)", value: Number(ratio.toFixed(2)), unit: "x", goal: 0.8, better: "higher" });
   await phase("b: HTTPS via HTTP proxy, CONNECT + TLS", { id: httpsTarget.id, url: httpsTarget.url }, NODES);
   const before = { ...attribution.stats };
   await phase("c: plain HTTP, 10 % of nodes behind an unmarked own-502 proxy", { id: httpTarget.id, url: httpTarget.url }, NODES, true, 0.1);
@@ -172,6 +199,12 @@ async function waitForManifest(): Promise<LabManifest> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error("lab did not write its manifest within 30 s");
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 function pct(values: number[], p: number): number {
