@@ -11,13 +11,21 @@ export type ResultSource = "probe" | "caller" | "gateway";
  */
 export const MEASURED_SOURCES: readonly ResultSource[] = ["probe", "gateway"];
 
+// A result is filed under the time its check started, unless a rollup has already folded past
+// that time (a check or a gateway relay that took longer than the rollup's delay): then under the
+// rollup's watermark, the earliest instant still read raw, so it is counted — late, never lost.
+// The watermark rows are read FOR SHARE, and a rollup holds them FOR UPDATE while it folds: a batch
+// and a rollup chunk never interleave, so no row lands behind a watermark that just moved.
+// (Any rollup over ProbeResult keeps a row in ProbeRollupWatermark; the furthest one bounds.)
 const INSERT_SQL = `
 INSERT INTO "ProbeResult" ("nodeId", "targetId", "startedAt", "connectMs", "tlsMs", "firstByteMs", "totalMs",
   "status", "bytes", "exitIp", "faultClass", "bucket", "faultOrigin", "reason", "errorDetail",
   "responder", "responderEvidence", "originEvidence", "source")
-SELECT *, $19::text FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::real[], $5::real[], $6::real[], $7::real[],
+SELECT u.n, u.t, greatest(u.s, (SELECT max(m."rolledUpTo") FROM (SELECT "rolledUpTo" FROM "ProbeRollupWatermark" FOR SHARE) m)),
+  u.c4, u.c5, u.c6, u.c7, u.c8, u.c9, u.c10, u.c11, u.c12, u.c13, u.c14, u.c15, u.c16, u.c17, u.c18, $19::text
+FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::real[], $5::real[], $6::real[], $7::real[],
   $8::int[], $9::int[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],
-  $16::text[], $17::text[], $18::text[])`;
+  $16::text[], $17::text[], $18::text[]) AS u(n, t, s, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18)`;
 
 // The bulk path talks to PostgreSQL through `pg` itself: the same unnest INSERT through
 // prisma.$executeRawUnsafe cost ~4x the CPU (about 25 µs per row in the prober process, measured),

@@ -1,7 +1,7 @@
 import { nodeHealthRules, type NodeHealthRule } from "@/lib/health/data";
 import { figuresFromClassRows, type ClassCountRow } from "./class-figures";
 import { defaultStatsDb, epochMsSql, STATS_WATERMARK, type StatsDb } from "./db";
-import { histFromIndexSql, histIndexSql, histSumSql } from "./latency-histogram";
+import { histFromIndexCountsSql, histIndexSql, histSumSql } from "./latency-histogram";
 import { resolveWindow, sqlInstant, type StatsWindow } from "./windows";
 import { rawTailBounds } from "./raw-tail";
 
@@ -39,10 +39,11 @@ export async function nodeHealthFigures(nodeIds: string[], window: StatsWindow =
         WHERE s."nodeId" = ANY(${nodeIds}::uuid[]) AND s."grainMinutes" = ${w.nodeGrainMinutes} AND s."bucketStart" >= ${sqlInstant(w.nodeBucketStart)}::timestamptz
         GROUP BY 1, 2
         UNION ALL
-        SELECT r."nodeId", r."faultClass", count(*)::bigint, ${histFromIndexSql("r.idx")}::int8[]
-        FROM (SELECT p."nodeId", p."faultClass", ${histIndexSql('p."totalMs"')} AS idx FROM "ProbeResult" p, w
+        SELECT r."nodeId", r."faultClass", sum(r.n)::bigint, ${histFromIndexCountsSql("r.idx", "r.n")}
+        FROM (SELECT p."nodeId", p."faultClass", ${histIndexSql('p."totalMs"')} AS idx, count(*) AS n FROM "ProbeResult" p, w
               WHERE p."nodeId" = ANY(${nodeIds}::uuid[]) AND p."startedAt" >= greatest(coalesce(w.mark, '-infinity'::timestamptz), ${sqlInstant(w.start)}::timestamptz)
-        AND p."startedAt" >= ${tail.from}::timestamptz AND p."startedAt" < ${tail.until}::timestamptz) r
+        AND p."startedAt" >= ${tail.from}::timestamptz AND p."startedAt" < ${tail.until}::timestamptz
+              GROUP BY 1, 2, 3) r
         GROUP BY 1, 2
       )
       SELECT "nodeId", "faultClass", sum(n)::bigint AS n, 0::float8 AS ms, ${histSumSql("parts.hist")} AS hist FROM parts GROUP BY 1, 2`,

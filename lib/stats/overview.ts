@@ -1,6 +1,6 @@
 import { defaultStatsDb, type StatsDb } from "./db";
 import { figuresFromClassRows, type ClassCountRow, type ClassFigures } from "./class-figures";
-import { histFromIndexSql, histIndexSql, histSumSql } from "./latency-histogram";
+import { histFromIndexCountsSql, histIndexSql, histSumSql } from "./latency-histogram";
 import { windowSlices } from "./window-slices";
 import { resolveQueryWindow, type StatsQuery } from "./windows";
 
@@ -42,10 +42,11 @@ export async function statsOverviewRows(query: Pick<StatsQuery, "window" | "pool
       WHERE ${slice.rollup}
       GROUP BY 1, 2
       UNION ALL
-      SELECT r."faultClass", r."faultOrigin", count(*)::bigint, sum(r."totalMs"), ${histFromIndexSql("r.idx")}::int8[]
-      FROM (SELECT p."faultClass", p."faultOrigin", p."totalMs", ${histIndexSql('p."totalMs"')} AS idx
+      SELECT r."faultClass", r."faultOrigin", sum(r.n)::bigint, sum(r.ms), ${histFromIndexCountsSql("r.idx", "r.n")}
+      FROM (SELECT p."faultClass", p."faultOrigin", ${histIndexSql('p."totalMs"')} AS idx, count(*) AS n, sum(p."totalMs") AS ms
             FROM "ProbeResult" p, w
-            WHERE ${slice.raw}) r
+            WHERE ${slice.raw}
+            GROUP BY 1, 2, 3) r
       GROUP BY 1, 2
     )
     SELECT parts."faultClass", parts."faultOrigin", sum(parts.n)::bigint AS n, sum(parts.ms) AS ms, ${histSumSql("parts.hist")} AS hist, (SELECT mark FROM w) AS mark

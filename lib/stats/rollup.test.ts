@@ -6,6 +6,7 @@ import { applyMigrations } from "@/lib/db/migrate";
 import { seedOneNodePool } from "@/lib/db/testing/seed-one-node-pool";
 import { prisma } from "@/lib/db/prisma";
 import { pruneRawResults } from "@/lib/probe/result-retention";
+import { histIndexSql, toHistogram } from "./latency-histogram";
 import { rollUpStats } from "./rollup";
 import { ALL_POOLS_KEY } from "./windows";
 
@@ -79,6 +80,32 @@ describe("the stats rollup works in bounded chunks and catches up over several r
       FULL JOIN (SELECT "minute", "faultClass", "faultOrigin", "count" FROM "StatsRollupMinute" WHERE "poolKey" = ${ALL_POOLS_KEY}::uuid) r USING ("minute", "faultClass", "faultOrigin")
       WHERE raw.n IS DISTINCT FROM r."count"`;
     expect(mismatches).toEqual([]);
+    // Latency histograms and sums too, per minute (all pools) and per 5-minute and hourly node bucket, against the raw rows counted here.
+    // (Each row's bucket index from the same SQL expression the rollup uses; JS's log2 differs from SQL's ln ratio at exact bucket edges.)
+    const raw = await db.$queryRaw<{ ms: number; totalMs: number; idx: number; faultClass: string; faultOrigin: string }[]>`
+      SELECT extract(epoch FROM "startedAt")::float8 * 1000 AS ms, "totalMs", ${histIndexSql('"totalMs"')} AS idx, "faultClass", "faultOrigin" FROM "ProbeResult"`;
+    const expected = new Map<string, { hist: number[]; sum: number }>();
+    for (const r of raw) {
+      for (const [grain, width] of [["minute", 60_000], ["node5", 300_000], ["node60", 3_600_000]] as const) {
+        const key = `${grain} ${Math.floor(r.ms / width) * width} ${r.faultClass} ${r.faultOrigin}`;
+        const e = expected.get(key) ?? { hist: toHistogram(null), sum: 0 };
+        e.hist[r.idx]++;
+        e.sum += r.totalMs;
+        expected.set(key, e);
+      }
+    }
+    const rolled = await db.$queryRaw<{ grain: string; ms: number; faultClass: string; faultOrigin: string; hist: number[]; sum: number }[]>`
+      SELECT 'minute' AS grain, extract(epoch FROM "minute")::float8 * 1000 AS ms, "faultClass", "faultOrigin", "hist", "totalMsSum"::float8 AS sum
+      FROM "StatsRollupMinute" WHERE "poolKey" = ${ALL_POOLS_KEY}::uuid
+      UNION ALL
+      SELECT CASE "grainMinutes" WHEN 5 THEN 'node5' ELSE 'node60' END, extract(epoch FROM "bucketStart")::float8 * 1000, "faultClass", "faultOrigin", "hist", "totalMsSum"::float8
+      FROM "StatsRollupNode"`;
+    expect(rolled.length).toBe(expected.size);
+    for (const r of rolled) {
+      const e = expected.get(`${r.grain} ${r.ms} ${r.faultClass} ${r.faultOrigin}`);
+      expect(toHistogram(r.hist), `${r.grain} ${new Date(r.ms).toISOString()} ${r.faultClass} ${r.faultOrigin}`).toEqual(e?.hist);
+      expect(r.sum).toBeCloseTo(e!.sum, 3);
+    }
     expect(await rollUpStats(until, { db, chunkRows: 500, budgetMs: 0 })).toMatchObject({ rawRows: 0, caughtUp: true });
   });
 

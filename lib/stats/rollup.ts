@@ -1,14 +1,25 @@
 import { runBounded } from "@/lib/db/bounded-work";
 import { defaultStatsDb, STATS_WATERMARK, type StatsDb } from "./db";
-import { histAddSql, histFromIndexSql, histIndexSql } from "./latency-histogram";
+import { histAddSql, histFromIndexCountsSql, histIndexSql } from "./latency-histogram";
 import { ALL_POOLS_KEY } from "./windows";
 import { statsWatermark } from "./raw-tail";
 
 /** Node rollup grains (minutes): 5 for the 15 min / 1 h windows, 60 for 24 h / 7 d. */
 export const NODE_GRAINS = [5, 60] as const;
+/** Raw rows are counted per finest node bucket first; every coarser grain is a multiple of it. */
+const FINEST_NODE_GRAIN_SECONDS = NODE_GRAINS[0] * 60;
 
-/** Rollups fold only results older than the longest check, so none arrive behind the watermark. */
-export const ROLLUP_DELAY_MS = 60_000;
+/**
+ * Rollups fold results this long after their start, so a normal check (15 s total by default) is in
+ * the database before the watermark passes its start time. The delay only keeps timestamps exact; it
+ * is not what makes counts right: a result that still arrives behind the watermark (a check with a
+ * longer timeout, a long relay through the gateway) is filed at the watermark by the writer
+ * (lib/probe/result-writer.ts), under the watermark's row lock. Shorter is a shorter raw tail for
+ * every dashboard query.
+ */
+export const ROLLUP_DELAY_MS = 30_000;
+/** The watermark moves in steps of this (fixed-width, epoch-aligned): a tail of delay + step + the job's interval at most. */
+export const ROLLUP_STEP_MS = 10_000;
 
 export interface RollupOptions {
   db?: StatsDb;
@@ -22,7 +33,7 @@ export interface StatsRollupRun {
   /** Watermark before and after this run. */
   from: Date | null;
   reached: Date | null;
-  /** Where the run was asked to go (until, floored to the minute). */
+  /** Where the run was asked to go (until, floored to the step). */
   until: Date;
   rawRows: number;
   chunks: number;
@@ -34,7 +45,7 @@ export interface StatsRollupRun {
 
 /**
  * THE statistics rollup: folds raw ProbeResult rows with startedAt in [watermark "stats", until
- * floored to the minute) into every rollup the product reads — StatsRollupMinute (pool × target ×
+ * floored to the step) into every rollup the product reads — StatsRollupMinute (pool × target ×
  * minute × class, plus the all-pools key), StatsRollupNode (node × 5 min / hour × class) and
  * StatsRollupNodeTarget (node × target × hour × class) — in chunks of at most `chunkRows` raw rows,
  * one transaction each that also moves the watermark (locked first, so re-running never counts
@@ -44,7 +55,7 @@ export interface StatsRollupRun {
 export async function rollUpStats(until: Date, options: RollupOptions = {}): Promise<StatsRollupRun> {
   const db = options.db ?? defaultStatsDb;
   const chunkRows = options.chunkRows ?? 50_000;
-  const end = new Date(Math.floor(until.getTime() / 60_000) * 60_000);
+  const end = new Date(Math.floor(until.getTime() / ROLLUP_STEP_MS) * ROLLUP_STEP_MS);
   let from: Date | null = null;
   let reached: Date | null = null;
   const run = await runBounded(async () => {
@@ -74,10 +85,12 @@ async function foldChunk(db: StatsDb, end: Date, chunkRows: number): Promise<{ f
 
       await tx.$executeRaw`
         INSERT INTO "StatsRollupMinute" ("poolKey", "minute", "targetId", "faultClass", "faultOrigin", "count", "totalMsSum", "hist")
-        SELECT k."poolKey", to_timestamp(floor(extract(epoch FROM r."startedAt") / 60) * 60), r."targetId", r."faultClass", r."faultOrigin",
-               count(*), sum(r."totalMs"), ${histFromIndexSql("r.idx")}
-        FROM (SELECT p."nodeId", p."targetId", p."startedAt", p."faultClass", p."faultOrigin", p."totalMs", ${histIndexSql('p."totalMs"')} AS idx
-              FROM "ProbeResult" p WHERE p."startedAt" >= ${from} AND p."startedAt" < ${to}) r
+        SELECT k."poolKey", r.minute, r."targetId", r."faultClass", r."faultOrigin",
+               sum(r.n), sum(r.ms), ${histFromIndexCountsSql("r.idx", "r.n")}
+        FROM (SELECT p."nodeId", p."targetId", to_timestamp(floor(extract(epoch FROM p."startedAt") / 60) * 60) AS minute, p."faultClass", p."faultOrigin",
+                     ${histIndexSql('p."totalMs"')} AS idx, count(*) AS n, sum(p."totalMs") AS ms
+              FROM "ProbeResult" p WHERE p."startedAt" >= ${from} AND p."startedAt" < ${to}
+              GROUP BY 1, 2, 3, 4, 5, 6) r
         CROSS JOIN LATERAL (SELECT ${ALL_POOLS_KEY}::uuid AS "poolKey"
                             UNION ALL SELECT m."poolId" FROM "PoolMembership" m WHERE m."nodeId" = r."nodeId") k
         GROUP BY 1, 2, 3, 4, 5
@@ -87,10 +100,12 @@ async function foldChunk(db: StatsDb, end: Date, chunkRows: number): Promise<{ f
               "hist" = ${histAddSql('"StatsRollupMinute"."hist"', "excluded.hist")}`;
       await tx.$executeRaw`
         INSERT INTO "StatsRollupNode" ("grainMinutes", "bucketStart", "nodeId", "faultClass", "faultOrigin", "count", "totalMsSum", "hist")
-        SELECT g.grain, to_timestamp(floor(extract(epoch FROM r."startedAt") / (g.grain * 60)) * (g.grain * 60)), r."nodeId", r."faultClass", r."faultOrigin",
-               count(*), sum(r."totalMs"), ${histFromIndexSql("r.idx")}
-        FROM (SELECT p."nodeId", p."startedAt", p."faultClass", p."faultOrigin", p."totalMs", ${histIndexSql('p."totalMs"')} AS idx
-              FROM "ProbeResult" p WHERE p."startedAt" >= ${from} AND p."startedAt" < ${to}) r
+        SELECT g.grain, to_timestamp(floor(r.bucket / (g.grain * 60)) * (g.grain * 60)), r."nodeId", r."faultClass", r."faultOrigin",
+               sum(r.n), sum(r.ms), ${histFromIndexCountsSql("r.idx", "r.n")}
+        FROM (SELECT p."nodeId", floor(extract(epoch FROM p."startedAt") / ${FINEST_NODE_GRAIN_SECONDS}) * ${FINEST_NODE_GRAIN_SECONDS} AS bucket, p."faultClass", p."faultOrigin",
+                     ${histIndexSql('p."totalMs"')} AS idx, count(*) AS n, sum(p."totalMs") AS ms
+              FROM "ProbeResult" p WHERE p."startedAt" >= ${from} AND p."startedAt" < ${to}
+              GROUP BY 1, 2, 3, 4, 5) r
         CROSS JOIN unnest(${[...NODE_GRAINS]}::int[]) AS g(grain)
         GROUP BY 1, 2, 3, 4, 5
         ON CONFLICT ("grainMinutes", "bucketStart", "nodeId", "faultClass", "faultOrigin") DO UPDATE
@@ -115,12 +130,12 @@ async function foldChunk(db: StatsDb, end: Date, chunkRows: number): Promise<{ f
 
 /**
  * How far the statistics rollup is behind, in seconds: 0 while the watermark is where a caught-up
- * rollup leaves it (the rollup delay plus up to one minute, since it folds whole minutes only).
+ * rollup leaves it (the rollup delay plus up to one step).
  */
 export async function statsRollupLag(now = new Date(), db: StatsDb = defaultStatsDb): Promise<{ rolledUpTo: Date | null; lagSeconds: number | null }> {
   const rolledUpTo = await statsWatermark(db);
   if (!rolledUpTo) return { rolledUpTo: null, lagSeconds: null };
-  return { rolledUpTo, lagSeconds: Math.max(0, Math.round((now.getTime() - ROLLUP_DELAY_MS - 60_000 - rolledUpTo.getTime()) / 1000)) };
+  return { rolledUpTo, lagSeconds: Math.max(0, Math.round((now.getTime() - ROLLUP_DELAY_MS - ROLLUP_STEP_MS - rolledUpTo.getTime()) / 1000)) };
 }
 
 const DAY_MS = 86_400_000;
