@@ -169,7 +169,7 @@ try {
     rounds.push({ engine, baseline });
   }
   const ratios = rounds.map((r) => r.engine / r.baseline);
-  const ratio = median(ratios);
+  const ratio = pct(ratios, 50); // the middle round (RATIO_ROUNDS is odd)
   console.log(`\n(baseline) bare node:http prober, same lab and concurrency, classifies and stores nothing, ${RATIO_ROUNDS} rounds alternating with the engine:`);
   for (const [i, r] of rounds.entries()) console.log(`  round ${i + 1}: engine ${Math.round(r.engine)} / bare ${Math.round(r.baseline)} checks/s = ${ratios[i].toFixed(2)}x`);
   console.log(`  engine (persisted, attributed) / bare = ${ratio.toFixed(2)}x, median of ${RATIO_ROUNDS} rounds (target ≥ 0.80x)`);
@@ -199,12 +199,6 @@ async function waitForManifest(): Promise<LabManifest> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error("lab did not write its manifest within 30 s");
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 function pct(values: number[], p: number): number {
